@@ -1,0 +1,36 @@
+# A fresh clone needs nothing but python3 (3.11+): each target creates .venv when it is missing
+# and installs the locked dependencies into it.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
+
+.PHONY: install test demo lock clean stop
+
+$(STAMP):
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+demo: $(STAMP)
+	$(BIN)/aurora demo
+
+stop: $(STAMP)
+	$(BIN)/aurora db stop
+
+# Re-resolve the dependency tree from pyproject.toml into requirements.lock (needs PyPI).
+lock:
+	rm -rf /tmp/aurora-lock-venv && $(PYTHON) -m venv /tmp/aurora-lock-venv
+	/tmp/aurora-lock-venv/bin/python -m pip install --quiet --disable-pip-version-check '.[test]'
+	/tmp/aurora-lock-venv/bin/python -m pip freeze --exclude aurora-pnl | LC_ALL=C sort > requirements.lock
+	rm -rf /tmp/aurora-lock-venv
+
+clean:
+	rm -rf $(VENV) .aurora

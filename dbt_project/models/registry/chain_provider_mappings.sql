@@ -1,0 +1,7 @@
+select
+    chain,
+    role,
+    priority,
+    provider
+
+from {{ ref('stg_registry__chain_provider_mappings') }}

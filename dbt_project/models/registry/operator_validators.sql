@@ -1,0 +1,6 @@
+select
+    chain,
+    validator,
+    operator
+
+from {{ ref('stg_registry__operator_validators') }}

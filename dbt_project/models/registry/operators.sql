@@ -1,0 +1,5 @@
+select
+    operator,
+    display_name
+
+from {{ ref('stg_registry__operators') }}

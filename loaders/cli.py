@@ -1,0 +1,260 @@
+"""The `aurora` command."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from loaders import registry as registry_loader
+from loaders.config import AuroraConfig, ConfigError, default_paths, load_config
+from loaders.dotenv import load_dotenv
+from loaders.warehouse import (
+    Warehouse,
+    WarehouseError,
+    embedded_status,
+    open_warehouse,
+    project_root,
+    run_psql,
+    stop_embedded,
+)
+
+# Tables stay whole when output goes to a pipe or a file (CI logs), where rich assumes 80 columns.
+_PIPE_WIDTH = None if sys.stdout.isatty() else 200
+console = Console(width=_PIPE_WIDTH)
+err_console = Console(stderr=True, width=_PIPE_WIDTH)
+
+app = typer.Typer(
+    help="Aurora: what your Solana and Ethereum validators really earned.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="The warehouse connection (embedded Postgres unless AURORA_DATABASE_URL is set).", no_args_is_help=True)
+registry_app = typer.Typer(help="Chains, providers, mappings and operators in the warehouse.", no_args_is_help=True)
+config_app = typer.Typer(help="The config files.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(registry_app, name="registry")
+app.add_typer(config_app, name="config")
+
+
+class Paths:
+    chains: Path
+    providers: Path
+    operators: Path | None
+
+
+def fail(message: str, code: int = 1) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    chains: Optional[Path] = typer.Option(None, "--chains", help="chains.yaml to use (env AURORA_CHAINS_FILE)."),
+    providers: Optional[Path] = typer.Option(None, "--providers", help="providers.yaml to use (env AURORA_PROVIDERS_FILE)."),
+    operators: Optional[Path] = typer.Option(None, "--operators", help="operators.yaml to use (env AURORA_OPERATORS_FILE)."),
+) -> None:
+    load_dotenv(Path.cwd() / ".env")
+    defaults = default_paths(project_root())
+    paths = Paths()
+    paths.chains = chains or defaults["chains"]
+    paths.providers = providers or defaults["providers"]
+    explicit_operators = operators or (Path(os.environ["AURORA_OPERATORS_FILE"]) if os.environ.get("AURORA_OPERATORS_FILE") else None)
+    # operators.yaml is optional: without it every validator of a chain is tracked.
+    paths.operators = explicit_operators or (defaults["operators"] if defaults["operators"].exists() else None)
+    ctx.obj = paths
+
+
+def get_config(ctx: typer.Context) -> AuroraConfig:
+    paths: Paths = ctx.obj
+    try:
+        return load_config(paths.chains, paths.providers, paths.operators)
+    except ConfigError as exc:
+        err_console.print(f"[bold red]error:[/] {len(exc.problems)} problem(s) in the config files:", highlight=False)
+        for problem in exc.problems:
+            err_console.print(f"  {problem}", highlight=False, markup=False)
+        raise typer.Exit(2)
+
+
+def get_warehouse() -> Warehouse:
+    try:
+        return open_warehouse()
+    except WarehouseError as exc:
+        fail(str(exc), 2)
+    raise AssertionError  # unreachable
+
+
+# ---------------------------------------------------------------- config
+@config_app.command("check")
+def config_check(ctx: typer.Context) -> None:
+    """Validate chains.yaml, providers.yaml and operators.yaml; print what they define."""
+    config = get_config(ctx)
+    console.print(
+        f"ok: {len(config.chains)} chains, {len(config.providers)} providers, "
+        f"{len(config.mappings)} mappings, {len(config.operators)} operators "
+        f"({config.chains_path}, {config.providers_path}"
+        + (f", {config.operators_path})" if config.operators_path else ")"),
+        highlight=False,
+    )
+
+
+# ---------------------------------------------------------------- db
+@db_app.command("url")
+def db_url() -> None:
+    """Print the URL of the warehouse in use (starting the embedded server if needed)."""
+    print(get_warehouse().display_url)
+
+
+@db_app.command("env")
+def db_env() -> None:
+    """Print shell exports for running dbt by hand: eval "$(aurora db env)"."""
+    warehouse = get_warehouse()
+    for key, value in warehouse.env().items():
+        print(f"export {key}='{value}'")
+
+
+@db_app.command("psql", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def db_psql(ctx: typer.Context) -> None:
+    """Open a psql shell on the warehouse (extra arguments go to psql)."""
+    raise typer.Exit(run_psql(get_warehouse(), list(ctx.args)))
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Say which warehouse is in use and whether the embedded server runs."""
+    print(embedded_status())
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded Postgres."""
+    if os.environ.get("AURORA_DATABASE_URL"):
+        print("AURORA_DATABASE_URL is set: Aurora did not start that server and will not stop it.")
+        return
+    print("stopped the embedded Postgres" if stop_embedded() else "the embedded Postgres was not running")
+
+
+# ---------------------------------------------------------------- registry and build
+def load_registry(config: AuroraConfig, warehouse: Warehouse) -> None:
+    from loaders.pipeline import make_pipeline
+    from loaders.registry.settings import DATASET, PIPELINE
+
+    pipeline = make_pipeline(PIPELINE, DATASET, warehouse)
+    pipeline.run(registry_loader.registry_source(config))
+    console.print(
+        f"loaded the registry into {DATASET}: {len(config.chains)} chains, {len(config.providers)} providers, "
+        f"{len(config.mappings)} mappings, {len(config.operators)} operators",
+        highlight=False,
+    )
+
+
+def build(warehouse: Warehouse, select: list[str] | None = None, extra: list[str] | None = None, quiet: bool = False) -> None:
+    from loaders.dbt_runner import run_dbt
+
+    args = ["build"]
+    if select:
+        args += ["--select", *select]
+    args += extra or []
+    outcome = run_dbt(warehouse, args, quiet=quiet)
+    counts = outcome.counts()
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing ran"
+    if outcome.success:
+        console.print(f"[green]dbt build succeeded[/] in {outcome.seconds:.1f}s: {summary}", highlight=False)
+        return
+    err_console.print(f"[bold red]dbt build failed[/] in {outcome.seconds:.1f}s: {summary}", highlight=False)
+    for node in outcome.problems():
+        err_console.print(f"  {node.status.upper()} {node.name}: {node.message}", highlight=False, markup=False)
+    if outcome.error:
+        err_console.print(f"  {outcome.error}", highlight=False, markup=False)
+    raise typer.Exit(1)
+
+
+@registry_app.command("load")
+def registry_load(ctx: typer.Context) -> None:
+    """Load the config files into raw_registry (replacing what was there)."""
+    config = get_config(ctx)
+    load_registry(config, get_warehouse())
+
+
+@registry_app.command("show")
+def registry_show() -> None:
+    """Print the registry tables as dbt built them."""
+    print_registry(get_warehouse())
+
+
+@app.command("build")
+def build_command(
+    ctx: typer.Context,
+    select: Optional[list[str]] = typer.Option(None, "--select", "-s", help="dbt selection."),
+    full_refresh: bool = typer.Option(False, "--full-refresh", help="Rebuild incremental models from scratch."),
+    heal: bool = typer.Option(False, "--heal", help="Re-process every period, not only the lookback window."),
+) -> None:
+    """Load the registry and run `dbt build` (models, tests, snapshots)."""
+    config = get_config(ctx)
+    warehouse = get_warehouse()
+    load_registry(config, warehouse)
+    extra = (["--full-refresh"] if full_refresh else []) + (["--vars", "{heal: true}"] if heal else [])
+    build(warehouse, select, extra)
+
+
+def query_table(warehouse: Warehouse, sql: str) -> tuple[list[str], list[tuple]]:
+    with warehouse.connect() as conn, conn.cursor() as cur:
+        cur.execute(sql)
+        return [d.name for d in cur.description], cur.fetchall()
+
+
+def print_table(title: str, columns: list[str], rows: list[tuple]) -> None:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+
+
+def print_registry(warehouse: Warehouse) -> None:
+    print_table("registry.chains", *query_table(warehouse, """
+        select chain, display_name, family, period_type, native_symbol,
+               base_unit || ' (' || decimals || ')' as base_unit,
+               coalesce(consensus_unit || ' (' || consensus_decimals || ')', '') as consensus_unit,
+               slots_per_epoch, slot_seconds::float8 as slot_seconds,
+               to_char(genesis_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as genesis_time,
+               finality_lag
+        from registry.chains order by chain"""))
+    print_table("registry.providers", *query_table(warehouse, """
+        select provider, provider_type, base_url, coalesce(api_key_env, '') as api_key_env,
+               requests_per_second::float8 as rps, timeout_seconds::float8 as timeout_s, retries
+        from registry.providers order by provider_type, provider"""))
+    print_table("registry.chain_provider_mappings", *query_table(warehouse, """
+        select chain, role, priority, provider
+        from registry.chain_provider_mappings order by chain, role, priority"""))
+
+
+@app.command("demo")
+def demo(ctx: typer.Context) -> None:
+    """Build the registry in the warehouse and print it."""
+    config = get_config(ctx)
+    warehouse = get_warehouse()
+    console.print(f"warehouse: {warehouse.display_url}", highlight=False)
+    load_registry(config, warehouse)
+    build(warehouse, quiet=True)
+    print_registry(warehouse)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
