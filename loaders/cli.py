@@ -14,6 +14,7 @@ from rich.table import Table
 from loaders import registry as registry_loader
 from loaders.config import AuroraConfig, ConfigError, default_paths, load_config
 from loaders.dotenv import load_dotenv
+from loaders.run_report import print_summary, progress_bar
 from loaders.warehouse import (
     Warehouse,
     WarehouseError,
@@ -235,6 +236,60 @@ def print_registry(warehouse: Warehouse) -> None:
     print_table("registry.chain_provider_mappings", *query_table(warehouse, """
         select chain, role, priority, provider
         from registry.chain_provider_mappings order by chain, role, priority"""))
+
+
+@app.command("run")
+def run_command(
+    ctx: typer.Context,
+    chain: str = typer.Option(..., "--chain", help="Chain key from the chains file (solana, ethereum)."),
+    from_epoch: Optional[int] = typer.Option(None, "--from-epoch", help="First epoch to load (Solana)."),
+    to_epoch: Optional[int] = typer.Option(None, "--to-epoch", help="Last epoch to load (Solana)."),
+    no_fee_split: bool = typer.Option(False, "--no-fee-split", help="Fetch blocks without transactions: total block fees only, lighter."),
+    scan_all_blocks: bool = typer.Option(False, "--scan-all-blocks", help="With no validators listed, fetch every block of the network (costly)."),
+    build_after: bool = typer.Option(True, "--build/--no-build", help="Run dbt build after loading."),
+) -> None:
+    """Load a chain's data for a range (incremental when no range is given), then build."""
+    config = get_config(ctx)
+    if chain not in config.chains:
+        fail(f"--chain: unknown chain '{chain}' (the chains file has: {', '.join(sorted(config.chains))})", 2)
+    chain_config = config.chains[chain]
+    warehouse = get_warehouse()
+    load_registry(config, warehouse)
+    if chain_config.family == "solana":
+        summary = _run_solana(config, chain_config, warehouse, from_epoch, to_epoch, no_fee_split, scan_all_blocks)
+        print_summary(console, summary, "epoch")
+    else:
+        fail(f"--chain {chain}: loading the {chain_config.family} family is not available yet", 2)
+    if build_after:
+        build(warehouse)
+
+
+def _run_solana(config, chain, warehouse, from_epoch, to_epoch, no_fee_split, scan_all_blocks):
+    from loaders.providers import ProviderUnavailable
+    from loaders.solana.fetch import ConfigMismatch, SolanaOptions
+    from loaders.solana.run import PlanError, run_solana
+
+    options = SolanaOptions(split_fees=not no_fee_split, scan_all_blocks=scan_all_blocks)
+    with progress_bar(console) as progress:
+        epochs_task = progress.add_task("epochs", total=None)
+        blocks_task = progress.add_task("blocks", total=None, visible=False)
+
+        def on_epoch(position: int, total: int, epoch: int) -> None:
+            progress.update(epochs_task, total=total, completed=position - 1, description=f"epoch {epoch}")
+            progress.update(blocks_task, visible=False)
+
+        def on_blocks(done: int, total: int) -> None:
+            progress.update(blocks_task, total=total, completed=done, visible=True)
+
+        try:
+            summary = run_solana(config, chain, warehouse, from_epoch=from_epoch, to_epoch=to_epoch,
+                                 options=options, on_epoch=on_epoch, on_blocks=on_blocks)
+        except (ConfigMismatch, PlanError) as exc:
+            fail(str(exc), 2)
+        except ProviderUnavailable as exc:
+            fail(f"{exc}. Epochs loaded before this one are kept; run again to continue.", 1)
+        progress.update(epochs_task, completed=len(summary.periods))
+    return summary
 
 
 @app.command("demo")

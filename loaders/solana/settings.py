@@ -1,0 +1,75 @@
+"""Solana loader settings: where rows land, how calls are grouped, and the RPC's error codes."""
+
+DATASET = "raw_solana"
+PIPELINE = "aurora_solana"
+
+MINIMUM_SLOTS_PER_EPOCH = 32  # agave EpochSchedule: warmup epochs double from here
+
+INFLATION_ADDRESSES_PER_CALL = 100  # getInflationReward takes a list of addresses
+INFLATION_CALLS_PER_BATCH = 5
+BLOCKS_PER_BATCH = 20  # getBlock calls per JSON-RPC batch
+BOUNDARY_WINDOW = 64  # slots scanned with getBlocks to find an epoch's first or last block
+
+# getBlock errors: the slot was skipped (-32007 recent ledger, -32009 long-term storage), or the
+# block is not available yet (-32004, e.g. beyond the node's root).
+SKIPPED_SLOT_CODES = (-32007, -32009)
+BLOCK_NOT_AVAILABLE = -32004
+
+# Transaction detail per block: "none" gives the leader's Fee reward only; "accounts" adds each
+# transaction's signatures and fee, enough to split base from priority fees (heavier).
+DETAILS_TOTAL_ONLY = "none"
+DETAILS_FOR_SPLIT = "accounts"
+
+# Every column of every table, typed: tables exist (empty) from the first run, and dlt never
+# guesses a type from the first rows (lamports can exceed a signed 64-bit integer).
+LAMPORTS = {"data_type": "decimal", "precision": 38, "scale": 0}
+
+
+def _cols(**spec: object) -> dict:
+    kinds = {
+        "text": {"data_type": "text"},
+        "int": {"data_type": "bigint"},
+        "bool": {"data_type": "bool"},
+        "lamports": LAMPORTS,
+        "time": {"data_type": "timestamp"},
+    }
+    out = {"chain": {"data_type": "text", "nullable": False}}
+    for name, kind in spec.items():
+        kind = str(kind)
+        nullable = kind.endswith("?")
+        out[name] = {**kinds[kind.rstrip("?")], "nullable": nullable}
+    out["response_id"] = {"data_type": "text", "nullable": True}
+    return out
+
+
+COLUMNS = {
+    "cluster_snapshots": _cols(run_id="text", observed_at="time", head_slot="int", current_epoch="int", slots_per_epoch="int",
+                               warmup="bool", first_normal_epoch="int", first_normal_slot="int"),
+    "vote_accounts": _cols(snapshot_epoch="int", snapshot_slot="int", vote_pubkey="text", node_pubkey="text",
+                           activated_stake="lamports", commission="int", commission_bps="int?", epoch_vote_account="bool",
+                           last_vote="int", root_slot="int?", is_delinquent="bool"),
+    "epoch_credits": _cols(vote_pubkey="text", epoch="int", credits="int", previous_credits="int", observed_epoch="int",
+                           is_complete="bool"),
+    "leader_slots": _cols(slot="int", epoch="int", identity="text"),
+    "block_production": _cols(epoch="int", identity="text", leader_slots="int", blocks_produced="int", first_slot="int",
+                              last_slot="int", is_complete="bool"),
+    "inflation_rewards": _cols(epoch="int", vote_pubkey="text", rewarded="bool", amount="lamports", post_balance="lamports?",
+                               effective_slot="int?", commission="int?"),
+    "blocks": _cols(slot="int", epoch="int", leader_identity="text?", produced="bool", block_time="int?", block_height="int?",
+                    parent_slot="int?", fee_reward_lamports="lamports", base_fee_lamports="lamports?",
+                    priority_fee_lamports="lamports?", transaction_count="int?", signature_count="int?"),
+    "epoch_boundaries": _cols(epoch="int", first_slot="int", last_slot="int", first_block_slot="int", last_block_slot="int",
+                              start_time="time", end_time="time"),
+}
+
+# Every row carries its chain key (a testnet can sit beside mainnet in the same dataset).
+TABLES = {
+    "cluster_snapshots": ("chain", "run_id"),
+    "vote_accounts": ("chain", "snapshot_epoch", "vote_pubkey"),
+    "epoch_credits": ("chain", "vote_pubkey", "epoch"),
+    "leader_slots": ("chain", "slot"),
+    "block_production": ("chain", "epoch", "identity"),
+    "inflation_rewards": ("chain", "epoch", "vote_pubkey"),
+    "blocks": ("chain", "slot"),
+    "epoch_boundaries": ("chain", "epoch"),
+}
