@@ -44,6 +44,7 @@ REJECTION_COLUMNS = {
     "item_key": {"data_type": "text", "nullable": False},
     "chain": {"data_type": "text", "nullable": False},
     "period_id": {"data_type": "text", "nullable": False},
+    "validator_key": {"data_type": "text", "nullable": True},  # null: the whole period is affected
     "endpoint": {"data_type": "text", "nullable": False},
     "status": {"data_type": "text", "nullable": False},  # rejected | resolved
     "reason": {"data_type": "text", "nullable": True},
@@ -76,6 +77,7 @@ class Rejection:
     item_key: str  # what could not be loaded, e.g. "getBlock:slot=123"
     chain: str
     period_id: str
+    validator_key: str | None
     endpoint: str
     status: str
     reason: str | None
@@ -134,14 +136,20 @@ class ResponseArchive:
             self.counts["responses" if http_status == 200 and error is None else "failed_attempts"] += 1
         return response_id
 
-    def reject(self, *, item_key: str, chain: str, period_id: str, endpoint: str, reason: str, response_id: str | None) -> None:
-        row = Rejection(item_key, chain, period_id, endpoint, "rejected", reason, response_id, datetime.now(timezone.utc), self.run_id)
+    def reject(
+        self, *, item_key: str, chain: str, period_id: str, endpoint: str, reason: str, response_id: str | None,
+        validator_key: str | None = None,
+    ) -> None:
+        row = Rejection(item_key, chain, period_id, validator_key, endpoint, "rejected", reason, response_id, datetime.now(timezone.utc), self.run_id)
         with self._lock:
             self._pending.append(row)
             self._rejected.append(row)
 
-    def resolve(self, *, item_key: str, chain: str, period_id: str, endpoint: str, response_id: str | None) -> None:
-        row = Rejection(item_key, chain, period_id, endpoint, "resolved", None, response_id, datetime.now(timezone.utc), self.run_id)
+    def resolve(
+        self, *, item_key: str, chain: str, period_id: str, endpoint: str, response_id: str | None,
+        validator_key: str | None = None,
+    ) -> None:
+        row = Rejection(item_key, chain, period_id, validator_key, endpoint, "resolved", None, response_id, datetime.now(timezone.utc), self.run_id)
         with self._lock:
             self._pending.append(row)
 

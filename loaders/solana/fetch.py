@@ -217,7 +217,7 @@ class SolanaFetcher:
         except Rejected as exc:
             for chunk in chunks:
                 for vote in chunk:
-                    self.reject(f"getInflationReward:epoch={epoch}:vote={vote}", epoch, "getInflationReward", exc.reason, exc.response_id)
+                    self.reject(f"getInflationReward:epoch={epoch}:vote={vote}", epoch, "getInflationReward", exc.reason, exc.response_id, vote)
             return rows
         for chunk, outcome in zip(chunks, outcomes):
             if outcome.error is not None and outcome.error_code == settings.BLOCK_NOT_AVAILABLE:
@@ -226,10 +226,11 @@ class SolanaFetcher:
             if outcome.error is not None or outcome.malformed:
                 problem = outcome.malformed or f"RPC error {outcome.error_code}: {outcome.error.get('message')}"
                 for vote in chunk:
-                    self.reject(f"getInflationReward:epoch={epoch}:vote={vote}", epoch, "getInflationReward", problem, outcome.response_id)
+                    self.reject(f"getInflationReward:epoch={epoch}:vote={vote}", epoch, "getInflationReward", problem, outcome.response_id, vote)
                 continue
             for row in outcome.result:
-                self.resolve(f"getInflationReward:epoch={epoch}:vote={row['vote_pubkey']}", epoch, "getInflationReward", outcome.response_id)
+                self.resolve(f"getInflationReward:epoch={epoch}:vote={row['vote_pubkey']}", epoch, "getInflationReward",
+                             outcome.response_id, row["vote_pubkey"])
                 rows.append({**row, "response_id": outcome.response_id})
         return rows
 
@@ -264,6 +265,7 @@ class SolanaFetcher:
         config = {"encoding": "json", "transactionDetails": details, "rewards": True,
                   "maxSupportedTransactionVersion": 0, "commitment": "finalized"}
         lamports_per_signature = self.chain.lamports_per_signature or 5000
+        votes = self.identities()
         rows: list[dict[str, Any]] = []
         for start in range(0, len(slots), settings.BLOCKS_PER_BATCH):
             chunk = slots[start : start + settings.BLOCKS_PER_BATCH]
@@ -274,25 +276,27 @@ class SolanaFetcher:
                 )
             except Rejected as exc:
                 for slot in chunk:
-                    self.reject(f"getBlock:slot={slot}", epoch, "getBlock", exc.reason, exc.response_id)
+                    self.reject(f"getBlock:slot={slot}", epoch, "getBlock", exc.reason, exc.response_id, votes.get(slot_leader.get(slot)))
                 continue
             for slot, outcome in zip(chunk, outcomes):
                 key = f"getBlock:slot={slot}"
                 leader = slot_leader.get(slot)
+                vote = votes.get(leader) if leader else None
                 if outcome.malformed:
-                    self.reject(key, epoch, "getBlock", outcome.malformed, outcome.response_id)
+                    self.reject(key, epoch, "getBlock", outcome.malformed, outcome.response_id, vote)
                     continue
                 if outcome.error is not None:
                     if outcome.error_code in settings.SKIPPED_SLOT_CODES:
                         self.stats.blocks_skipped += 1
                         rows.append({**helpers.skipped_block(slot, leader), "epoch": epoch, "response_id": outcome.response_id})
-                        self.resolve(key, epoch, "getBlock", outcome.response_id)
+                        self.resolve(key, epoch, "getBlock", outcome.response_id, vote)
                     else:
-                        self.reject(key, epoch, "getBlock", f"RPC error {outcome.error_code}: {outcome.error.get('message')}", outcome.response_id)
+                        self.reject(key, epoch, "getBlock", f"RPC error {outcome.error_code}: {outcome.error.get('message')}",
+                                    outcome.response_id, vote)
                     continue
                 self.stats.blocks_fetched += 1
                 rows.append({**outcome.result, "epoch": epoch, "response_id": outcome.response_id})
-                self.resolve(key, epoch, "getBlock", outcome.response_id)
+                self.resolve(key, epoch, "getBlock", outcome.response_id, vote)
             if progress:
                 progress(min(start + len(chunk), len(slots)), len(slots))
         return rows
@@ -340,11 +344,12 @@ class SolanaFetcher:
         return None
 
     # ------------------------------------------------------------ rejections
-    def reject(self, key: str, epoch: int, endpoint: str, reason: str, response_id: str | None) -> None:
+    def reject(self, key: str, epoch: int, endpoint: str, reason: str, response_id: str | None, validator: str | None = None) -> None:
         log.warning("rejected %s: %s", key, reason)
         self.archive.reject(item_key=key, chain=self.chain.key, period_id=str(epoch), endpoint=endpoint,
-                            reason=reason, response_id=response_id)
+                            reason=reason, response_id=response_id, validator_key=validator)
 
-    def resolve(self, key: str, epoch: int, endpoint: str, response_id: str | None) -> None:
+    def resolve(self, key: str, epoch: int, endpoint: str, response_id: str | None, validator: str | None = None) -> None:
         if key in self.open_rejections:
-            self.archive.resolve(item_key=key, chain=self.chain.key, period_id=str(epoch), endpoint=endpoint, response_id=response_id)
+            self.archive.resolve(item_key=key, chain=self.chain.key, period_id=str(epoch), endpoint=endpoint,
+                                 response_id=response_id, validator_key=validator)

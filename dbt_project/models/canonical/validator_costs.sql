@@ -1,0 +1,31 @@
+{{ config(materialized='incremental', unique_key=['chain', 'validator_key', 'period_id'], incremental_strategy='merge', on_schema_change='fail') }}
+
+-- Protocol costs per validator and period. Solana: vote fees, estimated from vote credits.
+with
+
+build_periods as (
+
+    {{ lookback_periods([ref('stg_solana__epoch_credits')], 'epoch') }}
+
+),
+
+solana as (
+
+    select
+        c.chain,
+        c.vote_pubkey as validator_key,
+        c.epoch::text as period_id,
+        c.epoch::bigint as period_seq,
+        c.credits_earned::bigint as vote_credits,
+        c.votes_estimated::bigint as votes_estimated,
+        c.vote_costs_lamports::numeric as vote_costs_base_units,
+        true as is_estimate,
+        c.is_credits_complete as is_complete,
+        c.load_id::numeric as source_load_id
+
+    from {{ ref('int_solana__vote_costs_estimated') }} as c
+    join build_periods as b on b.chain = c.chain and b.period_seq = c.epoch
+
+)
+
+select * from solana

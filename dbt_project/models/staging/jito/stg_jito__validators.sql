@@ -1,0 +1,29 @@
+with
+
+source as (
+
+    select * from {{ source('jito', 'jito_validators') }}
+
+),
+
+renamed as (
+
+    select
+        chain,
+        epoch,
+        vote_account as vote_pubkey,
+        identity_account as identity_pubkey,
+        running_jito as is_running_jito,
+        mev_commission_bps,
+        mev_rewards as mev_rewards_lamports,
+        priority_fee_commission_bps,
+        priority_fee_rewards as priority_fee_rewards_lamports,
+        active_stake as active_stake_lamports,
+        response_id,
+        _dlt_load_id as load_id
+
+    from source
+
+)
+
+select * from renamed

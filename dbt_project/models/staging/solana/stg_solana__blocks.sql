@@ -1,0 +1,33 @@
+with
+
+source as (
+
+    select * from {{ source('solana', 'blocks') }}
+
+),
+
+renamed as (
+
+    select
+        chain,
+        slot,
+        epoch,
+        leader_identity as identity_pubkey,
+        produced as is_produced,
+        to_timestamp(block_time) as block_time,
+        block_height,
+        parent_slot,
+        fee_reward_lamports,
+        base_fee_lamports,
+        priority_fee_lamports,
+        base_fee_lamports is not null as has_fee_split,
+        transaction_count,
+        signature_count,
+        response_id,
+        _dlt_load_id as load_id
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,27 @@
+with
+
+source as (
+
+    select * from {{ source('solana', 'epoch_boundaries') }}
+
+),
+
+renamed as (
+
+    select
+        chain,
+        epoch,
+        first_slot,
+        last_slot,
+        first_block_slot,
+        last_block_slot,
+        start_time,
+        end_time,
+        response_id,
+        _dlt_load_id as load_id
+
+    from source
+
+)
+
+select * from renamed

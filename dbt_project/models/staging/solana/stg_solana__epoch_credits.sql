@@ -1,0 +1,27 @@
+with
+
+source as (
+
+    select * from {{ source('solana', 'epoch_credits') }}
+
+),
+
+renamed as (
+
+    select
+        chain,
+        vote_pubkey,
+        epoch,
+        credits as credits_cumulative,
+        previous_credits as previous_credits_cumulative,
+        credits - previous_credits as credits_earned,
+        observed_epoch,
+        is_complete,
+        response_id,
+        _dlt_load_id as load_id
+
+    from source
+
+)
+
+select * from renamed
