@@ -1,11 +1,15 @@
 {{ config(materialized='incremental', unique_key=['chain', 'validator_key', 'period_id'], incremental_strategy='merge', on_schema_change='fail') }}
 
--- Protocol costs per validator and period. Solana: vote fees, estimated from vote credits.
+-- Protocol costs per validator and period. Solana: vote fees, estimated from vote credits. A
+-- snapshot reports the last five epochs' credits, so it touches those five periods.
 with
 
 build_periods as (
 
-    {{ lookback_periods([ref('stg_solana__epoch_credits')], 'epoch') }}
+    {{ lookback_periods([ref('stg_solana__inflation_rewards'), ref('stg_solana__epoch_credits'), [
+        '(select chain, snapshot_epoch - k.n as epoch, load_id from ' ~ ref('stg_solana__vote_accounts') ~ ' cross join generate_series(0, 4) as k(n)) as snapshot_window',
+        'epoch'
+    ]], 'epoch') }}
 
 ),
 
@@ -20,8 +24,9 @@ solana as (
         c.votes_estimated::bigint as votes_estimated,
         c.vote_costs_lamports::numeric as vote_costs_base_units,
         true as is_estimate,
+        c.is_known,
         c.is_credits_complete as is_complete,
-        c.load_id::numeric as source_load_id
+        coalesce(c.load_id, 0) as source_load_id
 
     from {{ ref('int_solana__vote_costs_estimated') }} as c
     join build_periods as b on b.chain = c.chain and b.period_seq = c.epoch

@@ -31,7 +31,8 @@ components as (
         coalesce(costs.vote_costs_base_units, 0) as vote_costs_base_units,
         coalesce(rewards.penalties_base_units, 0) as penalties_base_units,
         coalesce(costs.is_estimate, false) as is_vote_cost_estimate,
-        rewards.validator_key is null as is_issuance_missing
+        rewards.validator_key is null as is_issuance_missing,
+        costs.validator_key is not null and not costs.is_known as is_vote_cost_missing
 
     from grid
     left join {{ ref('stake_rewards') }} as rewards
@@ -71,7 +72,8 @@ select
     components.period_seq,
     periods.period_start,
     periods.period_end,
-    periods.is_final and gaps.open_rejections = 0 and not components.is_issuance_missing as is_final,
+    periods.is_final and gaps.open_rejections = 0 and not components.is_issuance_missing
+        and not components.is_vote_cost_missing as is_final,
     chains.native_symbol,
     {{ to_native('components.issuance_base_units', 'chains.decimals') }} as issuance_native,
     {{ to_native('components.block_fees_base_units', 'chains.decimals') }} as block_fees_native,
@@ -95,7 +97,12 @@ select
         - components.priority_fee_sharing_base_units - components.vote_costs_base_units as net_pnl_base_units,
     components.is_vote_cost_estimate,
     gaps.open_rejections,
-    gaps.open_rejections > 0 or components.is_issuance_missing as has_data_gaps
+    gaps.open_rejections > 0 or components.is_issuance_missing or components.is_vote_cost_missing as has_data_gaps,
+    nullif(concat_ws('; ',
+        case when gaps.open_rejections > 0 then gaps.open_rejections || ' rejected response(s), retried on the next run' end,
+        case when components.is_issuance_missing then 'issuance not loaded' end,
+        case when components.is_vote_cost_missing then 'vote credits never observed (load at least every four epochs)' end
+    ), '') as data_gaps
 
 from components
 join gaps using (chain, validator_key, period_id)

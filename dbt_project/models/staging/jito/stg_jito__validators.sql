@@ -9,17 +9,17 @@ source as (
 renamed as (
 
     select
-        chain,
+        chain::text as chain,
         epoch,
-        vote_account as vote_pubkey,
-        identity_account as identity_pubkey,
+        vote_account::text as vote_pubkey,
+        identity_account::text as identity_pubkey,
         running_jito as is_running_jito,
         mev_commission_bps,
         mev_rewards as mev_rewards_lamports,
         priority_fee_commission_bps,
         priority_fee_rewards as priority_fee_rewards_lamports,
         active_stake as active_stake_lamports,
-        response_id,
+        response_id::text as response_id,
         _dlt_load_id as load_id
 
     from source

@@ -9,15 +9,15 @@ source as (
 renamed as (
 
     select
-        chain,
+        chain::text as chain,
         epoch,
-        identity as identity_pubkey,
+        identity::text as identity_pubkey,
         leader_slots,
         blocks_produced,
         first_slot,
         last_slot,
         is_complete,
-        response_id,
+        response_id::text as response_id,
         _dlt_load_id as load_id
 
     from source

@@ -9,10 +9,10 @@ source as (
 renamed as (
 
     select
-        chain,
+        chain::text as chain,
         slot,
         epoch,
-        leader_identity as identity_pubkey,
+        leader_identity::text as identity_pubkey,
         produced as is_produced,
         to_timestamp(block_time) as block_time,
         block_height,
@@ -23,7 +23,7 @@ renamed as (
         base_fee_lamports is not null as has_fee_split,
         transaction_count,
         signature_count,
-        response_id,
+        response_id::text as response_id,
         _dlt_load_id as load_id
 
     from source

@@ -9,8 +9,8 @@ source as (
 renamed as (
 
     select
-        chain,
-        run_id,
+        chain::text as chain,
+        run_id::text as run_id,
         observed_at,
         head_slot,
         current_epoch,
@@ -18,7 +18,7 @@ renamed as (
         warmup as is_warmup,
         first_normal_epoch,
         first_normal_slot,
-        response_id,
+        response_id::text as response_id,
         _dlt_load_id as load_id
 
     from source

@@ -9,7 +9,7 @@ source as (
 renamed as (
 
     select
-        chain,
+        chain::text as chain,
         epoch,
         first_slot,
         last_slot,
@@ -17,7 +17,7 @@ renamed as (
         last_block_slot,
         start_time,
         end_time,
-        response_id,
+        response_id::text as response_id,
         _dlt_load_id as load_id
 
     from source

@@ -9,20 +9,20 @@ source as (
 renamed as (
 
     select
-        response_id,
-        provider,
-        provider_type,
-        endpoint,
-        url,
-        params,
+        response_id::text as response_id,
+        provider::text as provider,
+        provider_type::text as provider_type,
+        endpoint::text as endpoint,
+        url::text as url,
+        params::text as params,
         fetched_at,
         attempt,
         http_status,
-        error,
-        sha256 as body_sha256,
+        error::text as error,
+        sha256::text as body_sha256,
         body_bytes,
-        body,
-        run_id,
+        body::text as body,
+        run_id::text as run_id,
         _dlt_load_id as load_id
 
     from source

@@ -9,11 +9,11 @@ source as (
 renamed as (
 
     select
-        chain,
+        chain::text as chain,
         slot,
         epoch,
-        identity as identity_pubkey,
-        response_id,
+        identity::text as identity_pubkey,
+        response_id::text as response_id,
         _dlt_load_id as load_id
 
     from source

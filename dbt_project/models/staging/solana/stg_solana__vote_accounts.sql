@@ -9,11 +9,11 @@ source as (
 renamed as (
 
     select
-        chain,
+        chain::text as chain,
         snapshot_epoch,
         snapshot_slot,
-        vote_pubkey,
-        node_pubkey as identity_pubkey,
+        vote_pubkey::text as vote_pubkey,
+        node_pubkey::text as identity_pubkey,
         activated_stake as activated_stake_lamports,
         commission::numeric as commission_pct,
         commission_bps,
@@ -21,7 +21,7 @@ renamed as (
         last_vote as last_vote_slot,
         root_slot,
         is_delinquent,
-        response_id,
+        response_id::text as response_id,
         _dlt_load_id as load_id
 
     from source
