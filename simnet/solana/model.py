@@ -1,0 +1,397 @@
+"""A deterministic Solana cluster: validators, leader schedules, blocks, votes, inflation and Jito.
+
+Every quantity is a pure function of the parameters and the slot or epoch asked for, cached per
+epoch, so any part of history can be served in any order. Fee rules follow
+../shared/reference/pnl.md: 5,000 lamports per signature, half burned and half to the leader;
+priority fees 100% to the leader (SIMD-0096). A vote transaction pays one signature's fee from the
+voter's identity and, landing in time, earns 16 credits (SIMD-0033).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from simnet import rng
+from simnet.keys import solana_hash, solana_pubkey, solana_signature
+
+LAMPORTS_PER_SOL = 1_000_000_000
+LAMPORTS_PER_SIGNATURE = 5_000
+CREDITS_PER_VOTE = 16
+LEADER_GROUP = 4  # NUM_CONSECUTIVE_LEADER_SLOTS
+COMPUTE_BUDGET = "ComputeBudget111111111111111111111111111111"
+VOTE_PROGRAM = "Vote111111111111111111111111111111111111111"
+SYSTEM_PROGRAM = "11111111111111111111111111111111"
+
+
+@dataclass(frozen=True)
+class SolanaParams:
+    seed: int = 7
+    validators: int = 12
+    slots_per_epoch: int = 96
+    genesis_time: int = 1735689600  # 2025-01-01T00:00:00Z
+    slot_ms: int = 400
+    head_slot: int | None = None  # default: a third into epoch 8
+    skip_rate: float = 0.06
+    jito_settle_slots: int | None = None  # MEV of epoch E reads 0 until this many slots into E+1
+    epoch_inflation_lamports: int = 400 * LAMPORTS_PER_SOL  # the epoch's validator reward pool
+    user_tx_range: tuple[int, int] = (2, 9)
+
+    def __post_init__(self) -> None:
+        if self.slots_per_epoch % LEADER_GROUP or self.slots_per_epoch < 32:
+            raise ValueError("slots_per_epoch must be a multiple of 4 and at least 32")
+        if self.validators < 4:
+            raise ValueError("the model needs at least 4 validators")
+
+
+@dataclass(frozen=True)
+class Validator:
+    index: int
+    vote: str
+    identity: str
+    base_stake: int
+
+
+@dataclass(frozen=True)
+class Tx:
+    signatures: int
+    priority_fee: int
+    fee_payer: str
+    is_vote: bool
+    label: str  # deterministic identity of the transaction
+    cu_limit: int = 0
+    cu_price_micro: int = 0
+
+    @property
+    def fee(self) -> int:
+        return LAMPORTS_PER_SIGNATURE * self.signatures + self.priority_fee
+
+    @property
+    def leader_share(self) -> int:
+        # 50% of the base fee is burned; the priority fee goes to the leader in full.
+        return LAMPORTS_PER_SIGNATURE // 2 * self.signatures + self.priority_fee
+
+
+@dataclass
+class EpochState:
+    epoch: int
+    leaders: list[int]  # per slot index: validator index
+    produced: list[bool]  # per slot index
+    stake: list[int]
+    commission: list[int]
+    delinquent: list[bool]
+    votes: list[int] = field(default_factory=list)  # landed votes per validator
+    fee_rewards: list[int] = field(default_factory=list)  # leader Fee rewards per validator
+    base_fees: list[int] = field(default_factory=list)
+    priority_fees: list[int] = field(default_factory=list)
+    mev: list[int] = field(default_factory=list)
+
+
+class SolanaModel:
+    def __init__(self, params: SolanaParams | None = None):
+        self.p = params or SolanaParams()
+        n = self.p.validators
+        self.validators = [
+            Validator(
+                index=i,
+                vote=solana_pubkey("vote", self.p.seed, i),
+                identity=solana_pubkey("identity", self.p.seed, i),
+                base_stake=(20_000 + rng.h64(self.p.seed, "stake", i) % 2_000_000) * LAMPORTS_PER_SOL,
+            )
+            for i in range(n)
+        ]
+        self.by_vote = {v.vote: v for v in self.validators}
+        self.by_identity = {v.identity: v for v in self.validators}
+        self.head_slot = self.p.head_slot if self.p.head_slot is not None else 8 * self.p.slots_per_epoch + self.p.slots_per_epoch // 3
+        self._epochs: dict[int, EpochState] = {}
+        self._partial_votes: tuple[tuple[int, int], list[int]] | None = None
+
+    # ------------------------------------------------------------ clock
+    @property
+    def S(self) -> int:
+        return self.p.slots_per_epoch
+
+    @property
+    def current_epoch(self) -> int:
+        return self.head_slot // self.S
+
+    def epoch_of(self, slot: int) -> int:
+        return slot // self.S
+
+    def first_slot(self, epoch: int) -> int:
+        return epoch * self.S
+
+    def last_slot(self, epoch: int) -> int:
+        return (epoch + 1) * self.S - 1
+
+    def slot_time(self, slot: int) -> int:
+        return self.p.genesis_time + slot * self.p.slot_ms // 1000
+
+    def set_head(self, slot: int) -> None:
+        if slot < self.head_slot:
+            raise ValueError("the head only moves forward")
+        self.head_slot = slot
+
+    def advance(self, slots: int) -> None:
+        self.set_head(self.head_slot + slots)
+
+    @property
+    def jito_settle_slots(self) -> int:
+        return self.p.jito_settle_slots if self.p.jito_settle_slots is not None else self.S // 2
+
+    # ------------------------------------------------------------ validator traits (fixed)
+    def runs_jito(self, i: int) -> bool:
+        return i % 4 != 3
+
+    def mev_commission_bps(self, i: int, epoch: int) -> int | None:
+        if not self.runs_jito(i):
+            return None
+        if i == 0:
+            return 800 if epoch < 6 else 1000  # a change mid-history
+        return (500, 800, 1000, 0, 10000)[i % 5]
+
+    def priority_fee_commission_bps(self, i: int) -> int | None:
+        """Validators sharing priority fees through Jito's distribution program."""
+        if not self.runs_jito(i) or i % 3 != 0:
+            return None
+        return 2500 if i % 2 else 5000
+
+    def base_commission(self, i: int) -> int:
+        return (5, 7, 10, 0, 100, 8)[i % 6]
+
+    def commission_at(self, i: int, epoch: int) -> int:
+        if i == 1:
+            return 5 if epoch < 5 else 10  # raised
+        if i == 3:
+            return 7 if epoch < 6 else 0  # lowered
+        return self.base_commission(i)
+
+    def is_delinquent(self, i: int, epoch: int) -> bool:
+        n = self.p.validators
+        if i == n - 1:
+            return epoch >= 6  # down since epoch 6, still down now
+        if i == n - 2:
+            return epoch == 4  # one bad epoch in the past
+        return False
+
+    def vote_miss_period(self, i: int) -> int:
+        return 10 if i % 5 == 2 else 0  # misses every 10th vote
+
+    # ------------------------------------------------------------ epochs
+    def epoch(self, epoch: int) -> EpochState:
+        state = self._epochs.get(epoch)
+        if state is None:
+            state = self._build_epoch(epoch)
+            self._epochs[epoch] = state
+        return state
+
+    def _stake(self, i: int, epoch: int) -> int:
+        drift = 1000 + (rng.h64(self.p.seed, "drift", i, epoch) % 21) - 10  # +-1% per epoch
+        return self.validators[i].base_stake * drift // 1000
+
+    def _build_epoch(self, epoch: int) -> EpochState:
+        n, S = self.p.validators, self.S
+        stake = [self._stake(i, epoch) for i in range(n)]
+        cumulative = []
+        total = 0
+        for s in stake:
+            total += s
+            cumulative.append(total)
+        leaders = []
+        for group in range(S // LEADER_GROUP):
+            pick = rng.h64(self.p.seed, "leader", epoch, group) % total
+            leaders.extend([bisect.bisect_right(cumulative, pick)] * LEADER_GROUP)
+        delinquent = [self.is_delinquent(i, epoch) for i in range(n)]
+        produced = [
+            not delinquent[leaders[k]] and rng.uniform(self.p.seed, "skip", epoch * S + k) >= self.p.skip_rate
+            for k in range(S)
+        ]
+        state = EpochState(
+            epoch=epoch,
+            leaders=leaders,
+            produced=produced,
+            stake=stake,
+            commission=[self.commission_at(i, epoch) for i in range(n)],
+            delinquent=delinquent,
+            votes=[0] * n,
+            fee_rewards=[0] * n,
+            base_fees=[0] * n,
+            priority_fees=[0] * n,
+            mev=[0] * n,
+        )
+        # Votes and fees are counted arithmetically (votes_landed, _missed_by_residue): building one
+        # Tx per vote would cost slots x validators objects, too slow for 100k-validator runs.
+        slots = [epoch * S + k for k in range(S) if produced[k]]
+        state.votes = self.votes_landed(slots, delinquent)
+        missing = self._missed_by_residue(delinquent)
+        active = n - sum(delinquent)
+        for slot in slots:
+            leader = leaders[slot % S]
+            voters = active - sum(counts[slot % period] for period, counts in missing.items())
+            state.base_fees[leader] += LAMPORTS_PER_SIGNATURE // 2 * voters
+            for tx in self.user_txs(slot):
+                state.base_fees[leader] += LAMPORTS_PER_SIGNATURE // 2 * tx.signatures
+                state.priority_fees[leader] += tx.priority_fee
+            state.fee_rewards[leader] = state.base_fees[leader] + state.priority_fees[leader]
+            if self.runs_jito(leader):
+                state.mev[leader] += self.block_tip(slot)
+        return state
+
+    # ------------------------------------------------------------ slots and blocks
+    def leader(self, slot: int) -> int:
+        return self.epoch(self.epoch_of(slot)).leaders[slot % self.S]
+
+    def is_produced(self, slot: int) -> bool:
+        return 0 <= slot <= self.head_slot and self.epoch(self.epoch_of(slot)).produced[slot % self.S]
+
+    def produced_slots(self, first: int, last: int) -> list[int]:
+        last = min(last, self.head_slot)
+        return [s for s in range(max(first, 0), last + 1) if self.epoch(self.epoch_of(s)).produced[s % self.S]]
+
+    def parent_slot(self, slot: int) -> int:
+        s = slot - 1
+        while s > 0 and not self.epoch(self.epoch_of(s)).produced[s % self.S]:
+            s -= 1
+        return max(s, 0)
+
+    @lru_cache(maxsize=4096)
+    def block_height(self, slot: int) -> int:
+        """Blocks produced before this slot (the genesis block has height 0)."""
+        epoch = self.epoch_of(slot)
+        before = sum(sum(self.epoch(e).produced) for e in range(epoch))
+        return before + sum(self.epoch(epoch).produced[: slot % self.S])
+
+    def misses_vote(self, i: int, slot: int) -> bool:
+        """Whether a healthy validator's vote for slot's parent fails to land in slot."""
+        period = self.vote_miss_period(i)
+        return bool(period) and (slot + i) % period == 0
+
+    def voters(self, slot: int, delinquent: list[bool] | None = None) -> list[int]:
+        """Validators whose vote for the parent lands in this block."""
+        if delinquent is None:
+            delinquent = self.epoch(self.epoch_of(slot)).delinquent
+        return [i for i in range(self.p.validators) if not delinquent[i] and not self.misses_vote(i, slot)]
+
+    def _missed_by_residue(self, delinquent: list[bool]) -> dict[int, list[int]]:
+        """{period: counts by slot % period} of healthy validators missing that slot's vote.
+
+        misses_vote is periodic: validator i misses slot s when s % period == -i % period.
+        """
+        out: dict[int, list[int]] = {}
+        for i in range(self.p.validators):
+            period = self.vote_miss_period(i)
+            if period and not delinquent[i]:
+                out.setdefault(period, [0] * period)[-i % period] += 1
+        return out
+
+    def votes_landed(self, slots: list[int], delinquent: list[bool]) -> list[int]:
+        """Per validator, how many of these produced slots carry its vote (= sum over voters())."""
+        by_residue: dict[int, list[int]] = {}
+        out = []
+        for i in range(self.p.validators):
+            if delinquent[i]:
+                out.append(0)
+                continue
+            period = self.vote_miss_period(i)
+            if not period:
+                out.append(len(slots))
+                continue
+            if period not in by_residue:
+                by_residue[period] = [0] * period
+                for slot in slots:
+                    by_residue[period][slot % period] += 1
+            out.append(len(slots) - by_residue[period][-i % period])
+        return out
+
+    def block_tip(self, slot: int) -> int:
+        """Jito tips (post Jito's fee) collected in the leader's tip distribution account."""
+        return 1_000_000 + rng.h64(self.p.seed, "tip", slot) % 40_000_000
+
+    def block_txs(self, slot: int, delinquent: list[bool] | None = None) -> list[Tx]:
+        txs = [
+            Tx(signatures=1, priority_fee=0, fee_payer=self.validators[i].identity, is_vote=True, label=f"vote/{slot}/{i}")
+            for i in self.voters(slot, delinquent)
+        ]
+        return txs + self.user_txs(slot)
+
+    def user_txs(self, slot: int) -> list[Tx]:
+        txs = []
+        low, high = self.p.user_tx_range
+        for j in range(rng.randint(low, high, self.p.seed, "ntx", slot)):
+            h = rng.h64(self.p.seed, "tx", slot, j)
+            signatures = 2 if h % 5 == 0 else 1
+            cu_limit = 50_000 + (h >> 8) % 250_000
+            cu_price = 0 if h % 7 == 0 else (h >> 24) % 2_000_000  # micro-lamports per CU
+            priority = math.ceil(cu_price * cu_limit / 1_000_000)
+            payer = solana_pubkey("user", self.p.seed, (h >> 40) % 500)
+            txs.append(Tx(signatures, priority, payer, False, f"user/{slot}/{j}", cu_limit, cu_price))
+        return txs
+
+    def block_hash(self, slot: int) -> str:
+        return solana_hash("block", self.p.seed, slot)
+
+    def tx_signature(self, tx: Tx, k: int = 0) -> str:
+        return solana_signature(self.p.seed, tx.label, k)
+
+    # ------------------------------------------------------------ inflation
+    @lru_cache(maxsize=256)
+    def inflation(self, epoch: int) -> tuple[tuple[int, int], ...]:
+        """Per validator: (total reward, the vote account's commission part) for the epoch."""
+        state = self.epoch(epoch)
+        points = [state.stake[i] * state.votes[i] * CREDITS_PER_VOTE for i in range(self.p.validators)]
+        total_points = sum(points) or 1
+        out = []
+        for i, p in enumerate(points):
+            reward = self.p.epoch_inflation_lamports * p // total_points
+            out.append((reward, reward * state.commission[i] // 100))
+        return tuple(out)
+
+    def reward_slot(self, epoch: int) -> int | None:
+        """The first block of epoch+1, which credits epoch's vote account rewards."""
+        first = self.first_slot(epoch + 1)
+        for s in range(first, first + self.S):
+            if s > self.head_slot:
+                return None
+            if self.is_produced(s):
+                return s
+        return None
+
+    def vote_balance(self, i: int, epoch: int) -> int:
+        """The vote account's balance right after epoch's commission was credited."""
+        paid = sum(self.inflation(e)[i][1] for e in range(epoch + 1))
+        return 26_858_640 + paid  # rent-exempt minimum plus commissions (never withdrawn here)
+
+    # ------------------------------------------------------------ Jito
+    def mev_settled(self, epoch: int) -> bool:
+        return self.head_slot >= self.first_slot(epoch + 1) + self.jito_settle_slots
+
+    def priority_fee_rewards(self, i: int, epoch: int) -> int | None:
+        """Lamports the validator sent to its priority fee distribution account for the epoch."""
+        if self.priority_fee_commission_bps(i) is None:
+            return None
+        return self.epoch(epoch).priority_fees[i]
+
+    def credits(self, i: int, epoch: int) -> int:
+        """Vote credits earned in the epoch (up to the head for the current epoch)."""
+        if epoch < self.current_epoch:
+            return self.epoch(epoch).votes[i] * CREDITS_PER_VOTE
+        return self._votes_so_far(epoch, self.head_slot)[i] * CREDITS_PER_VOTE
+
+    def _votes_so_far(self, epoch: int, head: int) -> list[int]:
+        """Votes landed in the epoch's produced slots up to the head, per validator (cached per head)."""
+        cached = self._partial_votes
+        if cached is None or cached[0] != (epoch, head):
+            slots = self.produced_slots(self.first_slot(epoch), head)
+            cached = self._partial_votes = ((epoch, head), self.votes_landed(slots, self.epoch(epoch).delinquent))
+        return cached[1]
+
+    def last_vote_slot(self, i: int) -> int:
+        epoch = self.current_epoch
+        while epoch >= 0:
+            if not self.is_delinquent(i, epoch):
+                last = min(self.head_slot, self.last_slot(epoch))
+                return max(last - 1, 0)
+            epoch -= 1
+        return 0
