@@ -1,0 +1,120 @@
+"""Ground-truth Ethereum P&L per (validator, UTC day), from model state (never from the APIs).
+
+A day holds the epochs whose start time falls in it, and the slots of those epochs. In wei:
+- issuance  = attestation rewards (head+target+source+inactivity) of the day's epochs
+              + proposer block totals + signed sync rewards of the day's slots
+- penalties = the negative attestation components and negative sync rewards, as a positive number
+              (already netted inside issuance)
+- block_fees = priority fees of the locally built blocks the validator proposed
+- mev       = wei the MEV-Boost blocks it proposed actually paid to their proposer_fee_recipient
+Deposits, top-ups, consolidations, withdrawals and the slashing penalty are never income; the
+slashing and the MEV anomalies are exceptions. A day that is not complete at the head holds
+what is known at the head (epochs whose rewards are computable, slots up to the head) and is
+not final.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Iterable
+
+from simnet.ethereum.model import EthereumModel, as_date
+from simnet.ethereum.params import WEI_PER_GWEI
+from simnet.ethereum.state import PrincipalEvent
+from simnet.ledger import ExceptionRow, LedgerRow
+
+CHAIN = "ethereum"
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    return start, start + timedelta(days=1)
+
+
+def _day_window(model: EthereumModel, day: date) -> tuple[range, range] | None:
+    """(attestation epochs, slots) of the day known at the head; None if the day has not begun."""
+    epochs = model.epochs_of_day(day)
+    if not epochs or epochs.start > model.head_epoch:
+        return None
+    att = range(epochs.start, min(epochs[-1], model.last_rewarded_epoch) + 1)
+    slots = range(epochs.start * model.S, min(epochs.stop * model.S - 1, model.head_slot) + 1)
+    return att, slots
+
+
+def ethereum_ledger(model: EthereumModel, days: Iterable[date | str],
+                    validators: Iterable[int] | None = None) -> list[LedgerRow]:
+    rows: list[LedgerRow] = []
+    for day in map(as_date, days):
+        window = _day_window(model, day)
+        if window is None:
+            continue
+        att_epochs, slots = window
+        size = model.registry_size(slots[-1])
+        members = list(range(size)) if validators is None else [v for v in validators if 0 <= v < size]
+        # per validator: issuance, penalties (gwei), block fees, mev (wei)
+        acc = {v: [0, 0, 0, 0] for v in members}
+        for e in att_epochs:
+            for v in members:
+                parts = model.attestation_reward(e, v)
+                a = acc[v]
+                a[0] += sum(parts)
+                a[1] -= sum(x for x in parts if x < 0)
+        for s in model.produced_slots(slots.start, slots[-1]):
+            reward = model.block_reward(s)
+            a = acc.get(reward.proposer_index)
+            if a is not None:
+                a[0] += reward.total
+                a[2] += model.payloads.local_priority_fees(s)
+                a[3] += model.payloads.mev_paid(s)
+            for v, r in model.sync_rewards(s):
+                a = acc.get(v)
+                if a is not None:
+                    a[0] += r
+                    a[1] += -r if r < 0 else 0
+        start, end = day_bounds(day)
+        final = model.is_day_final(day)
+        for v in members:
+            issuance, penalties, fees, mev = acc[v]
+            rows.append(LedgerRow(
+                chain=CHAIN, validator_key=str(v), period_type="day", period_id=day.isoformat(),
+                period_start=start, period_end=end, is_final=final,
+                issuance=issuance * WEI_PER_GWEI, block_fees=fees, block_fees_base=None, block_fees_priority=None,
+                mev=mev, priority_fee_sharing=0, vote_costs=0, penalties=penalties * WEI_PER_GWEI,
+            ))
+    return rows
+
+
+def ethereum_exceptions(model: EthereumModel, days: Iterable[date | str]) -> list[ExceptionRow]:
+    """The slashing (expected 0, actual = -penalty) and the three planted MEV anomalies:
+    mev_value_mismatch (expected = relay value, actual = paid), mev_payment_missing (expected =
+    relay value, actual = 0), unexpected_fee_recipient (expected None, actual = paid to it)."""
+    out: list[ExceptionRow] = []
+    ev = model.events
+    for day in map(as_date, days):
+        window = _day_window(model, day)
+        if window is None:
+            continue
+        slots = window[1]
+        if ev.slashing_slot in slots:
+            out.append(ExceptionRow(CHAIN, str(ev.slashed_validator), day.isoformat(), "slashing", ev.slashing_slot,
+                                    0, -model.slashing_penalty() * WEI_PER_GWEI))
+        for kind, slot in model.mev_anomalies.items():
+            if slot not in slots:
+                continue
+            block = model.payloads.block(slot)
+            expected = None if kind == "unexpected_fee_recipient" else block.relay_value
+            out.append(ExceptionRow(CHAIN, str(model.proposer(slot)), day.isoformat(), kind, slot, expected,
+                                    block.paid))
+    return out
+
+
+def principal_events(model: EthereumModel, days: Iterable[date | str] | None = None) -> list[PrincipalEvent]:
+    """Principal moves (and the slashing penalty) in the given days' slots, or up to the head."""
+    if days is None:
+        return model.principal_events()
+    out: list[PrincipalEvent] = []
+    for day in map(as_date, days):
+        window = _day_window(model, day)
+        if window is not None:
+            out.extend(model.principal_events(window[1].start, window[1][-1]))
+    return out
