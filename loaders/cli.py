@@ -24,6 +24,7 @@ from loaders.warehouse import (
     run_psql,
     stop_embedded,
 )
+from simnet.cli import app as simnet_app
 
 # Tables stay whole when output goes to a pipe or a file (CI logs), where rich assumes 80 columns.
 _PIPE_WIDTH = None if sys.stdout.isatty() else 200
@@ -42,6 +43,7 @@ config_app = typer.Typer(help="The config files.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(registry_app, name="registry")
 app.add_typer(config_app, name="config")
+app.add_typer(simnet_app, name="simnet")
 
 
 class Paths:
@@ -147,8 +149,11 @@ def load_registry(config: AuroraConfig, warehouse: Warehouse) -> None:
     from loaders.pipeline import make_pipeline
     from loaders.registry.settings import DATASET, PIPELINE
 
+    from loaders.raw_schemas import ensure_raw_schemas
+
     pipeline = make_pipeline(PIPELINE, DATASET, warehouse)
     pipeline.run(registry_loader.registry_source(config))
+    ensure_raw_schemas(warehouse)
     console.print(
         f"loaded the registry into {DATASET}: {len(config.chains)} chains, {len(config.providers)} providers, "
         f"{len(config.mappings)} mappings, {len(config.operators)} operators",
