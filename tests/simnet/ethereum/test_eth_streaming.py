@@ -1,0 +1,78 @@
+"""All-validator attestation rewards stream: the body is never built in memory."""
+
+from __future__ import annotations
+
+import json
+import time
+import tracemalloc
+import urllib.request
+
+import pytest
+
+from simnet.ethereum import EthereumModel
+from simnet.ethereum.beacon import BeaconApi
+from simnet.faults import FaultPlan
+from simnet.http import SimServer
+
+VALIDATORS = 200_000
+
+
+@pytest.fixture(scope="module")
+def big():
+    model = EthereumModel(validators=VALIDATORS)
+    server = SimServer(BeaconApi(model), FaultPlan()).start()
+    yield model, server.url
+    server.stop()
+
+
+def open_rewards(url: str, epoch: int, body: bytes = b"[]"):
+    request = urllib.request.Request(f"{url}/eth/v1/beacon/rewards/attestations/{epoch}", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    return urllib.request.urlopen(request, timeout=60)
+
+
+def test_all_validators_stream_in_small_memory(big):
+    model, url = big
+    epoch = model.last_rewarded_epoch
+    started = time.perf_counter()
+    tracemalloc.start()
+    try:
+        response = open_rewards(url, epoch)
+        assert response.headers["Transfer-Encoding"] == "chunked"
+        traced = 0
+        while traced < 4_000_000:  # a building server would have built the whole body before byte 1
+            chunk = response.read(65536)
+            assert chunk
+            traced += len(chunk)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    tail = b""
+    size = traced
+    while chunk := response.read(1 << 20):
+        size += len(chunk)
+        tail = (tail + chunk)[-4096:]
+    response.close()
+    elapsed = time.perf_counter() - started
+    assert size > 15_000_000
+    assert peak < size / 8, f"peak {peak} bytes for a {size}-byte body"
+    last = tail.rsplit(b"{", 1)[1]
+    head, target, source, inactivity = model.attestation_reward(epoch, VALIDATORS)  # the deposited validator
+    assert json.loads(b"{" + last[:-3]) == {"validator_index": str(VALIDATORS), "head": str(head),
+                                             "target": str(target), "source": str(source),
+                                             "inactivity": str(inactivity)}
+    assert tail.endswith(b"]}}")
+    print(f"{VALIDATORS} validators, {size} bytes in {elapsed:.2f} s, traced peak {peak} bytes")
+
+
+def test_subset_and_consistency_on_a_large_set(big):
+    model, url = big
+    epoch = model.last_rewarded_epoch - 3
+    ids = ["0", "7", "20", "199999", model.pubkey(123_456)]
+    with open_rewards(url, epoch, json.dumps(ids).encode()) as response:
+        body = json.load(response)
+    rows = body["data"]["total_rewards"]
+    assert [r["validator_index"] for r in rows] == ["0", "7", "20", "199999", "123456"]
+    for r in rows:
+        assert tuple(int(r[k]) for k in ("head", "target", "source", "inactivity")) == \
+            model.attestation_reward(epoch, int(r["validator_index"]))

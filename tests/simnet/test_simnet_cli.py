@@ -1,0 +1,154 @@
+"""`aurora simnet serve` and `aurora simnet ledger`."""
+
+from __future__ import annotations
+
+import json
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+from typer.testing import CliRunner
+
+from loaders.cli import app
+from loaders.config import load_config
+from simnet import cli as simnet_cli
+from simnet.ledger import LEDGER_COLUMNS, write_ledger
+from simnet.solana.ledger import solana_ledger
+from simnet.solana.model import SolanaModel, SolanaParams
+
+ROOT = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+# ---------------------------------------------------------------- ledger
+def test_ledger_writes_the_ground_truth_csv(tmp_path):
+    out = tmp_path / "truth.csv"
+    result = runner.invoke(app, ["simnet", "ledger", "--chain", "solana", "--from-epoch", "3", "--to-epoch", "6", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote 48 rows (solana epochs 3-6, 12 validators) to {out}" in result.output
+    lines = out.read_text().splitlines()
+    assert lines[0].split(",") == LEDGER_COLUMNS and len(lines) == 1 + 4 * 12
+    expected = tmp_path / "expected.csv"
+    write_ledger(solana_ledger(SolanaModel(SolanaParams()), range(3, 7)), expected)
+    assert out.read_text() == expected.read_text()
+
+
+def test_ledger_follows_the_seed_and_stops_at_the_last_complete_epoch(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert runner.invoke(app, ["simnet", "ledger", "--out", str(a), "--seed", "3", "--validators", "8"]).exit_code == 0
+    result = runner.invoke(app, ["simnet", "ledger", "--out", str(b), "--to-epoch", "20"])
+    assert result.exit_code == 0 and "epochs after 7 are not complete" in result.output
+    assert len(a.read_text().splitlines()) == 1 + 8 * 8  # epochs 0..7, 8 validators
+    assert a.read_text() != b.read_text()
+
+
+def test_ledger_refuses_what_it_cannot_compute(tmp_path):
+    out = str(tmp_path / "x.csv")
+    assert runner.invoke(app, ["simnet", "ledger", "--chain", "ethereum", "--out", out]).exit_code == 2
+    assert runner.invoke(app, ["simnet", "ledger", "--slots-per-epoch", "30", "--out", out]).exit_code == 2
+    refused = runner.invoke(app, ["simnet", "ledger", "--finality-lag", "0", "--out", out])
+    assert refused.exit_code == 2 and not Path(out).exists()
+
+
+# ---------------------------------------------------------------- serve, in-process
+def test_serve_without_a_usable_ethereum_side_says_so_and_writes_valid_config(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "simnet.ethereum.model", None)  # import fails as if it were missing
+
+    def interrupt(seconds):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(simnet_cli.time, "sleep", interrupt)
+    providers, chains = tmp_path / "simnet-providers.yaml", tmp_path / "simnet-chains.yaml"
+    result = runner.invoke(app, ["simnet", "serve", "--write-providers", str(providers), "--write-chains", str(chains)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("notice: serving without Ethereum (simnet.ethereum cannot be used:")
+    assert lines[-1] == "stopped"
+    config = load_config(chains, providers, None)  # Aurora accepts the files as they are
+    assert set(config.chains) == {"solana"}
+    urls = dict(re.findall(r"^  (\w+) +(http://\S+)$", result.output, re.M))
+    assert set(urls) == {"prices", "solana_rpc", "jito"}
+    written = yaml.safe_load(providers.read_text())["providers"]
+    assert {key.removeprefix("simnet_"): p["base_url"] for key, p in written.items()} == urls
+
+
+# ---------------------------------------------------------------- serve, as a process
+def free_port_run(count: int) -> int:
+    """A port such that it and the next count - 1 are free now."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + count > 65535:
+            continue
+        try:
+            held = []
+            for port in range(base, base + count):
+                s = socket.socket()
+                held.append(s)
+                s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in held:
+                s.close()
+    raise RuntimeError("no run of free ports")
+
+
+def read_until(lines: queue.Queue, marker: str, timeout: float = 30) -> list[str]:
+    seen = []
+    while True:
+        line = lines.get(timeout=timeout)
+        if line is None:
+            raise AssertionError("the server exited:\n" + "".join(seen))
+        seen.append(line)
+        if line.startswith(marker):
+            return seen
+
+
+def test_serve_answers_on_consecutive_ports_until_terminated(tmp_path):
+    port = free_port_run(3)
+    providers = tmp_path / "simnet-providers.yaml"
+    command = [sys.executable, "-m", "loaders.cli", "simnet", "serve", "--port", str(port), "--no-ethereum",
+               "--write-providers", str(providers)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue = queue.Queue()
+
+    def pump():
+        for line in process.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    try:
+        output = read_until(lines, "serving")
+        urls = dict(re.findall(r"^  (\w+) +(http://\S+)$", "".join(output), re.M))
+        assert sorted(int(u.rsplit(":", 1)[1]) for u in urls.values()) == [port, port + 1, port + 2]
+        rpc = urls["solana_rpc"]
+        call = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "getEpochInfo"})
+        curled = subprocess.run(["curl", "-s", "-X", "POST", "-H", "Content-Type: application/json", "-d", call, rpc],
+                                capture_output=True, text=True, timeout=10, check=True)
+        assert json.loads(curled.stdout)["result"]["epoch"] == 8
+        assert requests.post(rpc, data=call, timeout=5).json() == json.loads(curled.stdout)
+        written = yaml.safe_load(providers.read_text())
+        assert written["providers"]["simnet_solana_rpc"]["base_url"] == rpc
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    assert process.returncode == 0
+    assert read_until(lines, "stopped")[-1].strip() == "stopped"
+    with pytest.raises(requests.ConnectionError):
+        requests.post(rpc, data=call, timeout=2)
