@@ -14,7 +14,10 @@ from typing import Any
 import dlt
 
 from loaders.jito import jito_validators
-from loaders.providers.archive import archive_resources
+from loaders.jito.settings import COLUMNS as JITO_COLUMNS
+from loaders.jito.settings import PRIMARY_KEY as JITO_KEY
+from loaders.jito.settings import TABLE as JITO_TABLE
+from loaders.providers.archive import ARCHIVE_COLUMNS, ARCHIVE_TABLE, REJECTION_COLUMNS, REJECTION_TABLE, archive_resources
 from loaders.solana.fetch import SolanaFetcher
 from loaders.solana.settings import COLUMNS, TABLES
 
@@ -68,3 +71,15 @@ def solana_epoch(fetcher: SolanaFetcher, epoch: int, jito=None, progress: Callab
     if jito is not None:
         resources.append(jito_validators(jito, fetcher, epoch, done))
     return _with_archive(fetcher, resources, done)
+
+
+@dlt.source(name="solana", max_table_nesting=0)
+def solana_schema():
+    """Every raw table, empty: dbt's staging can read them before the first Solana load."""
+    tables = [(name, TABLES[name], COLUMNS[name]) for name in TABLES]
+    tables += [(JITO_TABLE, JITO_KEY, JITO_COLUMNS), (ARCHIVE_TABLE, "response_id", ARCHIVE_COLUMNS),
+               (REJECTION_TABLE, "item_key", REJECTION_COLUMNS)]
+    return [
+        dlt.resource([dlt.mark.materialize_table_schema()], name=name, write_disposition="merge", primary_key=key, columns=columns)
+        for name, key, columns in tables
+    ]

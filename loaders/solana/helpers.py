@@ -210,26 +210,34 @@ def parse_block(result: Any, slot: int, lamports_per_signature: int, leader: str
     }
     transactions = r.list(result, "transactions", at, optional=True, nullable=True)
     if transactions is not None:
-        base = priority = signatures = 0
-        for k, tx in enumerate(transactions):
-            where = f"{at}.transactions[{k}]"
-            meta = r.dict(tx, "meta", where, nullable=True)
-            if meta is None:
-                raise r.fail(f"{where}.meta", "is null: the fee cannot be split without it")
-            fee = r.int(meta, "fee", f"{where}.meta", minimum=0)
-            body = r.get(tx, "transaction", where)
-            if isinstance(body, list):
-                raise r.fail(f"{where}.transaction", "is encoded; request encoding json to split fees")
-            sigs = len(r.list(body, "signatures", f"{where}.transaction"))
-            tx_base = lamports_per_signature * sigs
-            if fee < tx_base:
-                raise r.fail(f"{where}.meta.fee", f"{fee} is below the base fee of {sigs} signature(s)")
-            signatures += sigs
-            base += tx_base // 2
-            priority += fee - tx_base
-        row.update(base_fee_lamports=base, priority_fee_lamports=priority,
-                   transaction_count=len(transactions), signature_count=signatures)
+        split = _split_fees(r, at, transactions, lamports_per_signature)
+        if split is not None:
+            base, priority, signatures = split
+            row.update(base_fee_lamports=base, priority_fee_lamports=priority, signature_count=signatures)
+        row["transaction_count"] = len(transactions)
     return row
+
+
+def _split_fees(r: Reader, at: str, transactions: list, lamports_per_signature: int) -> tuple[int, int, int] | None:
+    """(leader's base fees, priority fees, signatures), or None when the block's transactions
+    cannot be split: encoded (base64) instead of JSON, without their meta (old blocks), or
+    charged below lamports_per_signature (another fee schedule)."""
+    base = priority = signatures = 0
+    for k, tx in enumerate(transactions):
+        where = f"{at}.transactions[{k}]"
+        meta = r.dict(tx, "meta", where, nullable=True)
+        body = r.get(tx, "transaction", where)
+        if meta is None or isinstance(body, list):
+            return None
+        fee = r.int(meta, "fee", f"{where}.meta", minimum=0)
+        sigs = len(r.list(body, "signatures", f"{where}.transaction"))
+        tx_base = lamports_per_signature * sigs
+        if fee < tx_base:
+            return None  # another fee schedule than lamports_per_signature: no split
+        signatures += sigs
+        base += tx_base // 2  # half of the base fee is burned
+        priority += fee - tx_base
+    return base, priority, signatures
 
 
 def skipped_block(slot: int, leader: str | None) -> dict[str, Any]:

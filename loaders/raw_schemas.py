@@ -1,0 +1,27 @@
+"""Raw datasets exist, empty, before any chain is loaded, so `dbt build` works on a new warehouse."""
+
+from __future__ import annotations
+
+from loaders.pipeline import make_pipeline
+from loaders.warehouse import Warehouse
+
+
+def _families():
+    from loaders.solana import solana_schema
+    from loaders.solana.settings import DATASET as SOLANA_DATASET
+    from loaders.solana.settings import PIPELINE as SOLANA_PIPELINE
+
+    return [(SOLANA_PIPELINE, SOLANA_DATASET, solana_schema)]
+
+
+def _missing(warehouse: Warehouse, dataset: str, tables: list[str]) -> bool:
+    with warehouse.connect() as conn, conn.cursor() as cur:
+        cur.execute("select count(*) from information_schema.tables where table_schema = %s and table_name = any(%s)", (dataset, tables))
+        return cur.fetchone()[0] < len(tables)
+
+
+def ensure_raw_schemas(warehouse: Warehouse) -> None:
+    for pipeline_name, dataset, schema_source in _families():
+        source = schema_source()
+        if _missing(warehouse, dataset, list(source.resources.keys())):
+            make_pipeline(pipeline_name, dataset, warehouse).run(source)
