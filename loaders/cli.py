@@ -299,13 +299,17 @@ def _run_solana(config, chain, warehouse, from_epoch, to_epoch, no_fee_split, sc
 
 @app.command("demo")
 def demo(ctx: typer.Context) -> None:
-    """Build the registry in the warehouse and print it."""
+    """The registry, then the whole pipeline against a simulated network, printed."""
+    from loaders.demo import run_demo
+    from loaders.solana.run import run_solana
+
     config = get_config(ctx)
     warehouse = get_warehouse()
     console.print(f"warehouse: {warehouse.display_url}", highlight=False)
     load_registry(config, warehouse)
     build(warehouse, quiet=True)
     print_registry(warehouse)
+    run_demo(warehouse, console, load_registry, build, run_solana, print_table, query_table)
 
 
 def main() -> None:

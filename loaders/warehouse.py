@@ -80,6 +80,9 @@ class Warehouse:
             "DBT_PROFILES_DIR": str(project_root()),
         }
 
+    def with_database(self, database: str) -> "Warehouse":
+        return Warehouse(self.host, self.port, self.user, self.password, database, self.embedded)
+
     def connect(self):
         return psycopg2.connect(
             host=self.host, port=self.port, user=self.user, password=self.password, dbname=self.database
@@ -155,6 +158,22 @@ def _ensure_database(host: str, port: int) -> None:
         pass  # another command created it at the same moment
     finally:
         conn.close()
+
+
+def recreate_database(warehouse: Warehouse, database: str) -> Warehouse:
+    """An empty database beside the warehouse's (for the demo): dropped first if it exists."""
+    conn = psycopg2.connect(host=warehouse.host, port=warehouse.port, user=warehouse.user,
+                            password=warehouse.password, dbname=warehouse.database)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f'drop database if exists "{database}" with (force)')
+            cur.execute(f'create database "{database}"')
+    except psycopg2.Error as exc:
+        raise WarehouseError(f"cannot create the database {database} on {warehouse.display_url}: {exc}".strip()) from None
+    finally:
+        conn.close()
+    return warehouse.with_database(database)
 
 
 def open_warehouse() -> Warehouse:
