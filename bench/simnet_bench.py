@@ -6,14 +6,15 @@
 Each (case, size) runs in a fresh subprocess so its peak RSS is its own. A run builds the model
 and warms it (the epochs the answer reads), then streams the answer through
 simnet.jsonstream.iter_chunks, as the HTTP server does, twice: once timed, once under
-tracemalloc. One extra run goes through the real HTTP server at 2,000 validators.
+tracemalloc. One extra run per case goes through the real HTTP server (2,000 validators;
+10,000 for the Ethereum attestation rewards).
 
 Columns: entries/s and MB/s of generation; tracemalloc peak of the generation pass (Python
 allocations while streaming, the model excluded); RSS growth while streaming, and the process's
 peak RSS (model included). A streaming answer keeps the first two flat as the size grows.
 
-To add a case (e.g. the Ethereum attestation rewards at 10k / 100k / 1M validators), write a
-function `size -> Prepared` and register it in CASES; nothing else changes.
+To add a case, write a function `size -> Prepared` and register it in CASES; nothing else
+changes.
 """
 
 from __future__ import annotations
@@ -94,14 +95,38 @@ def kobe_validators(validators: int) -> Prepared:
     return Prepared(lambda: api.validators(Request("GET", "/api/v1/validators", {}, {}, b"")).body, validators, over_http, api)
 
 
+# ---------------------------------------------------------------- Ethereum cases
+def attestation_rewards(validators: int) -> Prepared:
+    """POST /eth/v1/beacon/rewards/attestations/{epoch} with body [] (every validator), for the
+    latest epoch whose rewards are known; entries = total_rewards rows (2,048 ideal_rewards too)."""
+    import requests
+
+    from simnet.ethereum.beacon import BeaconApi
+    from simnet.ethereum.model import EthereumModel
+
+    model = EthereumModel(validators=validators)
+    epoch = model.last_rewarded_epoch
+    api = BeaconApi(model)
+    path = f"/eth/v1/beacon/rewards/attestations/{epoch}"
+
+    def body() -> Any:
+        request = Request("POST", path, {}, {"Content-Type": "application/json"}, b"[]", {"epoch": str(epoch)})
+        return api.attestation_rewards(request).body
+
+    def over_http(url: str) -> Iterable[bytes]:
+        with requests.post(url + path, json=[], stream=True, timeout=600) as response:
+            yield from response.iter_content(65536)
+
+    next(model.iter_attestation_rows(epoch, [0]))  # warm: the epoch's reward table
+    return Prepared(body, model.attestation_validators(epoch), over_http, api)
+
+
 CASES: dict[str, Case] = {
     "solana-getVoteAccounts": Case("solana-getVoteAccounts", (2_000, 10_000, 100_000), vote_accounts),
     "kobe-validators": Case("kobe-validators", (2_000, 10_000, 100_000), kobe_validators),
-    # TODO(ethereum): "ethereum-attestation-rewards": Case(..., (10_000, 100_000, 1_000_000), attestation_rewards),
-    # where attestation_rewards(validators) -> Prepared builds the beacon API's POST
-    # /eth/v1/beacon/rewards/attestations/{epoch} body for an all-validators request.
+    "ethereum-attestation-rewards": Case("ethereum-attestation-rewards", (10_000, 100_000, 1_000_000), attestation_rewards),
 }
-HTTP_RUNS = [("solana-getVoteAccounts", 2_000), ("kobe-validators", 2_000)]
+HTTP_RUNS = [("solana-getVoteAccounts", 2_000), ("kobe-validators", 2_000), ("ethereum-attestation-rewards", 10_000)]
 
 
 # ---------------------------------------------------------------- one measurement (in a child process)

@@ -97,8 +97,13 @@ def serve(
             write_yaml(write_chains, net.chains_config())
         m = net.solana
         print(f"simnet (seed {seed}): Solana epoch {m.current_epoch}, slot {m.head_slot}, {validators} validators", flush=True)
+        if net.ethereum is not None:
+            e = net.ethereum
+            print(f"  Ethereum epoch {e.head_epoch}, slot {e.head_slot}, {e.params.validators} validators, "
+                  f"relays {', '.join(e.params.relays)}", flush=True)
+        width = max([12, *map(len, net.urls)])
         for name, url in net.urls.items():
-            print(f"  {name:<12} {url}", flush=True)
+            print(f"  {name:<{width}} {url}", flush=True)
         for what, path in (("providers", write_providers), ("chains", write_chains)):
             if path:
                 print(f"wrote {what}: {path}", flush=True)

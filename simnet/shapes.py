@@ -18,7 +18,11 @@ byIdentity) are maps: their values merge into one shape, like array items.
 payloads: a key they never have, a key they all have that is missing, a value of a kind they never
 use for that key (null counts as a kind: allowed only where a real payload shows null). A
 `Documented` entry lets a key or kind through that the published payloads happen not to show but
-the API reference documents; it quotes the reference line that says so.
+the API reference documents, or lets a key be absent that they all show but the reference
+documents as optional; it quotes the reference line that says so.
+
+Payloads are compared at their own level: a whole response (a JSON-RPC envelope, a beacon
+`{execution_optimistic, finalized, data}` envelope) or what it wraps (`result`, `data`) alone.
 """
 
 from __future__ import annotations
@@ -119,7 +123,9 @@ def merge_all(shapes: Iterable[Shape]) -> Shape | None:
 
 @dataclass(frozen=True)
 class Documented:
-    """A key (or extra kinds of a key) the reference documents but no published payload shows.
+    """A key (or extra kinds of a key) the reference documents but no published payload shows;
+    or a key every published payload shows that the reference documents as optional (the
+    simnet may leave it out).
 
     `path` uses compare's notation ($.result.current[].rootSlot, {} for map values); `kinds` are
     the kinds the reference allows (None: whatever the simnet sends); `doc` quotes the line of
@@ -180,7 +186,8 @@ def _compare(real: Shape, sim: Shape, docs: dict[str, Documented], path: str, ou
                 out.append(f"{child}: a key the real payloads never have")
         if sim.required is not None:
             for key in sorted((real.required or set()) - sim.required):
-                out.append(f"{path}.{key}: missing, though every real payload has it")
+                if f"{path}.{key}" not in docs:  # documented as optional
+                    out.append(f"{path}.{key}: missing, though every real payload has it")
     if "map" in sim.kinds and "map" in real.kinds:
         bad = _kinds_fit(sim.key_kinds, real.key_kinds)
         if bad:
@@ -233,9 +240,25 @@ def load_payload(path: Path) -> Any:
     return json.loads(strip_jsonc(text) if str(path).endswith(".jsonc") else text)
 
 
+# The keys a beacon node puts next to `data` (ethereum/beacon-APIs response envelopes).
+BEACON_ENVELOPE_KEYS = frozenset({"execution_optimistic", "finalized", "version", "dependent_root"})
+
+
+def envelope_key(payload: Any) -> str | None:
+    """"result" for a whole JSON-RPC response, "data" for a whole beacon response, else None
+    (a payload that is what such a response wraps)."""
+    if not isinstance(payload, dict):
+        return None
+    if "jsonrpc" in payload and ("result" in payload or "error" in payload):
+        return "result"
+    if "data" in payload and set(payload) - {"data"} <= BEACON_ENVELOPE_KEYS:
+        return "data"
+    return None
+
+
 def is_envelope(payload: Any) -> bool:
-    """A whole JSON-RPC response, rather than its result alone."""
-    return isinstance(payload, dict) and "jsonrpc" in payload and ("result" in payload or "error" in payload)
+    """A whole response (JSON-RPC or beacon), rather than its result or data alone."""
+    return envelope_key(payload) is not None
 
 
 # ---------------------------------------------------------------- fixture registry entries
@@ -254,9 +277,9 @@ class ShapeCase:
     """A published payload and the simnet request that answers the same question.
 
     `endpoint` groups the payloads of one endpoint: an answer is held to their merged shape (what
-    any real payload of that endpoint shows), at the level of this payload (a whole JSON-RPC
-    envelope or its result alone). `ask` builds the request from the running network, so it can
-    name a simnet validator, slot or epoch.
+    any real payload of that endpoint shows), at the level of this payload (a whole JSON-RPC or
+    beacon envelope, or its result or data alone). `ask` builds the request from the running
+    network, so it can name a simnet validator, slot or epoch.
     """
 
     fixture: str  # path under tests/fixtures/
@@ -276,23 +299,25 @@ def get(path: str | Callable[[Any], str], query: dict[str, Any] | None = None) -
     return lambda net: Ask("GET", path(net) if callable(path) else path, None, query)
 
 
-def post(path: str, body: Callable[[Any], Any] | Any = None) -> Callable[[Any], Ask]:
-    return lambda net: Ask("POST", path, body(net) if callable(body) else body)
+def post(path: str | Callable[[Any], str], body: Callable[[Any], Any] | Any = None) -> Callable[[Any], Ask]:
+    return lambda net: Ask("POST", path(net) if callable(path) else path, body(net) if callable(body) else body)
 
 
 def result_level(payload: Any) -> Any:
-    return payload["result"] if is_envelope(payload) else payload
+    key = envelope_key(payload)
+    return payload if key is None else payload[key]
 
 
 def real_shape(case: ShapeCase, payload: Any, endpoint_payloads: Iterable[Any]) -> Shape:
-    """The shape an answer to `case` is held to: the endpoint's merged result shape, wrapped in
-    this payload's envelope when the payload is a whole JSON-RPC response."""
+    """The shape an answer to `case` is held to: the endpoint's merged result (or data) shape,
+    wrapped in this payload's envelope when the payload is a whole response."""
     merged = merge_all(shape(result_level(p)) for p in endpoint_payloads)
     assert merged is not None
-    if not is_envelope(payload):
+    key = envelope_key(payload)
+    if key is None:
         return merged
     envelope = shape(payload)
-    envelope.fields["result"] = merged
+    envelope.fields[key] = merged
     return envelope
 
 

@@ -15,7 +15,7 @@ import requests
 
 from simnet.network import NetworkSpec, SimNetwork
 from simnet.shapes import ShapeCase, compare, load_payload, real_shape, shape, simnet_level, strip_jsonc, string_kind
-from tests.simnet.shape_registry import CASES, ETHEREUM_TODO, SKIPPED
+from tests.simnet.shape_registry import CASES, ETHEREUM_TODO, SKIPPED, TRIMMED
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -25,7 +25,7 @@ SHARED = ROOT.parent / "shared"
 
 @pytest.fixture(scope="module")
 def net():
-    with SimNetwork(NetworkSpec(ethereum=None)) as network:
+    with SimNetwork(NetworkSpec()) as network:
         yield network
 
 
@@ -103,6 +103,27 @@ def test_a_key_inside_a_map_value_and_a_wrong_encoding_are_reported(net):
     ]
 
 
+def test_a_data_only_payload_is_compared_inside_the_beacon_envelope(net):
+    case = next(c for c in CASES if c.fixture == "beacon/block_rewards.go-eth2-client-mainnet-slot10760040.json")
+    body = answer(net, case)
+    assert set(body) == {"execution_optimistic", "finalized", "data"}
+    assert simnet_level(payload(case.fixture), body) is body["data"]
+    body["data"]["total"] = int(body["data"]["total"])
+    assert compare(held_to(case), shape(simnet_level(payload(case.fixture), body))) == [
+        "$.total: int where the real payloads have decimal"
+    ]
+
+
+def test_a_key_documented_as_optional_may_be_missing_and_no_other(net):
+    case = next(c for c in CASES if c.fixture == "execution/eth_getBlockReceipts.hive-n.json")
+    body = answer(net, case)
+    assert all("root" not in receipt for receipt in body["result"])  # documented as pre-Byzantium only
+    del body["result"][0]["gasUsed"]
+    assert compare(held_to(case), shape(body), case.documented) == [
+        "$.result[].gasUsed: missing, though every real payload has it"
+    ]
+
+
 def test_a_documented_key_still_holds_to_its_documented_kinds(net):
     case = next(c for c in CASES if c.fixture == "jito/validators.epoch600.jsonc")
     body = answer(net, case)
@@ -161,11 +182,45 @@ def test_every_published_payload_is_registered_skipped_or_listed_for_ethereum():
 def test_fixtures_are_verbatim_copies_listed_in_the_readme():
     readme = (FIXTURES / "README.md").read_text()
     real = SHARED / "fixtures" / "real"
+    assert set(TRIMMED) <= {c.fixture for c in CASES}
     for case in CASES:
         assert (FIXTURES / case.fixture).is_file(), case.fixture
         assert case.fixture in readme and case.source in readme, case.fixture
-        if real.is_dir():
+        if real.is_dir() and case.fixture not in TRIMMED:
             assert (FIXTURES / case.fixture).read_bytes() == (real / case.source).read_bytes(), case.fixture
+
+
+def is_selection(part, whole) -> bool:
+    """`part` is `whole` with some array entries left out (the rest verbatim, in order)."""
+    if isinstance(whole, list):
+        if not isinstance(part, list):
+            return False
+        rest = iter(whole)
+        return all(any(is_selection(item, candidate) and item == candidate for candidate in rest) for item in part)
+    if isinstance(whole, dict):
+        return isinstance(part, dict) and part.keys() == whole.keys() and all(is_selection(part[k], whole[k]) for k in whole)
+    return type(part) is type(whole) and part == whole
+
+
+@pytest.mark.parametrize("fixture", sorted(TRIMMED))
+def test_trimmed_fixtures_keep_every_shape_of_the_published_file(fixture):
+    """A trimmed copy only leaves array entries out, and keeps every key and value kind."""
+    assert fixture in (FIXTURES / "README.md").read_text() and "trimmed" in (FIXTURES / "README.md").read_text()
+    real = SHARED / "fixtures" / "real"
+    if not real.is_dir():
+        pytest.skip("the published payloads are not in this checkout")
+    source = next(c.source for c in CASES if c.fixture == fixture)
+    trimmed, published = payload(fixture), load_payload(real / source)
+    assert is_selection(trimmed, published)
+    assert shape(trimmed) == shape(published)
+
+
+def test_is_selection_tells_a_trim_from_an_edit():
+    whole = {"data": [{"a": "1"}, {"a": "2"}, {"a": "3"}], "x": False}
+    assert is_selection({"data": [{"a": "1"}, {"a": "3"}], "x": False}, whole)
+    assert not is_selection({"data": [{"a": "3"}, {"a": "1"}], "x": False}, whole)  # reordered
+    assert not is_selection({"data": [{"a": "4"}], "x": False}, whole)  # invented
+    assert not is_selection({"data": [{"a": "1"}]}, whole)  # a key left out
 
 
 def test_documented_lines_quote_the_reference():

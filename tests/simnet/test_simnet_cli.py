@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -115,11 +116,9 @@ def read_until(lines: queue.Queue, marker: str, timeout: float = 30) -> list[str
             return seen
 
 
-def test_serve_answers_on_consecutive_ports_until_terminated(tmp_path):
-    port = free_port_run(3)
-    providers = tmp_path / "simnet-providers.yaml"
-    command = [sys.executable, "-m", "loaders.cli", "simnet", "serve", "--port", str(port), "--no-ethereum",
-               "--write-providers", str(providers)]
+def start_serving(*args: str) -> tuple[subprocess.Popen, queue.Queue]:
+    """`aurora simnet serve <args>` as a process, and a queue of its output lines (None at exit)."""
+    command = [sys.executable, "-m", "loaders.cli", "simnet", "serve", *args]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: queue.Queue = queue.Queue()
 
@@ -129,6 +128,24 @@ def test_serve_answers_on_consecutive_ports_until_terminated(tmp_path):
         lines.put(None)
 
     threading.Thread(target=pump, daemon=True).start()
+    return process, lines
+
+
+def stop_serving(process: subprocess.Popen, lines: queue.Queue) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    assert process.returncode == 0
+    assert read_until(lines, "stopped")[-1].strip() == "stopped"
+
+
+def test_serve_answers_on_consecutive_ports_until_terminated(tmp_path):
+    port = free_port_run(3)
+    providers = tmp_path / "simnet-providers.yaml"
+    process, lines = start_serving("--port", str(port), "--no-ethereum", "--write-providers", str(providers))
     try:
         output = read_until(lines, "serving")
         urls = dict(re.findall(r"^  (\w+) +(http://\S+)$", "".join(output), re.M))
@@ -142,13 +159,39 @@ def test_serve_answers_on_consecutive_ports_until_terminated(tmp_path):
         written = yaml.safe_load(providers.read_text())
         assert written["providers"]["simnet_solana_rpc"]["base_url"] == rpc
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
-    assert process.returncode == 0
-    assert read_until(lines, "stopped")[-1].strip() == "stopped"
+        stop_serving(process, lines)
     with pytest.raises(requests.ConnectionError):
         requests.post(rpc, data=call, timeout=2)
+
+
+def test_serve_answers_the_ethereum_apis_too(tmp_path):
+    apis = ["prices", "solana_rpc", "jito", "beacon", "execution", "relay_flashbots", "relay_ultrasound", "relay_agnostic"]
+    port = free_port_run(len(apis))
+    providers, chains = tmp_path / "simnet-providers.yaml", tmp_path / "simnet-chains.yaml"
+    process, lines = start_serving("--port", str(port), "--write-providers", str(providers), "--write-chains", str(chains))
+    try:
+        output = "".join(read_until(lines, "serving"))
+        assert "notice" not in output and "  Ethereum epoch 185, slot 1485, 64 validators" in output
+        urls = dict(re.findall(r"^  (\w+) +(http://\S+)$", output, re.M))
+        assert list(urls) == apis
+        assert [int(u.rsplit(":", 1)[1]) for u in urls.values()] == list(range(port, port + len(apis)))
+        curled = subprocess.run(["curl", "-s", urls["beacon"] + "/eth/v1/beacon/genesis"],
+                                capture_output=True, text=True, timeout=10, check=True)
+        genesis = json.loads(curled.stdout)["data"]
+        assert set(genesis) == {"genesis_time", "genesis_validators_root", "genesis_fork_version"}
+        config = load_config(chains, providers, None)  # Aurora accepts both chains as written
+        assert set(config.chains) == {"solana", "ethereum"}
+        written_chains = yaml.safe_load(chains.read_text())["chains"]
+        assert genesis["genesis_time"] == str(int(datetime.fromisoformat(
+            written_chains["ethereum"]["genesis_time"].replace("Z", "+00:00")).timestamp()))
+        written = yaml.safe_load(providers.read_text())
+        assert {key.removeprefix("simnet_"): p["base_url"] for key, p in written["providers"].items()} == urls
+        roles = {(m["role"], m["provider"]) for m in written["mappings"] if m["chain"] == "ethereum"}
+        assert {("rewards", "simnet_beacon"), ("fees", "simnet_execution"), ("mev", "simnet_relay_flashbots")} <= roles
+        block = requests.post(urls["execution"], json={"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber"}, timeout=5)
+        assert int(block.json()["result"], 16) > 0
+        relay = requests.get(urls["relay_ultrasound"] + "/relay/v1/data/bidtraces/proposer_payload_delivered",
+                             params={"limit": 2}, timeout=5)
+        assert len(relay.json()) == 2
+    finally:
+        stop_serving(process, lines)

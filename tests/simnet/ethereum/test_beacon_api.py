@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 
@@ -197,3 +199,116 @@ def test_finality_moves_with_the_head():
             is True
     finally:
         server.stop()
+
+
+# ---------------------------------------------------------------- what the answers hold
+# (their shapes are checked against the published payloads in tests/simnet/test_shape_fidelity.py)
+def test_genesis_and_spec_follow_the_params(beacon):
+    model, url = beacon
+    assert get(url, "/eth/v1/beacon/genesis").json()["data"]["genesis_time"] == str(model.params.genesis_time)
+    spec = get(url, "/eth/v1/config/spec").json()["data"]
+    assert all(isinstance(v, str) for v in spec.values())
+    assert spec["SECONDS_PER_SLOT"] == "192"
+    assert spec["SLOTS_PER_EPOCH"] == "8"
+    assert spec["EPOCHS_PER_SYNC_COMMITTEE_PERIOD"] == "16"
+    assert spec["SYNC_COMMITTEE_SIZE"] == "8"
+    assert spec["MAX_WITHDRAWALS_PER_PAYLOAD"] == "4"
+
+
+def test_validators_show_every_role(beacon):
+    model, url = beacon
+    body = get(url, "/eth/v1/beacon/states/head/validators").json()
+    assert len(body["data"]) == model.registry_size(model.head_slot)
+    by_index = {int(v["index"]): v for v in body["data"]}
+    assert by_index[3]["validator"]["withdrawal_credentials"].startswith("0x00")
+    assert by_index[7]["validator"]["withdrawal_credentials"].startswith("0x02")
+    assert by_index[0]["validator"]["withdrawal_credentials"].startswith("0x01" + "00" * 11)
+    assert int(by_index[7]["validator"]["effective_balance"]) > 32 * 10**9
+    statuses = {v["status"] for v in body["data"]}
+    assert {"active_ongoing", "withdrawal_done", "exited_slashed"} <= statuses
+
+
+def test_attestation_rewards_list_every_effective_balance_and_validator(beacon):
+    model, url = beacon
+    body = post(url, f"/eth/v1/beacon/rewards/attestations/{model.last_rewarded_epoch}", []).json()
+    assert set(body) == {"execution_optimistic", "data"}  # as Lighthouse answers (no "finalized")
+    assert len(body["data"]["ideal_rewards"]) == 2048  # 1..2048 ETH (Electra)
+    assert len(body["data"]["total_rewards"]) == model.registry_size(model.head_slot)
+
+
+def test_block_and_sync_rewards_envelopes(beacon):
+    """The published block and sync rewards payloads are data only; the envelope is apis.md's."""
+    model, url = beacon
+    slot = model.events.slashing_slot
+    block = get(url, f"/eth/v1/beacon/rewards/blocks/{slot}").json()
+    assert set(block) == {"execution_optimistic", "finalized", "data"}
+    sync = post(url, f"/eth/v1/beacon/rewards/sync_committee/{slot}").json()
+    assert set(sync) == {"execution_optimistic", "finalized", "data"}
+    assert len(sync["data"]) == model.params.sync_committee_size
+
+
+def test_duties_checkpoints_and_sync_committees(beacon):
+    """Duties (v1 and v2) cover the epoch's slots; checkpoints and sync committees have no
+    published payload, so their shape is checked here against the beacon-APIs spec."""
+    model, url = beacon
+    for version in ("v1", "v2"):
+        duties = get(url, f"/eth/{version}/validator/duties/proposer/{model.head_epoch}").json()
+        assert [int(d["slot"]) for d in duties["data"]] == list(range(model.head_epoch * 8, model.head_epoch * 8 + 8))
+    checkpoints = get(url, "/eth/v1/beacon/states/head/finality_checkpoints").json()
+    assert set(checkpoints) == {"execution_optimistic", "finalized", "data"}
+    assert set(checkpoints["data"]) == {"previous_justified", "current_justified", "finalized"}
+    for cp in checkpoints["data"].values():
+        assert set(cp) == {"epoch", "root"}
+        assert cp["epoch"].isdigit() and re.fullmatch(r"0x[0-9a-f]{64}", cp["root"])
+    committees = get(url, "/eth/v1/beacon/states/head/sync_committees").json()
+    assert set(committees["data"]) == {"validators", "validator_aggregates"}
+    assert len(committees["data"]["validators"]) == 8
+    assert sum(committees["data"]["validator_aggregates"], []) == committees["data"]["validators"]
+    assert all(v.isdigit() for v in committees["data"]["validators"])
+
+
+# No published beacon block (fixtures/real/INDEX.md "Not found"): the keys are the Electra
+# SignedBeaconBlock's (ethereum/beacon-APIs types/electra/block.yaml, deneb execution_payload.yaml).
+ELECTRA_BODY = {"randao_reveal", "eth1_data", "graffiti", "proposer_slashings", "attester_slashings", "attestations",
+                "deposits", "voluntary_exits", "sync_aggregate", "execution_payload", "bls_to_execution_changes",
+                "blob_kzg_commitments", "execution_requests"}
+PAYLOAD = {"parent_hash", "fee_recipient", "state_root", "receipts_root", "logs_bloom", "prev_randao", "block_number",
+           "gas_limit", "gas_used", "timestamp", "extra_data", "base_fee_per_gas", "block_hash", "transactions",
+           "withdrawals", "blob_gas_used", "excess_blob_gas"}
+
+
+def test_beacon_blocks_are_electra_blocks_with_the_planted_operations(beacon):
+    model, url = beacon
+    ev = model.events
+    r = get(url, f"/eth/v2/beacon/blocks/{ev.consolidation_slot}")
+    assert r.status_code == 200 and r.headers["Eth-Consensus-Version"] == "electra"
+    body = r.json()
+    assert set(body) == {"version", "execution_optimistic", "finalized", "data"} and body["version"] == "electra"
+    message = body["data"]["message"]
+    assert set(body["data"]) == {"message", "signature"}
+    assert set(message) == {"slot", "proposer_index", "parent_root", "state_root", "body"}
+    assert set(message["body"]) == ELECTRA_BODY
+    payload = message["body"]["execution_payload"]
+    assert set(payload) == PAYLOAD
+    for key in ("block_number", "gas_limit", "gas_used", "timestamp", "base_fee_per_gas", "blob_gas_used",
+                "excess_blob_gas"):
+        assert payload[key].isdigit(), key
+    for w in payload["withdrawals"]:
+        assert set(w) == {"index", "validator_index", "address", "amount"}
+        assert w["amount"].isdigit() and re.fullmatch(r"0x[0-9a-f]{40}", w["address"])
+    requests_ = message["body"]["execution_requests"]
+    assert set(requests_) == {"deposits", "withdrawals", "consolidations"}
+    assert requests_["consolidations"] == [{
+        "source_address": model.withdrawal_address(ev.consolidation_source),
+        "source_pubkey": model.pubkey(ev.consolidation_source),
+        "target_pubkey": model.pubkey(ev.consolidation_target)}]
+    deposit = get(url, f"/eth/v2/beacon/blocks/{ev.deposit_slot}").json()["data"]["message"]["body"]
+    (request,) = deposit["execution_requests"]["deposits"]
+    assert set(request) == {"pubkey", "withdrawal_credentials", "amount", "signature", "index"}
+    assert request["amount"] == str(ev.deposit_amount) and request["pubkey"] == model.pubkey(ev.deposit_validator)
+    slashing = get(url, f"/eth/v2/beacon/blocks/{ev.slashing_slot}").json()["data"]["message"]["body"]
+    (proof,) = slashing["proposer_slashings"]
+    assert set(proof) == {"signed_header_1", "signed_header_2"}
+    assert proof["signed_header_1"]["message"]["proposer_index"] == str(ev.slashed_validator)
+    exit_ = get(url, f"/eth/v2/beacon/blocks/{ev.exit_slot}").json()["data"]["message"]["body"]
+    assert exit_["voluntary_exits"][0]["message"]["validator_index"] == str(ev.exit_validator)

@@ -7,7 +7,7 @@ import json
 import pytest
 import requests
 
-from simnet.ethereum import EthereumModel
+from simnet.ethereum import EthereumModel, serve_ethereum
 from simnet.ethereum.beacon import BeaconApi
 from simnet.ethereum.execution import ExecutionApi
 from simnet.ethereum.relay import RelayApi
@@ -101,3 +101,18 @@ def test_execution_and_relay_faults(model, plan):
     finally:
         for s in servers:
             s.stop()
+
+
+def test_serve_ethereum_starts_every_api_on_one_plan(model, plan):
+    plan.add(api="relay", kind="rate_limit", endpoint="proposer_payload_delivered", match={"relay": "flashbots"})
+    servers = serve_ethereum(model, plan)
+    try:
+        assert set(servers) == {"beacon", "execution", *model.params.relays}
+        path = "/relay/v1/data/bidtraces/proposer_payload_delivered"
+        assert requests.get(servers["ultrasound"].url + path, params={"limit": 1}, timeout=30).status_code == 200
+        assert requests.get(servers["flashbots"].url + path, params={"limit": 1}, timeout=30).status_code == 429
+        genesis = requests.get(servers["beacon"].url + "/eth/v1/beacon/genesis", timeout=30).json()
+        assert genesis["data"]["genesis_time"] == str(model.params.genesis_time)
+    finally:
+        for server in servers.values():
+            server.stop()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 
@@ -120,3 +122,15 @@ def test_withdrawals_and_blobs(el):
     blob_txs = [t for t in block["transactions"] if t["type"] == "0x3"]
     assert blob_txs and all(t["blobVersionedHashes"] for t in blob_txs)
     assert sum(int(r.get("blobGasUsed", "0x0"), 16) for r in receipts) == int(block["blobGasUsed"], 16)
+
+
+def test_every_block_withdraws_and_full_transactions_carry_fee_fields(el):
+    """Full transaction objects have no published payload: their keys are the execution-apis
+    transaction schema's (EIP-1559 and blob transactions), quantities 0x hex."""
+    model, url = el
+    number = hex(model.block_number(model.events.topup_slot))
+    assert call(url, "eth_getBlockByNumber", number, False)["withdrawals"], "the sweep withdraws in every block"
+    for tx in call(url, "eth_getBlockByNumber", number, True)["transactions"]:
+        assert {"hash", "from", "to", "value", "gas", "gasPrice", "maxFeePerGas", "maxPriorityFeePerGas",
+                "nonce", "type", "blockNumber", "transactionIndex"} <= set(tx)
+        assert all(re.fullmatch(r"0x(0|[1-9a-f][0-9a-f]*)", tx[k]) for k in ("value", "gas", "gasPrice", "nonce", "type"))
