@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
@@ -249,6 +250,8 @@ def run_command(
     chain: str = typer.Option(..., "--chain", help="Chain key from the chains file (solana, ethereum)."),
     from_epoch: Optional[int] = typer.Option(None, "--from-epoch", help="First epoch to load (Solana)."),
     to_epoch: Optional[int] = typer.Option(None, "--to-epoch", help="Last epoch to load (Solana)."),
+    from_date: Optional[datetime] = typer.Option(None, "--from-date", formats=["%Y-%m-%d"], help="First UTC day to load (Ethereum)."),
+    to_date: Optional[datetime] = typer.Option(None, "--to-date", formats=["%Y-%m-%d"], help="Last UTC day to load (Ethereum)."),
     no_fee_split: bool = typer.Option(False, "--no-fee-split", help="Fetch blocks without transactions: total block fees only, lighter."),
     scan_all_blocks: bool = typer.Option(False, "--scan-all-blocks", help="With no validators listed, fetch every block of the network (costly)."),
     build_after: bool = typer.Option(True, "--build/--no-build", help="Run dbt build after loading."),
@@ -261,10 +264,16 @@ def run_command(
     warehouse = get_warehouse()
     load_registry(config, warehouse)
     if chain_config.family == "solana":
+        if from_date or to_date:
+            fail("--from-date/--to-date are for day-based chains (ethereum); use --from-epoch/--to-epoch", 2)
         summary = _run_solana(config, chain_config, warehouse, from_epoch, to_epoch, no_fee_split, scan_all_blocks)
         print_summary(console, summary, "epoch")
     else:
-        fail(f"--chain {chain}: loading the {chain_config.family} family is not available yet", 2)
+        if from_epoch is not None or to_epoch is not None:
+            fail("--from-epoch/--to-epoch are for epoch-based chains (solana); use --from-date/--to-date", 2)
+        summary = _run_ethereum(config, chain_config, warehouse,
+                                from_date.date() if from_date else None, to_date.date() if to_date else None)
+        print_summary(console, summary, "day")
     if build_after:
         build(warehouse)
 
@@ -272,7 +281,8 @@ def run_command(
 def _run_solana(config, chain, warehouse, from_epoch, to_epoch, no_fee_split, scan_all_blocks):
     from loaders.providers import ProviderUnavailable
     from loaders.solana.fetch import ConfigMismatch, SolanaOptions
-    from loaders.solana.run import PlanError, run_solana
+    from loaders.runs import PlanError
+    from loaders.solana.run import run_solana
 
     options = SolanaOptions(split_fees=not no_fee_split, scan_all_blocks=scan_all_blocks)
     with progress_bar(console) as progress:
@@ -294,6 +304,32 @@ def _run_solana(config, chain, warehouse, from_epoch, to_epoch, no_fee_split, sc
         except ProviderUnavailable as exc:
             fail(f"{exc}. Epochs loaded before this one are kept; run again to continue.", 1)
         progress.update(epochs_task, completed=len(summary.periods))
+    return summary
+
+
+def _run_ethereum(config, chain, warehouse, from_date, to_date):
+    from loaders.ethereum.fetch import ConfigMismatch
+    from loaders.ethereum.run import run_ethereum
+    from loaders.providers import ProviderUnavailable
+    from loaders.runs import PlanError
+
+    with progress_bar(console) as progress:
+        days_task = progress.add_task("days", total=None)
+        step_task = progress.add_task("", total=None, visible=False)
+
+        def on_day(position: int, total: int, day: str) -> None:
+            progress.update(days_task, total=total, completed=position - 1, description=f"day {day}")
+
+        def on_step(what: str, done: int, total: int) -> None:
+            progress.update(step_task, description=what, total=total, completed=done, visible=True)
+
+        try:
+            summary = run_ethereum(config, chain, warehouse, from_date=from_date, to_date=to_date, on_day=on_day, on_step=on_step)
+        except (ConfigMismatch, PlanError) as exc:
+            fail(str(exc), 2)
+        except ProviderUnavailable as exc:
+            fail(f"{exc}. Days loaded before this one are kept; run again to continue.", 1)
+        progress.update(days_task, completed=len(summary.periods))
     return summary
 
 

@@ -141,6 +141,9 @@ class OperatorConfig(_Strict):
     name: Annotated[str, Field(min_length=1)]
     # Checked per chain family in _parse_operators, which knows what a valid id looks like.
     validators: dict[str, list[Any]] = Field(default_factory=dict)
+    # Ethereum: the execution addresses this operator's validators should be paid to. A proposal
+    # paying anywhere else is an exception. Empty: not checked.
+    fee_recipients: dict[str, list[Any]] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -364,6 +367,7 @@ def _parse_providers(
 
 BASE58 = re.compile(r"^[1-9A-HJ-NP-Za-km-z]{32,44}$")
 ETH_PUBKEY = re.compile(r"^0x[0-9a-fA-F]{96}$")
+ETH_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
 def _parse_operators(
@@ -405,6 +409,18 @@ def _parse_operators(
                 if (chain_key, ident) in owner:
                     problems.append(source.problem(vat + (position,), f"{ident} is already listed under operator '{owner[(chain_key, ident)]}'"))
                 owner[(chain_key, ident)] = operator.key
+        for chain_key, addresses in operator.fee_recipients.items():
+            fat = at + ("fee_recipients", chain_key)
+            chain = chains.get(chain_key)
+            if chain_key not in chain_keys:
+                problems.append(source.problem(fat, f"unknown chain '{chain_key}' (the chains file has: {', '.join(sorted(chain_keys)) or 'none'})"))
+                continue
+            if chain is not None and chain.family != "ethereum":
+                problems.append(source.problem(fat, f"fee recipients apply to the ethereum family, not {chain.family}"))
+                continue
+            for position, address in enumerate(addresses):
+                if not isinstance(address, str) or not ETH_ADDRESS.match(address):
+                    problems.append(source.problem(fat + (position,), f"must be a 0x-prefixed 20-byte address, got {address!r}"))
         operators.append(operator)
     return tuple(operators)
 

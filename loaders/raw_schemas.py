@@ -11,7 +11,11 @@ def _families():
     from loaders.solana.settings import DATASET as SOLANA_DATASET
     from loaders.solana.settings import PIPELINE as SOLANA_PIPELINE
 
-    return [(SOLANA_PIPELINE, SOLANA_DATASET, solana_schema)]
+    from loaders.ethereum import ethereum_schema
+    from loaders.ethereum.settings import DATASET as ETHEREUM_DATASET
+    from loaders.ethereum.settings import PIPELINE as ETHEREUM_PIPELINE
+
+    return [(SOLANA_PIPELINE, SOLANA_DATASET, solana_schema), (ETHEREUM_PIPELINE, ETHEREUM_DATASET, ethereum_schema)]
 
 
 def _missing(warehouse: Warehouse, dataset: str, tables: list[str]) -> bool:

@@ -17,6 +17,7 @@ from loaders.registry.settings import (
     CHAIN_COLUMNS,
     MAPPING_COLUMNS,
     OPERATOR_COLUMNS,
+    OPERATOR_FEE_RECIPIENT_COLUMNS,
     OPERATOR_VALIDATOR_COLUMNS,
     PROVIDER_COLUMNS,
 )
@@ -39,6 +40,7 @@ def registry_source(config: AuroraConfig):
         ("chain_provider_mappings", ("chain", "role", "priority"), MAPPING_COLUMNS, helpers.mapping_rows),
         ("operators", "operator", OPERATOR_COLUMNS, helpers.operator_rows),
         ("operator_validators", ("chain", "validator"), OPERATOR_VALIDATOR_COLUMNS, helpers.operator_validator_rows),
+        ("operator_fee_recipients", ("chain", "address"), OPERATOR_FEE_RECIPIENT_COLUMNS, helpers.operator_fee_recipient_rows),
     )
     for name, key, columns, rows in tables:
         yield dlt.resource(

@@ -40,3 +40,10 @@ def operator_validator_rows(config: AuroraConfig) -> Iterator[dict[str, Any]]:
         for chain, validators in operator.validators.items():
             for validator in validators:
                 yield {"operator": operator.key, "chain": chain, "validator": str(validator)}
+
+
+def operator_fee_recipient_rows(config: AuroraConfig) -> Iterator[dict[str, Any]]:
+    for operator in config.operators:
+        for chain, addresses in operator.fee_recipients.items():
+            for address in addresses:
+                yield {"operator": operator.key, "chain": chain, "address": str(address).lower()}

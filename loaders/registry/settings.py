@@ -36,3 +36,8 @@ OPERATOR_VALIDATOR_COLUMNS = {
     "chain": {"data_type": "text", "nullable": False},
     "validator": {"data_type": "text", "nullable": False},
 }
+OPERATOR_FEE_RECIPIENT_COLUMNS = {
+    "operator": {"data_type": "text", "nullable": False},
+    "chain": {"data_type": "text", "nullable": False},
+    "address": {"data_type": "text", "nullable": False},
+}

@@ -8,7 +8,7 @@ Jito). Every resource also hands over the archive rows of the responses it used.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import dlt
@@ -17,23 +17,18 @@ from loaders.jito import jito_validators
 from loaders.jito.settings import COLUMNS as JITO_COLUMNS
 from loaders.jito.settings import PRIMARY_KEY as JITO_KEY
 from loaders.jito.settings import TABLE as JITO_TABLE
-from loaders.providers.archive import ARCHIVE_COLUMNS, ARCHIVE_TABLE, REJECTION_COLUMNS, REJECTION_TABLE, archive_resources
+from loaders.providers.archive import ARCHIVE_COLUMNS, ARCHIVE_TABLE, REJECTION_COLUMNS, REJECTION_TABLE
+from loaders.resources import empty_tables, table_resource, with_archive
 from loaders.solana.fetch import SolanaFetcher
 from loaders.solana.settings import COLUMNS, TABLES
 
 
 def _resource(fetcher: SolanaFetcher, name: str, rows: Callable[[], list[dict[str, Any]]], done: set[str]):
-    def generate() -> Iterator[Any]:
-        data = [{"chain": fetcher.chain.key, **row} for row in rows()]
-        # An empty answer still creates the (empty) table, so dbt can always read it.
-        yield data if data else dlt.mark.materialize_table_schema()
-        done.add(name)
-
-    return dlt.resource(generate, name=name, write_disposition="merge", primary_key=TABLES[name], columns=COLUMNS[name])
+    return table_resource(name, rows, chain=fetcher.chain.key, primary_key=TABLES[name], columns=COLUMNS[name], done=done)
 
 
 def _with_archive(fetcher: SolanaFetcher, resources: list[Any], done: set[str]) -> list[Any]:
-    return [*resources, *archive_resources(fetcher.archive, done, {r.name for r in resources})]
+    return with_archive(fetcher.archive, resources, done)
 
 
 @dlt.source(name="solana", max_table_nesting=0)
@@ -76,10 +71,7 @@ def solana_epoch(fetcher: SolanaFetcher, epoch: int, jito=None, progress: Callab
 @dlt.source(name="solana", max_table_nesting=0)
 def solana_schema():
     """Every raw table, empty: dbt's staging can read them before the first Solana load."""
-    tables = [(name, TABLES[name], COLUMNS[name]) for name in TABLES]
-    tables += [(JITO_TABLE, JITO_KEY, JITO_COLUMNS), (ARCHIVE_TABLE, "response_id", ARCHIVE_COLUMNS),
-               (REJECTION_TABLE, "item_key", REJECTION_COLUMNS)]
-    return [
-        dlt.resource([dlt.mark.materialize_table_schema()], name=name, write_disposition="merge", primary_key=key, columns=columns)
-        for name, key, columns in tables
-    ]
+    tables = {name: (TABLES[name], COLUMNS[name]) for name in TABLES}
+    tables.update({JITO_TABLE: (JITO_KEY, JITO_COLUMNS), ARCHIVE_TABLE: ("response_id", ARCHIVE_COLUMNS),
+                   REJECTION_TABLE: ("item_key", REJECTION_COLUMNS)})
+    return empty_tables(tables)

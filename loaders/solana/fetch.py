@@ -18,6 +18,7 @@ from typing import Any
 from loaders.config import ChainConfig
 from loaders.providers import Fetched, ProviderChain, Rejected, ResponseArchive
 from loaders.providers.jsonrpc import JsonRpc, RpcError
+from loaders.resources import RejectionLog
 from loaders.solana import helpers, settings
 from loaders.solana.helpers import EpochInfo, EpochSchedule
 
@@ -64,7 +65,7 @@ class SolanaFetcher:
         self.tracked = tracked  # vote accounts; empty: every vote account
         self.options = options or SolanaOptions()
         self.stored_leader_slots = stored_leader_slots
-        self.open_rejections = open_rejections or set()
+        self.rejections = RejectionLog(archive, chain.key, open_rejections)
         self.stats = FetchStats()
         self._schedule: EpochSchedule | None = None
         self._info: EpochInfo | None = None
@@ -345,11 +346,7 @@ class SolanaFetcher:
 
     # ------------------------------------------------------------ rejections
     def reject(self, key: str, epoch: int, endpoint: str, reason: str, response_id: str | None, validator: str | None = None) -> None:
-        log.warning("rejected %s: %s", key, reason)
-        self.archive.reject(item_key=key, chain=self.chain.key, period_id=str(epoch), endpoint=endpoint,
-                            reason=reason, response_id=response_id, validator_key=validator)
+        self.rejections.reject(key, str(epoch), endpoint, reason, response_id, validator)
 
     def resolve(self, key: str, epoch: int, endpoint: str, response_id: str | None, validator: str | None = None) -> None:
-        if key in self.open_rejections:
-            self.archive.resolve(item_key=key, chain=self.chain.key, period_id=str(epoch), endpoint=endpoint,
-                                 response_id=response_id, validator_key=validator)
+        self.rejections.resolve(key, str(epoch), endpoint, response_id, validator)

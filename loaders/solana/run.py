@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
-
-import psycopg2
 
 from loaders.config import AuroraConfig, ChainConfig
 from loaders.pipeline import make_pipeline
 from loaders.providers import ProviderChain, ProviderClient, ResponseArchive
-from loaders.providers.archive import Rejection
 from loaders.solana import solana_epoch, solana_snapshots
 from loaders.solana.fetch import SolanaFetcher, SolanaOptions
 from loaders.solana.settings import DATASET, PIPELINE
+from loaders.runs import PlanError, RunSummary, query_or_none
 from loaders.warehouse import Warehouse
-
-
-@dataclass
-class RunSummary:
-    chain: str
-    periods: list[str] = field(default_factory=list)
-    rows: Counter = field(default_factory=Counter)
-    rejected: list[Rejection] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    non_final: list[str] = field(default_factory=list)
-    providers: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-
-class PlanError(Exception):
-    pass
 
 
 def provider_chains(config: AuroraConfig, chain: ChainConfig, archive: ResponseArchive) -> dict[str, ProviderChain | None]:
@@ -50,24 +31,14 @@ def provider_chains(config: AuroraConfig, chain: ChainConfig, archive: ResponseA
     return chains
 
 
-def _query(warehouse: Warehouse, sql: str, params: tuple) -> list[tuple] | None:
-    """Rows, or None when the table does not exist yet (a first run)."""
-    try:
-        with warehouse.connect() as conn, conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall()
-    except psycopg2.errors.UndefinedTable:
-        return None
-
-
 def open_rejections(warehouse: Warehouse, chain: str) -> dict[str, str]:
-    rows = _query(warehouse, f"select item_key, period_id from {DATASET}.rejected_items where chain = %s and status = 'rejected'", (chain,))
+    rows = query_or_none(warehouse, f"select item_key, period_id from {DATASET}.rejected_items where chain = %s and status = 'rejected'", (chain,))
     return {key: period for key, period in rows or []}
 
 
 def stored_leader_slots(warehouse: Warehouse, chain: str) -> Callable[[int, list[str]], dict[str, list[int]] | None]:
     def lookup(epoch: int, identities: list[str]) -> dict[str, list[int]] | None:
-        rows = _query(warehouse, f"select identity, slot from {DATASET}.leader_slots where chain = %s and epoch = %s", (chain, epoch))
+        rows = query_or_none(warehouse, f"select identity, slot from {DATASET}.leader_slots where chain = %s and epoch = %s", (chain, epoch))
         if not rows:
             return None
         out: dict[str, list[int]] = {i: [] for i in identities}

@@ -290,3 +290,12 @@ def test_a_validator_belongs_to_one_operator(tmp_path):
 def test_operator_needs_name(tmp_path):
     problems = _problems(tmp_path, operators={"operators": [{"key": "acme"}]})
     assert problems[0].startswith("operators.yaml: operators[0].name: is required")
+
+
+def test_fee_recipients_are_checked(tmp_path):
+    good = {"operators": [{"key": "acme", "name": "Acme", "fee_recipients": {"ethereum": ["0x" + "ab" * 20]}}]}
+    assert _load(tmp_path, operators=good).operators[0].fee_recipients == {"ethereum": ["0x" + "ab" * 20]}
+    bad = {"operators": [{"key": "acme", "name": "Acme", "fee_recipients": {"ethereum": ["0x12"], "solana": ["0x" + "ab" * 20]}}]}
+    problems = _problems(tmp_path, operators=bad)
+    assert any("operators[0].fee_recipients.ethereum[0]: must be a 0x-prefixed 20-byte address, got '0x12'" in p for p in problems)
+    assert any("operators[0].fee_recipients.solana: fee recipients apply to the ethereum family, not solana" in p for p in problems)

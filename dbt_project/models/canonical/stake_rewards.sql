@@ -1,12 +1,14 @@
 {{ config(materialized='incremental', unique_key=['chain', 'validator_key', 'period_id'], incremental_strategy='merge', on_schema_change='fail') }}
 
 -- Issuance per validator and period. Solana: the vote account's inflation commission for the
--- epoch (getInflationReward), credited in the first block of the next epoch.
+-- epoch (getInflationReward), credited in the first block of the next epoch. Ethereum: net
+-- consensus rewards of the day (attestations of its epochs, proposer and sync rewards of its
+-- blocks), with the negative components also shown as penalties.
 with
 
 build_periods as (
 
-    {{ lookback_periods([ref('stg_solana__inflation_rewards')], 'epoch') }}
+    {{ lookback_periods([ref('stg_solana__inflation_rewards'), [ref('stg_ethereum__day_windows'), 'period_seq']], 'epoch') }}
 
 ),
 
@@ -19,6 +21,9 @@ solana as (
         r.epoch::bigint as period_seq,
         r.amount_lamports::numeric as issuance_base_units,
         0::numeric as penalties_base_units,
+        null::numeric as attestation_base_units,
+        null::numeric as proposer_base_units,
+        null::numeric as sync_base_units,
         r.is_rewarded,
         r.commission_pct,
         r.effective_slot::bigint as paid_slot,
@@ -28,6 +33,35 @@ solana as (
     from {{ ref('stg_solana__inflation_rewards') }} as r
     join build_periods as b on b.chain = r.chain and b.period_seq = r.epoch
 
+),
+
+ethereum as (
+
+    select
+        g.chain,
+        g.validator_index::text as validator_key,
+        g.day::text as period_id,
+        g.period_seq,
+        coalesce(a.attestation_wei, 0) + coalesce(k.proposer_wei, 0) + coalesce(k.sync_wei, 0) as issuance_base_units,
+        coalesce(a.penalties_wei, 0) + coalesce(k.sync_penalties_wei, 0) as penalties_base_units,
+        coalesce(a.attestation_wei, 0) as attestation_base_units,
+        coalesce(k.proposer_wei, 0) as proposer_base_units,
+        coalesce(k.sync_wei, 0) as sync_base_units,
+        a.validator_index is not null as is_rewarded,
+        null::numeric as commission_pct,
+        null::bigint as paid_slot,
+        null::text as response_id,
+        coalesce(greatest(a.load_id, k.load_id), 0) as source_load_id
+
+    from {{ ref('int_ethereum__validator_days_listed') }} as g
+    join build_periods as b on b.chain = g.chain and b.period_seq = g.period_seq
+    left join {{ ref('int_ethereum__attestation_rewards_summed') }} as a
+        on a.chain = g.chain and a.validator_index = g.validator_index and a.day = g.day
+    left join {{ ref('int_ethereum__block_rewards_summed') }} as k
+        on k.chain = g.chain and k.validator_index = g.validator_index and k.day = g.day
+
 )
 
 select * from solana
+union all
+select * from ethereum

@@ -1,12 +1,13 @@
 {{ config(materialized='incremental', unique_key=['chain', 'validator_key', 'period_id'], incremental_strategy='merge', on_schema_change='fail') }}
 
 -- Block fee income per validator and period. Solana: the leader's Fee rewards in its produced
--- blocks (base fee 50% burned, priority fee 100% to the leader since SIMD-0096).
+-- blocks (base fee 50% burned, priority fee 100% to the leader since SIMD-0096). Ethereum: the
+-- priority fees of the locally built blocks it proposed (relayed blocks' fees are the builder's).
 with
 
 build_periods as (
 
-    {{ lookback_periods([ref('stg_solana__inflation_rewards'), ref('stg_solana__blocks'), ref('stg_jito__validators'), [ref('stg_solana__vote_accounts'), 'snapshot_epoch']], 'epoch') }}
+    {{ lookback_periods([ref('stg_solana__inflation_rewards'), ref('stg_solana__blocks'), ref('stg_jito__validators'), [ref('stg_solana__vote_accounts'), 'snapshot_epoch'], [ref('stg_ethereum__day_windows'), 'period_seq']], 'epoch') }}
 
 ),
 
@@ -28,6 +29,38 @@ solana as (
     from {{ ref('int_solana__block_fees_summed') }} as f
     join build_periods as b on b.chain = f.chain and b.period_seq = f.epoch
 
+),
+
+ethereum_proposals as (
+
+    select p.chain, p.validator_index, d.day, sum(p.priority_fees_wei) as priority_fees_wei, max(p.load_id) as load_id
+    from {{ ref('int_ethereum__proposals_classified') }} as p
+    join {{ ref('int_ethereum__days_listed') }} as d on d.chain = p.chain and p.slot between d.first_slot and d.last_slot
+    group by p.chain, p.validator_index, d.day
+
+),
+
+ethereum as (
+
+    select
+        m.chain,
+        m.validator_index::text as validator_key,
+        m.day::text as period_id,
+        m.period_seq,
+        coalesce(p.priority_fees_wei, 0) as block_fees_base_units,
+        null::numeric as base_fees_base_units,
+        null::numeric as priority_fees_base_units,
+        m.proposals_due::bigint as leader_slots_fetched,
+        m.blocks_produced::bigint as blocks_produced,
+        m.proposals_missed::bigint as blocks_skipped,
+        coalesce(greatest(m.load_id, p.load_id), 0) as source_load_id
+
+    from {{ ref('int_ethereum__validator_meta_joined') }} as m
+    join build_periods as b on b.chain = m.chain and b.period_seq = m.period_seq
+    left join ethereum_proposals as p on p.chain = m.chain and p.validator_index = m.validator_index and p.day = m.day
+
 )
 
 select * from solana
+union all
+select * from ethereum

@@ -46,7 +46,7 @@ select
     merged.chain,
     merged.validator_key,
     merged.identity_pubkey,
-    operators.operator,
+    coalesce(operators.operator, ethereum_operators.operator) as operator,
     merged.first_period_seq,
     merged.last_period_seq,
     first_period.period_id as first_period_id,
@@ -56,6 +56,9 @@ select
 from merged
 left join {{ ref('operator_validators') }} as operators
     on operators.chain = merged.chain and operators.validator = merged.validator_key
+-- Ethereum validators may be listed by pubkey rather than index.
+left join {{ ref('int_ethereum__validator_operators_matched') }} as ethereum_operators
+    on ethereum_operators.chain = merged.chain and ethereum_operators.validator_index::text = merged.validator_key
 left join {{ ref('periods') }} as first_period
     on first_period.chain = merged.chain and first_period.period_seq = merged.first_period_seq
 left join {{ ref('periods') }} as last_period

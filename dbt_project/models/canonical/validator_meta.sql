@@ -1,6 +1,7 @@
 {{ config(materialized='incremental', unique_key=['chain', 'validator_key', 'period_id'], incremental_strategy='merge', on_schema_change='fail') }}
 
 -- What each validator looked like in each period; its rows are the grid of the P&L mart.
+-- Ethereum's identity is the validator's BLS pubkey; its stake, the effective balance.
 with
 
 build_periods as (
@@ -8,7 +9,7 @@ build_periods as (
     {{ lookback_periods([
         ref('stg_solana__inflation_rewards'), [ref('stg_solana__vote_accounts'), 'snapshot_epoch'], ref('stg_jito__validators'),
         ref('stg_solana__blocks'), ref('stg_solana__block_production'), ref('stg_solana__leader_slots'),
-        ref('stg_solana__epoch_credits')
+        ref('stg_solana__epoch_credits'), [ref('stg_ethereum__day_windows'), 'period_seq']
     ], 'epoch') }}
 
 ),
@@ -30,11 +31,43 @@ solana as (
         m.leader_slots::bigint as leader_slots,
         m.blocks_produced::bigint as blocks_produced,
         m.vote_credits::bigint as vote_credits,
+        null::numeric as balance_base_units,
+        null::text as status,
+        null::boolean as is_slashed,
         m.load_id as source_load_id
 
     from {{ ref('int_solana__validator_meta_joined') }} as m
     join build_periods as b on b.chain = m.chain and b.period_seq = m.epoch
 
+),
+
+ethereum as (
+
+    select
+        m.chain,
+        m.validator_index::text as validator_key,
+        m.day::text as period_id,
+        m.period_seq,
+        m.pubkey as identity_pubkey,
+        null::numeric as commission_pct,
+        null::boolean as is_running_mev,
+        null::integer as mev_commission_bps,
+        null::integer as priority_fee_commission_bps,
+        m.effective_balance_wei as active_stake_base_units,
+        null::boolean as is_delinquent,
+        m.proposals_due::bigint as leader_slots,
+        m.blocks_produced::bigint as blocks_produced,
+        null::bigint as vote_credits,
+        m.balance_end_wei as balance_base_units,
+        m.status,
+        m.is_slashed,
+        coalesce(m.load_id, 0) as source_load_id
+
+    from {{ ref('int_ethereum__validator_meta_joined') }} as m
+    join build_periods as b on b.chain = m.chain and b.period_seq = m.period_seq
+
 )
 
 select * from solana
+union all
+select * from ethereum

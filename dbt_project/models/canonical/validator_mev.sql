@@ -1,12 +1,13 @@
 {{ config(materialized='incremental', unique_key=['chain', 'validator_key', 'period_id'], incremental_strategy='merge', on_schema_change='fail') }}
 
 -- MEV per validator and period. Solana: Jito tips, validator share floor(mev x bps / 10000), and
--- the stakers' part of priority fees shared through Jito's distribution program.
+-- the stakers' part of priority fees shared through Jito's distribution program. Ethereum:
+-- MEV-Boost payments actually received (mev_base_units) beside what relays claimed (gross).
 with
 
 build_periods as (
 
-    {{ lookback_periods([ref('stg_jito__validators')], 'epoch') }}
+    {{ lookback_periods([ref('stg_jito__validators'), [ref('stg_ethereum__day_windows'), 'period_seq']], 'epoch') }}
 
 ),
 
@@ -29,6 +30,43 @@ solana as (
     from {{ ref('int_solana__mev_rewards_split') }} as j
     join build_periods as b on b.chain = j.chain and b.period_seq = j.epoch
 
+),
+
+ethereum_proposals as (
+
+    select p.chain, p.validator_index, d.day,
+           bool_or(p.is_relayed) as is_running_mev,
+           coalesce(sum(p.mev_claimed_wei) filter (where p.is_relayed), 0) as claimed_wei,
+           coalesce(sum(p.mev_paid_wei) filter (where p.is_relayed), 0) as paid_wei,
+           max(p.load_id) as load_id
+    from {{ ref('int_ethereum__proposals_classified') }} as p
+    join {{ ref('int_ethereum__days_listed') }} as d on d.chain = p.chain and p.slot between d.first_slot and d.last_slot
+    group by p.chain, p.validator_index, d.day
+
+),
+
+ethereum as (
+
+    select
+        g.chain,
+        g.validator_index::text as validator_key,
+        g.day::text as period_id,
+        g.period_seq,
+        coalesce(p.is_running_mev, false) as is_running_mev,
+        coalesce(p.claimed_wei, 0) as mev_gross_base_units,
+        null::integer as mev_commission_bps,
+        coalesce(p.paid_wei, 0) as mev_base_units,
+        0::numeric as priority_fee_rewards_base_units,
+        null::integer as priority_fee_commission_bps,
+        0::numeric as priority_fee_sharing_base_units,
+        coalesce(p.load_id, 0) as source_load_id
+
+    from {{ ref('int_ethereum__validator_days_listed') }} as g
+    join build_periods as b on b.chain = g.chain and b.period_seq = g.period_seq
+    left join ethereum_proposals as p on p.chain = g.chain and p.validator_index = g.validator_index and p.day = g.day
+
 )
 
 select * from solana
+union all
+select * from ethereum

@@ -40,9 +40,66 @@ solana_sources as (
 
 ),
 
+ethereum_days as (
+
+    select * from {{ ref('int_ethereum__days_listed') }}
+
+),
+
+ethereum_sources as (
+
+    select a.chain, a.validator_index::text, d.day::text, 'issuance', a.response_id
+    from {{ ref('stg_ethereum__attestation_rewards') }} as a
+    join ethereum_days as d on d.chain = a.chain and a.epoch between d.first_epoch and d.last_epoch
+
+    union all
+
+    select a.chain, a.validator_index::text, d.day::text, 'penalties', a.response_id
+    from {{ ref('stg_ethereum__attestation_rewards') }} as a
+    join ethereum_days as d on d.chain = a.chain and a.epoch between d.first_epoch and d.last_epoch
+    where least(a.head_wei, a.target_wei, a.source_wei, a.inclusion_delay_wei, a.inactivity_wei) < 0
+
+    union all
+
+    select r.chain, r.proposer_index::text, d.day::text, 'issuance', r.response_id
+    from {{ ref('stg_ethereum__block_rewards') }} as r
+    join ethereum_days as d on d.chain = r.chain and r.slot between d.first_slot and d.last_slot
+
+    union all
+
+    select r.chain, r.validator_index::text, d.day::text, 'issuance', r.response_id
+    from {{ ref('stg_ethereum__sync_committee_rewards') }} as r
+    join ethereum_days as d on d.chain = r.chain and r.slot between d.first_slot and d.last_slot
+
+    union all
+
+    select p.chain, p.validator_index::text, d.day::text, case when p.is_relayed then 'mev' else 'block_fees' end, t.response_id
+    from {{ ref('int_ethereum__proposals_classified') }} as p
+    join ethereum_days as d on d.chain = p.chain and p.slot between d.first_slot and d.last_slot
+    join {{ ref('stg_ethereum__execution_transactions') }} as t on t.chain = p.chain and t.block_number = p.block_number
+
+    union all
+
+    select p.chain, p.validator_index::text, d.day::text, 'mev', r.response_id
+    from {{ ref('int_ethereum__proposals_classified') }} as p
+    join ethereum_days as d on d.chain = p.chain and p.slot between d.first_slot and d.last_slot
+    join {{ ref('stg_ethereum__relay_payloads') }} as r on r.chain = p.chain and r.slot = p.slot
+
+),
+
+all_sources as (
+
+    select * from solana_sources
+    union all
+    select * from ethereum_sources
+
+),
+
 responses as (
 
     select * from {{ ref('stg_solana__http_responses') }}
+    union all
+    select * from {{ ref('stg_ethereum__http_responses') }}
 
 )
 
@@ -62,5 +119,5 @@ select distinct
     responses.body_bytes,
     responses.load_id
 
-from solana_sources as sources
+from all_sources as sources
 join responses on responses.response_id = sources.response_id

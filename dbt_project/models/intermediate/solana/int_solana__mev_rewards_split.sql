@@ -11,13 +11,13 @@ select
     coalesce(mev_rewards_lamports, 0) as mev_rewards_lamports,
     case
         when mev_rewards_lamports is null or mev_commission_bps is null then 0
-        else floor(mev_rewards_lamports * mev_commission_bps / 10000)
+        else div(mev_rewards_lamports * mev_commission_bps, 10000)
     end as mev_lamports,
     priority_fee_commission_bps,
     coalesce(priority_fee_rewards_lamports, 0) as priority_fee_rewards_lamports,
     case
         when priority_fee_rewards_lamports is null or priority_fee_commission_bps is null then 0
-        else priority_fee_rewards_lamports - floor(priority_fee_rewards_lamports * priority_fee_commission_bps / 10000)
+        else priority_fee_rewards_lamports - div(priority_fee_rewards_lamports * priority_fee_commission_bps, 10000)
     end as priority_fee_sharing_lamports,
     active_stake_lamports,
     load_id

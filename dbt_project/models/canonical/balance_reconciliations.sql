@@ -1,0 +1,50 @@
+{{ config(materialized='incremental', unique_key=['chain', 'validator_key', 'period_id'], incremental_strategy='merge', on_schema_change='fail') }}
+
+-- The Ethereum balance check per validator and day (see int_ethereum__balances_reconciled).
+with
+
+build_periods as (
+
+    {{ lookback_periods([[ref('stg_ethereum__day_windows'), 'period_seq']], 'period_seq') }}
+
+),
+
+ethereum as (
+
+    select
+        r.chain,
+        r.validator_index::text as validator_key,
+        r.day::text as period_id,
+        r.period_seq,
+        r.balance_start_base_units,
+        r.balance_end_base_units,
+        r.deposits_base_units,
+        r.withdrawals_base_units,
+        r.consolidated_in_base_units,
+        r.consolidated_out_base_units,
+        r.balance_change_base_units,
+        r.rewards_credited_base_units,
+        r.residual_base_units,
+        r.is_checkable,
+        r.is_slashed_in_day,
+        coalesce(r.load_id, 0) as source_load_id
+
+    from (
+        select
+            chain, validator_index, day, period_seq, is_checkable, is_slashed_in_day, load_id,
+            balance_start_wei as balance_start_base_units,
+            balance_end_wei as balance_end_base_units,
+            deposits_wei as deposits_base_units,
+            withdrawals_wei as withdrawals_base_units,
+            consolidated_in_wei as consolidated_in_base_units,
+            consolidated_out_wei as consolidated_out_base_units,
+            balance_change_wei as balance_change_base_units,
+            rewards_credited_wei as rewards_credited_base_units,
+            residual_wei as residual_base_units
+        from {{ ref('int_ethereum__balances_reconciled') }}
+    ) as r
+    join build_periods as b on b.chain = r.chain and b.period_seq = r.period_seq
+
+)
+
+select * from ethereum

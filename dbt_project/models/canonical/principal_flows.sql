@@ -1,0 +1,30 @@
+{{ config(materialized='incremental', unique_key=['chain', 'validator_key', 'slot', 'kind', 'position'], incremental_strategy='merge', on_schema_change='fail') }}
+
+-- Principal moves, never income: deposits, top-ups, withdrawals (negative), consolidations.
+with
+
+build_periods as (
+
+    {{ lookback_periods([[ref('stg_ethereum__day_windows'), 'period_seq']], 'period_seq') }}
+
+),
+
+ethereum as (
+
+    select
+        f.chain,
+        f.validator_index::text as validator_key,
+        f.day::text as period_id,
+        f.period_seq,
+        f.slot::bigint as slot,
+        f.kind,
+        f.position::bigint as position,
+        f.amount_wei as amount_base_units,
+        f.load_id as source_load_id
+
+    from {{ ref('int_ethereum__principal_flows_listed') }} as f
+    join build_periods as b on b.chain = f.chain and b.period_seq = f.period_seq
+
+)
+
+select * from ethereum

@@ -1,0 +1,34 @@
+{{ config(materialized='incremental', unique_key=['chain', 'validator_key', 'period_id', 'kind', 'reference'], incremental_strategy='delete+insert', on_schema_change='fail') }}
+
+-- Flagged, never booked: balance residuals (slashings) and MEV claims the blocks do not bear
+-- out. `reference` is the slot, or 'day' for a whole-day residual. Periods are rebuilt whole
+-- (delete+insert), so an exception that a restatement explains disappears.
+with
+
+build_periods as (
+
+    {{ lookback_periods([[ref('stg_ethereum__day_windows'), 'period_seq']], 'period_seq') }}
+
+),
+
+ethereum as (
+
+    select
+        e.chain,
+        e.validator_index::text as validator_key,
+        e.day::text as period_id,
+        e.period_seq,
+        e.kind,
+        coalesce(e.slot::text, 'day') as reference,
+        e.slot::bigint as slot,
+        e.expected_wei as expected_base_units,
+        e.actual_wei as actual_base_units,
+        e.reason,
+        coalesce(e.load_id, 0) as source_load_id
+
+    from {{ ref('int_ethereum__exceptions_listed') }} as e
+    join build_periods as b on b.chain = e.chain and b.period_seq = e.period_seq
+
+)
+
+select * from ethereum

@@ -1,0 +1,43 @@
+-- Attestation rewards per validator and day. Income takes the day's own epochs; the balance
+-- reconciliation takes epochs two earlier, because the rewards of epoch e are credited at the
+-- transition into e+2 (process_rewards_and_penalties credits the previous epoch). Penalties are
+-- the negative components, shown as a positive amount.
+with
+
+days as (
+
+    select * from {{ ref('int_ethereum__days_listed') }}
+
+),
+
+rewards as (
+
+    select
+        *,
+        head_wei + target_wei + source_wei + inclusion_delay_wei + inactivity_wei as net_wei,
+        least(head_wei, 0) + least(target_wei, 0) + least(source_wei, 0)
+            + least(inclusion_delay_wei, 0) + least(inactivity_wei, 0) as negative_wei
+    from {{ ref('stg_ethereum__attestation_rewards') }}
+
+)
+
+select
+    days.chain,
+    rewards.validator_index,
+    days.day,
+    days.period_seq,
+    coalesce(sum(rewards.net_wei) filter (where rewards.epoch between days.first_epoch and days.last_epoch), 0) as attestation_wei,
+    coalesce(sum(rewards.head_wei) filter (where rewards.epoch between days.first_epoch and days.last_epoch), 0) as head_wei,
+    coalesce(sum(rewards.target_wei) filter (where rewards.epoch between days.first_epoch and days.last_epoch), 0) as target_wei,
+    coalesce(sum(rewards.source_wei) filter (where rewards.epoch between days.first_epoch and days.last_epoch), 0) as source_wei,
+    coalesce(sum(rewards.inclusion_delay_wei) filter (where rewards.epoch between days.first_epoch and days.last_epoch), 0) as inclusion_delay_wei,
+    coalesce(sum(rewards.inactivity_wei) filter (where rewards.epoch between days.first_epoch and days.last_epoch), 0) as inactivity_wei,
+    -coalesce(sum(rewards.negative_wei) filter (where rewards.epoch between days.first_epoch and days.last_epoch), 0) as penalties_wei,
+    coalesce(sum(rewards.net_wei) filter (where rewards.epoch between days.first_epoch - 2 and days.last_epoch - 2), 0) as credited_in_day_wei,
+    max(rewards.load_id::numeric) as load_id
+
+from days
+join rewards
+    on rewards.chain = days.chain
+    and rewards.epoch between days.first_epoch - 2 and days.last_epoch
+group by days.chain, rewards.validator_index, days.day, days.period_seq

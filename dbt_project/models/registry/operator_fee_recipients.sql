@@ -1,0 +1,6 @@
+select
+    chain,
+    address,
+    operator
+
+from {{ ref('stg_registry__operator_fee_recipients') }}

@@ -1,0 +1,26 @@
+with
+
+source as (
+
+    select * from {{ source('ethereum', 'withdrawals') }}
+
+),
+
+renamed as (
+
+    select
+        source.chain::text as chain,
+        source.withdrawal_index,
+        source.slot,
+        source.validator_index,
+        address::text as address,
+        {{ consensus_to_base_units('amount_gwei') }} as amount_wei,
+        source.response_id::text as response_id,
+        source._dlt_load_id as load_id
+
+    from source
+    join {{ ref('chains') }} as chains on chains.chain = source.chain
+
+)
+
+select * from renamed

@@ -1,0 +1,1 @@
+"""The beacon node API: validators, balances, rewards, duties and blocks."""

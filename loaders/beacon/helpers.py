@@ -1,0 +1,248 @@
+"""Pure functions over beacon node API answers (ethereum/beacon-APIs): numbers are decimal
+strings, rewards and balances gwei. Each parser takes the `data` member of the answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from loaders.payload import Reader
+
+FAR_FUTURE_EPOCH = 2**64 - 1
+
+
+# ---------------------------------------------------------------- chain clock
+@dataclass(frozen=True)
+class BeaconClock:
+    genesis_time: int  # unix seconds
+    seconds_per_slot: int
+    slots_per_epoch: int
+
+    @property
+    def seconds_per_epoch(self) -> int:
+        return self.seconds_per_slot * self.slots_per_epoch
+
+    def epoch_start(self, epoch: int) -> datetime:
+        return datetime.fromtimestamp(self.genesis_time + epoch * self.seconds_per_epoch, tz=timezone.utc)
+
+    def day_of_epoch(self, epoch: int) -> date:
+        """An epoch belongs to the UTC day of its start time."""
+        return self.epoch_start(epoch).date()
+
+    def epochs_of_day(self, day: date) -> range:
+        start = int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp())
+        end = start + 86_400
+        first = max(0, -(-(start - self.genesis_time) // self.seconds_per_epoch))
+        stop = max(0, -(-(end - self.genesis_time) // self.seconds_per_epoch))
+        return range(first, stop)
+
+    def slot_of_time(self, unix: int) -> int:
+        return (unix - self.genesis_time) // self.seconds_per_slot
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    return start, start + timedelta(days=1)
+
+
+def parse_genesis(data: Any) -> int:
+    return Reader("beacon /eth/v1/beacon/genesis").decimal_string(data, "genesis_time", "data", signed=False)
+
+
+def parse_spec(data: Any) -> dict[str, int]:
+    r = Reader("beacon /eth/v1/config/spec")
+    if not isinstance(data, dict):
+        raise r.fail("data", "expected an object")
+    out = {}
+    for key in ("SECONDS_PER_SLOT", "SLOTS_PER_EPOCH", "EPOCHS_PER_SYNC_COMMITTEE_PERIOD"):
+        out[key] = r.decimal_string(data, key, "data", signed=False)
+    return out
+
+
+def parse_finality(data: Any) -> dict[str, int]:
+    r = Reader("beacon finality_checkpoints")
+    return {
+        name: r.decimal_string(r.dict(data, name, "data"), "epoch", f"data.{name}", signed=False)
+        for name in ("previous_justified", "current_justified", "finalized")
+    }
+
+
+# ---------------------------------------------------------------- validators
+def parse_validators(data: Any) -> list[dict[str, Any]]:
+    r = Reader("beacon states/{state_id}/validators")
+    if not isinstance(data, list):
+        raise r.fail("data", "expected an array")
+    rows = []
+    for k, entry in enumerate(data):
+        at = f"data[{k}]"
+        validator = r.dict(entry, "validator", at)
+        v_at = f"{at}.validator"
+        credentials = r.str(validator, "withdrawal_credentials", v_at)
+        rows.append({
+            "validator_index": r.decimal_string(entry, "index", at, signed=False),
+            "balance_gwei": r.decimal_string(entry, "balance", at, signed=False),
+            "status": r.str(entry, "status", at),
+            "pubkey": r.str(validator, "pubkey", v_at).lower(),
+            "withdrawal_credentials": credentials.lower(),
+            "effective_balance_gwei": r.decimal_string(validator, "effective_balance", v_at, signed=False),
+            "slashed": r.bool(validator, "slashed", v_at),
+            "activation_epoch": _epoch(r.decimal_string(validator, "activation_epoch", v_at, signed=False)),
+            "exit_epoch": _epoch(r.decimal_string(validator, "exit_epoch", v_at, signed=False)),
+            "withdrawable_epoch": _epoch(r.decimal_string(validator, "withdrawable_epoch", v_at, signed=False)),
+        })
+    return rows
+
+
+def _epoch(value: int) -> int | None:
+    return None if value == FAR_FUTURE_EPOCH else value
+
+
+def withdrawal_address(credentials: str) -> str | None:
+    """The execution address of 0x01 / 0x02 credentials (None for BLS 0x00 ones)."""
+    if credentials[:4] in ("0x01", "0x02") and len(credentials) == 66:
+        return "0x" + credentials[-40:]
+    return None
+
+
+# ---------------------------------------------------------------- rewards
+ATTESTATION_COMPONENTS = ("head", "target", "source", "inclusion_delay", "inactivity")
+
+
+def parse_attestation_rewards(data: Any, epoch: int) -> list[dict[str, Any]]:
+    """total_rewards per validator, signed gwei; inclusion_delay exists before Altair only."""
+    r = Reader(f"beacon rewards/attestations/{epoch}")
+    totals = r.list(data, "total_rewards", "data")
+    r.list(data, "ideal_rewards", "data")
+    rows = []
+    for k, entry in enumerate(totals):
+        at = f"data.total_rewards[{k}]"
+        row = {"epoch": epoch, "validator_index": r.decimal_string(entry, "validator_index", at, signed=False)}
+        for name in ATTESTATION_COMPONENTS:
+            row[f"{name}_gwei"] = r.decimal_string(entry, name, at, optional=name == "inclusion_delay") or 0
+        rows.append(row)
+    return rows
+
+
+def parse_block_rewards(data: Any, slot: int) -> dict[str, Any]:
+    r = Reader(f"beacon rewards/blocks/{slot}")
+    row = {"slot": slot, "proposer_index": r.decimal_string(data, "proposer_index", "data", signed=False)}
+    parts = 0
+    for name in ("attestations", "sync_aggregate", "proposer_slashings", "attester_slashings"):
+        row[f"{name}_gwei"] = r.decimal_string(data, name, "data", signed=False)
+        parts += row[f"{name}_gwei"]
+    row["total_gwei"] = r.decimal_string(data, "total", "data", signed=False)
+    if row["total_gwei"] != parts:
+        raise r.fail("data.total", f"{row['total_gwei']} is not the sum of its parts ({parts})")
+    return row
+
+
+def parse_sync_committee_rewards(data: Any, slot: int) -> list[dict[str, Any]]:
+    r = Reader(f"beacon rewards/sync_committee/{slot}")
+    if not isinstance(data, list):
+        raise r.fail("data", "expected an array")
+    return [
+        {"slot": slot, "validator_index": r.decimal_string(e, "validator_index", f"data[{k}]", signed=False),
+         "reward_gwei": r.decimal_string(e, "reward", f"data[{k}]")}
+        for k, e in enumerate(data)
+    ]
+
+
+def parse_sync_committee(data: Any) -> list[int]:
+    r = Reader("beacon states/{state_id}/sync_committees")
+    return [int(v) for v in _decimal_list(r, r.list(data, "validators", "data"), "data.validators")]
+
+
+def _decimal_list(r: Reader, values: list, at: str) -> list[int]:
+    out = []
+    for k, v in enumerate(values):
+        if not isinstance(v, str) or not v.isdigit():
+            raise r.fail(f"{at}[{k}]", f"expected a decimal string, got {v!r}")
+        out.append(int(v))
+    return out
+
+
+def parse_proposer_duties(data: Any, epoch: int) -> list[dict[str, Any]]:
+    r = Reader(f"beacon validator/duties/proposer/{epoch}")
+    if not isinstance(data, list):
+        raise r.fail("data", "expected an array")
+    return [
+        {"slot": r.decimal_string(d, "slot", f"data[{k}]", signed=False), "epoch": epoch,
+         "validator_index": r.decimal_string(d, "validator_index", f"data[{k}]", signed=False),
+         "pubkey": r.str(d, "pubkey", f"data[{k}]").lower()}
+        for k, d in enumerate(data)
+    ]
+
+
+# ---------------------------------------------------------------- blocks
+def parse_block(data: Any, slot: int) -> dict[str, Any]:
+    """A signed beacon block: the proposer, the execution payload summary and the principal
+    moves it carries (withdrawals, deposits, consolidations) and the slashings it includes."""
+    r = Reader(f"beacon v2 blocks/{slot}")
+    message = r.dict(data, "message", "data")
+    at = "data.message"
+    reported = r.decimal_string(message, "slot", at, signed=False)
+    if reported != slot:
+        raise r.fail(f"{at}.slot", f"asked for slot {slot}, got {reported}")
+    body = r.dict(message, "body", at)
+    b_at = f"{at}.body"
+    payload = r.dict(body, "execution_payload", b_at, optional=True)
+    block = {
+        "slot": slot,
+        "proposer_index": r.decimal_string(message, "proposer_index", at, signed=False),
+        "block_number": None, "block_hash": None, "fee_recipient": None, "gas_used": None,
+        "base_fee_per_gas_wei": None, "timestamp": None,
+    }
+    withdrawals, deposits, consolidations, slashings = [], [], [], []
+    if payload is not None:
+        p_at = f"{b_at}.execution_payload"
+        block.update(
+            block_number=r.decimal_string(payload, "block_number", p_at, signed=False),
+            block_hash=r.str(payload, "block_hash", p_at).lower(),
+            fee_recipient=r.str(payload, "fee_recipient", p_at).lower(),
+            gas_used=r.decimal_string(payload, "gas_used", p_at, signed=False),
+            base_fee_per_gas_wei=r.decimal_string(payload, "base_fee_per_gas", p_at, signed=False),
+            timestamp=r.decimal_string(payload, "timestamp", p_at, signed=False),
+        )
+        for k, w in enumerate(r.list(payload, "withdrawals", p_at, optional=True) or []):
+            w_at = f"{p_at}.withdrawals[{k}]"
+            withdrawals.append({
+                "slot": slot, "withdrawal_index": r.decimal_string(w, "index", w_at, signed=False),
+                "validator_index": r.decimal_string(w, "validator_index", w_at, signed=False),
+                "address": r.str(w, "address", w_at).lower(),
+                "amount_gwei": r.decimal_string(w, "amount", w_at, signed=False),
+            })
+    requests = r.dict(body, "execution_requests", b_at, optional=True) or {}
+    for k, d in enumerate(r.list(requests, "deposits", f"{b_at}.execution_requests", optional=True) or []):
+        d_at = f"{b_at}.execution_requests.deposits[{k}]"
+        deposits.append({
+            "slot": slot, "position": k, "source": "execution_request", "pubkey": r.str(d, "pubkey", d_at).lower(),
+            "withdrawal_credentials": r.str(d, "withdrawal_credentials", d_at).lower(),
+            "amount_gwei": r.decimal_string(d, "amount", d_at, signed=False),
+        })
+    for k, d in enumerate(r.list(body, "deposits", b_at, optional=True) or []):
+        d_at = f"{b_at}.deposits[{k}].data"
+        data_ = r.dict(d, "data", f"{b_at}.deposits[{k}]")
+        deposits.append({
+            "slot": slot, "position": 1000 + k, "source": "eth1_bridge", "pubkey": r.str(data_, "pubkey", d_at).lower(),
+            "withdrawal_credentials": r.str(data_, "withdrawal_credentials", d_at).lower(),
+            "amount_gwei": r.decimal_string(data_, "amount", d_at, signed=False),
+        })
+    for k, c in enumerate(r.list(requests, "consolidations", f"{b_at}.execution_requests", optional=True) or []):
+        c_at = f"{b_at}.execution_requests.consolidations[{k}]"
+        consolidations.append({
+            "slot": slot, "position": k, "source_pubkey": r.str(c, "source_pubkey", c_at).lower(),
+            "target_pubkey": r.str(c, "target_pubkey", c_at).lower(),
+        })
+    for k, s in enumerate(r.list(body, "proposer_slashings", b_at, optional=True) or []):
+        header = r.dict(r.dict(s, "signed_header_1", f"{b_at}.proposer_slashings[{k}]"), "message",
+                        f"{b_at}.proposer_slashings[{k}].signed_header_1")
+        index = r.decimal_string(header, "proposer_index", f"{b_at}.proposer_slashings[{k}].signed_header_1.message", signed=False)
+        slashings.append({"slot": slot, "validator_index": index, "kind": "proposer"})
+    for k, s in enumerate(r.list(body, "attester_slashings", b_at, optional=True) or []):
+        at_k = f"{b_at}.attester_slashings[{k}]"
+        one = set(_decimal_list(r, r.list(r.dict(s, "attestation_1", at_k), "attesting_indices", f"{at_k}.attestation_1"), f"{at_k}.attestation_1.attesting_indices"))
+        two = set(_decimal_list(r, r.list(r.dict(s, "attestation_2", at_k), "attesting_indices", f"{at_k}.attestation_2"), f"{at_k}.attestation_2.attesting_indices"))
+        slashings.extend({"slot": slot, "validator_index": i, "kind": "attester"} for i in sorted(one & two))
+    return {"block": block, "withdrawals": withdrawals, "deposits": deposits,
+            "consolidations": consolidations, "slashings": slashings}

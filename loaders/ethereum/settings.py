@@ -1,0 +1,76 @@
+"""Ethereum loader settings: where rows land, request batching, and every raw column, typed."""
+
+DATASET = "raw_ethereum"
+PIPELINE = "aurora_ethereum"
+
+IDS_PER_REQUEST = 5_000  # validator ids per POST (states/validators, attestation rewards)
+NETWORK_WIDE_BATCH = 10_000  # index range per request when every validator is tracked
+EL_CALLS_PER_BATCH = 10
+
+WEI = {"data_type": "decimal", "precision": 38, "scale": 0}
+
+
+def _cols(**spec: str) -> dict:
+    kinds = {
+        "text": {"data_type": "text"},
+        "int": {"data_type": "bigint"},
+        "bool": {"data_type": "bool"},
+        "wei": WEI,
+        "time": {"data_type": "timestamp"},
+    }
+    out = {"chain": {"data_type": "text", "nullable": False}}
+    for name, kind in spec.items():
+        out[name] = {**kinds[kind.rstrip("?")], "nullable": kind.endswith("?")}
+    out["response_id"] = {"data_type": "text", "nullable": True}
+    return out
+
+
+COLUMNS = {
+    "beacon_snapshots": _cols(run_id="text", observed_at="time", head_slot="int", head_epoch="int", finalized_epoch="int",
+                              justified_epoch="int", genesis_time="int", seconds_per_slot="int", slots_per_epoch="int"),
+    "day_windows": _cols(day="text", first_epoch="int", last_epoch="int", first_slot="int", last_slot="int",
+                         start_state_slot="int", end_state_slot="int"),
+    "validator_states": _cols(state_slot="int", validator_index="int", pubkey="text", balance_gwei="int",
+                              effective_balance_gwei="int", status="text", slashed="bool", withdrawal_credentials="text",
+                              activation_epoch="int?", exit_epoch="int?", withdrawable_epoch="int?"),
+    "attestation_rewards": _cols(epoch="int", validator_index="int", head_gwei="int", target_gwei="int", source_gwei="int",
+                                 inclusion_delay_gwei="int", inactivity_gwei="int"),
+    "proposer_duties": _cols(slot="int", epoch="int", validator_index="int", pubkey="text"),
+    "beacon_blocks": _cols(slot="int", epoch="int", produced="bool", proposer_index="int?", block_number="int?",
+                           block_hash="text?", fee_recipient="text?", gas_used="int?", base_fee_per_gas_wei="wei?",
+                           timestamp="int?"),
+    "block_rewards": _cols(slot="int", proposer_index="int", total_gwei="int", attestations_gwei="int",
+                           sync_aggregate_gwei="int", proposer_slashings_gwei="int", attester_slashings_gwei="int"),
+    "sync_committee_rewards": _cols(slot="int", validator_index="int", reward_gwei="int"),
+    "sync_committee_members": _cols(period="int", validator_index="int"),
+    "withdrawals": _cols(withdrawal_index="int", slot="int", validator_index="int", address="text", amount_gwei="int"),
+    "deposits": _cols(slot="int", position="int", source="text", pubkey="text", withdrawal_credentials="text", amount_gwei="int"),
+    "consolidations": _cols(slot="int", position="int", source_pubkey="text", target_pubkey="text", source_index="int?",
+                            target_index="int?", amount_gwei="int?"),
+    "slashings": _cols(slot="int", validator_index="int", kind="text"),
+    "execution_blocks": _cols(block_number="int", block_hash="text", miner="text", base_fee_per_gas_wei="wei", gas_used="int",
+                              timestamp="int", transaction_count="int"),
+    "execution_transactions": _cols(block_number="int", transaction_index="int", transaction_hash="text", from_address="text",
+                                    to_address="text?", value_wei="wei", gas_used="int?", effective_gas_price_wei="wei?"),
+    "relay_payloads": _cols(relay="text", slot="int", block_hash="text", block_number="int", builder_pubkey="text",
+                            proposer_pubkey="text", proposer_fee_recipient="text", value_wei="wei", gas_used="int", num_tx="int"),
+}
+
+TABLES = {
+    "beacon_snapshots": ("chain", "run_id"),
+    "day_windows": ("chain", "day"),
+    "validator_states": ("chain", "state_slot", "validator_index"),
+    "attestation_rewards": ("chain", "epoch", "validator_index"),
+    "proposer_duties": ("chain", "slot"),
+    "beacon_blocks": ("chain", "slot"),
+    "block_rewards": ("chain", "slot"),
+    "sync_committee_rewards": ("chain", "slot", "validator_index"),
+    "sync_committee_members": ("chain", "period", "validator_index"),
+    "withdrawals": ("chain", "withdrawal_index"),
+    "deposits": ("chain", "slot", "position"),
+    "consolidations": ("chain", "slot", "position"),
+    "slashings": ("chain", "slot", "validator_index", "kind"),
+    "execution_blocks": ("chain", "block_number"),
+    "execution_transactions": ("chain", "transaction_hash"),
+    "relay_payloads": ("chain", "relay", "slot", "block_hash"),
+}

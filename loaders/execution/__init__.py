@@ -1,0 +1,1 @@
+"""Execution-layer JSON-RPC: the blocks tracked validators proposed, their transactions and receipts."""

@@ -1,0 +1,1 @@
+"""MEV-Boost relays' data API: the payloads each relay says it delivered."""

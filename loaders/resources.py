@@ -1,0 +1,60 @@
+"""Building blocks shared by the chain sources: typed table resources, the archive that follows
+them, and the log of rejected items."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import dlt
+
+from loaders.providers.archive import ResponseArchive, archive_resources
+
+log = logging.getLogger("aurora.load")
+
+
+def table_resource(
+    name: str, rows: Callable[[], list[dict[str, Any]]], *, chain: str, primary_key: tuple[str, ...] | str,
+    columns: dict[str, Any], done: set[str],
+):
+    """A merge resource whose rows carry the chain key; an empty answer still creates the table."""
+
+    def generate() -> Iterator[Any]:
+        data = [{"chain": chain, **row} for row in rows()]
+        yield data if data else dlt.mark.materialize_table_schema()
+        done.add(name)
+
+    return dlt.resource(generate, name=name, write_disposition="merge", primary_key=primary_key, columns=columns)
+
+
+def with_archive(archive: ResponseArchive, resources: list[Any], done: set[str]) -> list[Any]:
+    """The resources, then the archive rows of every response they used (extracted last)."""
+    return [*resources, *archive_resources(archive, done, {r.name for r in resources})]
+
+
+def empty_tables(tables: dict[str, tuple[tuple[str, ...] | str, dict[str, Any]]]) -> list[Any]:
+    """Resources that only create tables (name -> (primary key, columns))."""
+    return [
+        dlt.resource([dlt.mark.materialize_table_schema()], name=name, write_disposition="merge", primary_key=key, columns=columns)
+        for name, (key, columns) in tables.items()
+    ]
+
+
+class RejectionLog:
+    """Records items whose answers stayed malformed, and resolves earlier rejections on success."""
+
+    def __init__(self, archive: ResponseArchive, chain: str, open_keys: set[str] | None = None):
+        self.archive = archive
+        self.chain = chain
+        self.open_keys = open_keys or set()
+
+    def reject(self, key: str, period: str, endpoint: str, reason: str, response_id: str | None, validator: str | None = None) -> None:
+        log.warning("rejected %s: %s", key, reason)
+        self.archive.reject(item_key=key, chain=self.chain, period_id=period, endpoint=endpoint,
+                            reason=reason, response_id=response_id, validator_key=validator)
+
+    def resolve(self, key: str, period: str, endpoint: str, response_id: str | None, validator: str | None = None) -> None:
+        if key in self.open_keys:
+            self.archive.resolve(item_key=key, chain=self.chain, period_id=period, endpoint=endpoint,
+                                 response_id=response_id, validator_key=validator)

@@ -1,0 +1,39 @@
+"""What every chain's run shares: its summary, planning errors, and warehouse lookups."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg2
+
+from loaders.providers.archive import Rejection
+from loaders.warehouse import Warehouse
+
+
+@dataclass
+class RunSummary:
+    chain: str
+    periods: list[str] = field(default_factory=list)
+    rows: Counter = field(default_factory=Counter)
+    rejected: list[Rejection] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    non_final: list[str] = field(default_factory=list)
+    providers: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class PlanError(Exception):
+    pass
+
+
+def query_or_none(warehouse: Warehouse, sql: str, params: tuple) -> list[tuple] | None:
+    """Rows, or None when the table does not exist yet (a first run)."""
+    try:
+        with warehouse.connect() as conn, conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+    except psycopg2.errors.UndefinedTable:
+        return None
+
+

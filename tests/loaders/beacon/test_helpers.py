@@ -1,0 +1,98 @@
+"""Every published beacon payload parses; the chain clock attributes epochs to UTC days."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+
+import pytest
+
+from loaders.beacon import helpers
+from loaders.providers import PayloadError
+from tests.support.fixtures import fixture_paths, load
+
+
+def data_of(payload):
+    return payload["data"] if isinstance(payload, dict) and "data" in payload and "execution_optimistic" in payload or (
+        isinstance(payload, dict) and set(payload) == {"data"}) else payload
+
+
+@pytest.mark.parametrize("path", fixture_paths("beacon", "attestation_rewards"), ids=lambda p: p.name)
+def test_attestation_rewards_parse(path):
+    rows = helpers.parse_attestation_rewards(data_of(load(path)), 240247)
+    assert rows and all(set(r) >= {"head_gwei", "target_gwei", "source_gwei", "inclusion_delay_gwei", "inactivity_gwei"} for r in rows)
+
+
+def test_negative_attestation_rewards_stay_negative():
+    (path,) = [p for p in fixture_paths("beacon", "attestation_rewards") if "negative" in p.name]
+    (row,) = helpers.parse_attestation_rewards(data_of(load(path)), 335909)
+    assert row["target_gwei"] < 0 and row["source_gwei"] < 0
+
+
+@pytest.mark.parametrize("path", fixture_paths("beacon", "block_rewards"), ids=lambda p: p.name)
+def test_block_rewards_parse_and_add_up(path):
+    row = helpers.parse_block_rewards(data_of(load(path)), 1)
+    assert row["total_gwei"] == row["attestations_gwei"] + row["sync_aggregate_gwei"] + row["proposer_slashings_gwei"] + row["attester_slashings_gwei"]
+
+
+def test_block_rewards_that_do_not_add_up_are_rejected():
+    data = copy.deepcopy(data_of(load(fixture_paths("beacon", "block_rewards")[0])))
+    data["total"] = str(int(data["total"]) + 1)
+    with pytest.raises(PayloadError, match=r"beacon rewards/blocks/9: data\.total: \d+ is not the sum of its parts"):
+        helpers.parse_block_rewards(data, 9)
+
+
+@pytest.mark.parametrize("path", fixture_paths("beacon", "sync_committee_rewards"), ids=lambda p: p.name)
+def test_sync_committee_rewards_parse(path):
+    rows = helpers.parse_sync_committee_rewards(data_of(load(path)), 1)
+    assert rows
+
+
+def test_negative_sync_rewards():
+    (path,) = [p for p in fixture_paths("beacon", "sync_committee_rewards") if "negative" in p.name]
+    assert helpers.parse_sync_committee_rewards(data_of(load(path)), 1)[0]["reward_gwei"] == -22456
+
+
+@pytest.mark.parametrize("path", fixture_paths("beacon", "validators"), ids=lambda p: p.name)
+def test_validator_states_parse(path):
+    rows = helpers.parse_validators(data_of(load(path)))
+    assert rows and all(r["balance_gwei"] >= 0 for r in rows)
+    assert any(r["exit_epoch"] is None for r in rows)  # FAR_FUTURE_EPOCH reads as "not scheduled"
+
+
+def test_withdrawal_address_of_credentials():
+    assert helpers.withdrawal_address("0x01" + "00" * 11 + "ab" * 20) == "0x" + "ab" * 20
+    assert helpers.withdrawal_address("0x02" + "00" * 11 + "cd" * 20) == "0x" + "cd" * 20
+    assert helpers.withdrawal_address("0x00" + "12" * 31) is None
+
+
+@pytest.mark.parametrize("path", fixture_paths("beacon", "proposer_duties"), ids=lambda p: p.name)
+def test_proposer_duties_parse(path):
+    rows = helpers.parse_proposer_duties(data_of(load(path)), 240249)
+    assert rows and all(r["pubkey"].startswith("0x") for r in rows)
+
+
+def test_genesis_and_spec_parse():
+    genesis = helpers.parse_genesis(data_of(load(fixture_paths("beacon", "genesis")[0])))
+    spec = helpers.parse_spec(data_of(load(fixture_paths("beacon", "spec")[0])))
+    assert genesis == 1655733600
+    assert spec["SECONDS_PER_SLOT"] == 12 and spec["SLOTS_PER_EPOCH"] == 32
+
+
+def test_wrong_types_name_the_field():
+    data = copy.deepcopy(data_of(load(fixture_paths("beacon", "validators")[0])))
+    data[0]["balance"] = 32000000000
+    with pytest.raises(PayloadError, match=r"beacon states/\{state_id\}/validators: data\[0\]\.balance: expected an unsigned decimal string, got 32000000000"):
+        helpers.parse_validators(data)
+
+
+def test_mainnet_clock_days():
+    clock = helpers.BeaconClock(1606824023, 12, 32)  # mainnet genesis 2020-12-01T12:00:23Z
+    epochs = clock.epochs_of_day(date(2024, 1, 1))
+    # 225 epochs a day; the first starts at or after midnight, the last starts before the next.
+    assert len(epochs) in (225, 226)
+    assert clock.day_of_epoch(epochs.start) == date(2024, 1, 1)
+    assert clock.day_of_epoch(epochs.start - 1) == date(2023, 12, 31)
+    assert clock.day_of_epoch(epochs[-1]) == date(2024, 1, 1) and clock.day_of_epoch(epochs.stop) == date(2024, 1, 2)
+    # Genesis day: only the epochs after genesis.
+    assert clock.epochs_of_day(date(2020, 12, 1)).start == 0

@@ -1,0 +1,217 @@
+"""Ethereum end to end: beacon, execution and relay APIs of the simulated network -> dlt -> dbt,
+compared with the simulator's ledger, exceptions and principal events (from its model state)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from loaders.cli import app
+from simnet.ethereum.ledger import ethereum_exceptions, ethereum_ledger, principal_events
+from simnet.ethereum.params import EthereumParams
+from simnet.network import NetworkSpec, SimNetwork
+from tests.support.db import query
+
+runner = CliRunner()
+WEI_PER_GWEI = 10**9
+DAYS = [date(2025, 1, 1), date(2025, 1, 2), date(2025, 1, 3)]
+LAST_DAY = date(2025, 1, 4)  # the planted events run to here
+# The model's principal event kinds, as the warehouse names them.
+FLOW_KINDS = {"deposit": "deposit", "top_up": "top_up", "partial_withdrawal": "withdrawal", "full_withdrawal": "withdrawal",
+              "consolidation_out": "consolidation_out", "consolidation_in": "consolidation_in"}
+
+
+class Env:
+    def __init__(self, net: SimNetwork, paths: dict, tracked: list[int]):
+        self.net, self.paths, self.tracked = net, paths, tracked
+
+    @property
+    def model(self):
+        return self.net.ethereum
+
+    def run(self, *args: str, build: bool = True, expect: int = 0):
+        result = runner.invoke(app, [
+            "--chains", str(self.paths["chains"]), "--providers", str(self.paths["providers"]),
+            "--operators", str(self.paths["operators"]), "run", "--chain", "ethereum", *args,
+            *([] if build else ["--no-build"]),
+        ])
+        assert result.exit_code == expect, result.output
+        return result
+
+
+def days_args(first: date, last: date) -> list[str]:
+    return ["--from-date", first.isoformat(), "--to-date", last.isoformat()]
+
+
+@pytest.fixture
+def env(warehouse, tmp_path, monkeypatch):
+    monkeypatch.setenv("AURORA_HTTP_BACKOFF_SECONDS", "0.01")
+    monkeypatch.setenv("AURORA_HTTP_MAX_RETRY_AFTER_SECONDS", "0.5")
+    # An archive node: the genesis day's states are older than a pruned node keeps.
+    with SimNetwork(NetworkSpec(solana=None, ethereum=EthereumParams(archive=True))) as net:
+        m = net.ethereum
+        m.set_head((m.epochs_of_day(LAST_DAY)[-1] + 3) * m.S)  # 2025-01-04 complete too
+        ev = m.events
+        tracked = sorted({
+            ev.topup_validator, ev.consolidation_source, ev.consolidation_target, ev.exit_validator, ev.slashed_validator,
+            ev.offline_validator, ev.deposit_validator, *(m.proposer(slot) for slot in m.mev_anomalies.values()),
+            *m.sync_committee(0)[:3], 1, 2, 3, 4, 5,
+        })
+        paths = net.write_config(tmp_path / "config", timeout_seconds=2.0, retries=4)
+        paths["operators"] = tmp_path / "config" / "operators.yaml"
+        recipients = sorted({m.expected_fee_recipient(v) for v in tracked})
+        paths["operators"].write_text(yaml.safe_dump({"operators": [
+            {"key": "acme", "name": "Acme Staking", "validators": {"ethereum": tracked[: len(tracked) // 2]},
+             "fee_recipients": {"ethereum": recipients}},
+            # the second operator lists pubkeys: matched to indices through the beacon node
+            {"key": "beta", "name": "Beta Validators",
+             "validators": {"ethereum": [m.pubkey(v) for v in tracked[len(tracked) // 2 :] if v < m.p.validators] +
+                            [v for v in tracked[len(tracked) // 2 :] if v >= m.p.validators]},
+             "fee_recipients": {"ethereum": recipients}},
+        ]}))
+        yield Env(net, paths, tracked)
+
+
+def mart(warehouse) -> dict[tuple[str, str], dict]:
+    columns = ["validator_key", "period_id", "issuance_base_units", "block_fees_base_units", "mev_base_units",
+               "penalties_base_units", "is_final", "period_start", "period_end", "has_data_gaps", "operator",
+               "issuance_native", "gross_revenue_native", "net_pnl_native", "native_symbol"]
+    rows = query(warehouse, f"select {', '.join(columns)} from marts.fct_validator_pnl where chain = 'ethereum'")
+    return {(r[0], r[1]): dict(zip(columns, r)) for r in rows}
+
+
+def assert_matches_ledger(env: Env, warehouse, days: list[date]):
+    expected = {(r.validator_key, r.period_id): r for r in ethereum_ledger(env.model, days, env.tracked)}
+    got = mart(warehouse)
+    assert set(expected) == {k for k in got if k[1] in {d.isoformat() for d in days}}
+    for key, want in expected.items():
+        row = got[key]
+        have = (int(row["issuance_base_units"]), int(row["block_fees_base_units"]), int(row["mev_base_units"]),
+                int(row["penalties_base_units"]), row["is_final"], row["period_start"], row["period_end"])
+        assert have == (want.issuance, want.block_fees, want.mev, want.penalties, want.is_final, want.period_start, want.period_end), key
+        assert row["issuance_native"] == Decimal(want.issuance) / 10**18
+        assert row["net_pnl_native"] == Decimal(want.issuance + want.block_fees + want.mev) / 10**18
+        assert row["native_symbol"] == "ETH" and not row["has_data_gaps"] and row["operator"] in ("acme", "beta")
+
+
+def test_the_mart_equals_the_ledger_and_principal_is_never_income(env, warehouse):
+    result = env.run(*days_args(DAYS[0], DAYS[-1]))
+    assert "no rejected responses" in result.output
+    assert_matches_ledger(env, warehouse, DAYS)
+
+    # Every deposit, top-up, withdrawal and consolidation is a principal flow, to the wei.
+    tracked = set(env.tracked)
+    expected_flows = sorted(
+        (str(e.validator_index), FLOW_KINDS[e.kind], e.slot, e.signed_gwei * WEI_PER_GWEI)
+        for e in principal_events(env.model, DAYS) if e.validator_index in tracked and e.kind in FLOW_KINDS
+    )
+    flows = sorted((r[0], r[1], r[2], int(r[3])) for r in query(
+        warehouse, "select validator_key, kind, slot, amount_base_units from canonical.principal_flows"))
+    assert flows == expected_flows
+    assert {f[1] for f in flows} == {"deposit", "top_up", "withdrawal", "consolidation_out", "consolidation_in"}
+
+    # The balances reconcile to the rewards for every validator and day, but for the slashing.
+    reconciliations = query(warehouse, "select validator_key, period_id, residual_base_units, is_checkable from canonical.balance_reconciliations")
+    assert reconciliations and all(r[3] for r in reconciliations)
+    residuals = {(r[0], r[1]): int(r[2]) for r in reconciliations if r[2] != 0}
+    slashing = [e for e in ethereum_exceptions(env.model, DAYS) if e.kind == "slashing"]
+    assert residuals == {(e.validator_key, e.period_id): e.actual for e in slashing}
+
+
+def test_slashing_and_mev_anomalies_are_exceptions_not_income(env, warehouse):
+    days = [DAYS[1], DAYS[2], LAST_DAY]
+    env.run(*days_args(days[0], days[-1]))
+    expected = sorted(
+        (e.validator_key, e.period_id, e.kind, e.expected, e.actual)
+        for e in ethereum_exceptions(env.model, days) if int(e.validator_key) in env.tracked
+    )
+    got = sorted(
+        (r[0], r[1], r[2], None if r[3] is None else int(r[3]), int(r[4]))
+        for r in query(warehouse, "select validator_key, period_id, kind, expected_base_units, actual_base_units from marts.fct_validator_exceptions")
+    )
+    assert got == expected
+    assert {g[2] for g in got} == {"slashing", "mev_value_mismatch", "mev_payment_missing", "unexpected_fee_recipient"}
+    # The P&L books what was actually paid: the underpaid block's payment, nothing for the missing one.
+    underpaid = env.model.mev_anomalies["mev_value_mismatch"]
+    (paid,) = query(warehouse, "select mev_paid_base_units from canonical.proposals where slot = %s", (underpaid,))[0]
+    assert int(paid) == env.model.payloads.block(underpaid).paid < env.model.payloads.block(underpaid).relay_value
+
+
+def test_faults_still_give_the_same_mart(env, warehouse):
+    faults = env.net.faults
+    faults.add(api="beacon", endpoint="attestation_rewards", kind="rate_limit", retry_after=0.2, times=3)
+    faults.add(api="beacon", endpoint="block", kind="server_error", status=502, times=4, after=40)
+    faults.add(api="beacon", endpoint="block", kind="truncate", times=2, after=200)
+    faults.add(api="beacon", endpoint="validators", kind="slow", delay=2.5, times=1)
+    faults.add(api="beacon", endpoint="block_rewards", kind="wrong_type", times=2)
+    faults.add(api="beacon", endpoint="attestation_rewards", kind="extra_fields", times=None)
+    faults.add(api="execution", endpoint="eth_getBlockReceipts", kind="truncate", times=1)
+    faults.add(api="relay_flashbots", endpoint="proposer_payload_delivered", kind="server_error", status=503, times=2)
+    faults.add(api="relay_ultrasound", endpoint="proposer_payload_delivered", kind="rate_limit", retry_after=0.1, times=2)
+    result = env.run(*days_args(DAYS[1], DAYS[1]))
+    assert "no rejected responses" in result.output
+    assert all(f.fired == f.times for f in faults.faults if f.times is not None), [(f.api, f.endpoint, f.kind, f.fired) for f in faults.faults]
+    assert_matches_ledger(env, warehouse, [DAYS[1]])
+
+
+def test_a_second_run_adds_nothing(env, warehouse):
+    env.run(*days_args(DAYS[1], DAYS[2]))
+    first = mart(warehouse)
+    tables = ("attestation_rewards", "beacon_blocks", "withdrawals", "relay_payloads", "validator_states", "execution_transactions")
+    counts = {t: query(warehouse, f"select count(*) from raw_ethereum.{t}") for t in tables}
+    env.run(*days_args(DAYS[1], DAYS[2]))
+    assert mart(warehouse) == first
+    for table, n in counts.items():
+        assert query(warehouse, f"select count(*) from raw_ethereum.{table}") == n, table
+
+
+def test_a_day_becomes_final_when_its_last_epoch_is_finalized(warehouse, tmp_path, monkeypatch):
+    """Finality stalls (8 epochs behind the head): a complete day is loaded but not final, then
+    restated by a later incremental run once finality catches up."""
+    monkeypatch.setenv("AURORA_HTTP_BACKOFF_SECONDS", "0.01")
+    spec = NetworkSpec(solana=None, ethereum=EthereumParams(finality_lag_epochs=8))
+    with SimNetwork(spec) as net:
+        m = net.ethereum
+        paths = net.write_config(tmp_path / "config")
+        paths["operators"] = tmp_path / "config" / "operators.yaml"
+        tracked = [1, 2, 3, m.events.slashed_validator]
+        paths["operators"].write_text(yaml.safe_dump({"operators": [{"key": "acme", "name": "Acme", "validators": {"ethereum": tracked}}]}))
+        env = Env(net, paths, tracked)
+        last_epoch = m.epochs_of_day(DAYS[2])[-1]
+        m.set_head((last_epoch + 2) * m.S + 1)  # the day's rewards are served; its last epoch is not finalized
+        env.run(*days_args(DAYS[2], DAYS[2]))
+        rows = {k: r for k, r in mart(warehouse).items() if k[1] == DAYS[2].isoformat()}
+        assert rows and not any(r["is_final"] for r in rows.values())
+        assert_matches_ledger(env, warehouse, [DAYS[2]])
+        m.set_head((last_epoch + 9) * m.S)
+        result = env.run()  # incremental: restates the non-final day
+        assert "2025-01-03" in result.output
+        rows = {k: r for k, r in mart(warehouse).items() if k[1] == DAYS[2].isoformat()}
+        assert all(r["is_final"] for r in rows.values())
+        assert_matches_ledger(env, warehouse, [DAYS[2]])
+
+
+def test_a_pruned_node_names_the_days_that_need_an_archive_node(warehouse, tmp_path, monkeypatch):
+    monkeypatch.setenv("AURORA_HTTP_BACKOFF_SECONDS", "0.01")
+    spec = NetworkSpec(solana=None, ethereum=EthereumParams(archive=False, retention_epochs=110))
+    with SimNetwork(spec) as net:
+        paths = net.write_config(tmp_path / "config", retries=1)
+        paths["operators"] = tmp_path / "config" / "operators.yaml"
+        paths["operators"].write_text(yaml.safe_dump({"operators": [{"key": "acme", "name": "Acme", "validators": {"ethereum": [1, 2, 3]}}]}))
+        result = Env(net, paths, [1, 2, 3]).run(*days_args(DAYS[0], DAYS[2]))
+    assert "need an archive node" in result.output
+    assert "2025-01-01" in result.output and "2025-01-02" in result.output
+    loaded = {r[0] for r in query(warehouse, "select distinct period_id from marts.fct_validator_pnl where chain = 'ethereum'")}
+    assert loaded == {"2025-01-03"}  # the rest of the range still loads
+
+
+def test_a_chains_file_that_disagrees_with_the_node_is_refused(env, warehouse):
+    data = yaml.safe_load(env.paths["chains"].read_text())
+    data["chains"]["ethereum"]["slots_per_epoch"] = 32
+    env.paths["chains"].write_text(yaml.safe_dump(data))
+    result = env.run(expect=2)
+    assert "chains.ethereum: slots_per_epoch is 32, the node's SLOTS_PER_EPOCH is 8" in result.output
