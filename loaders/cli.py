@@ -337,7 +337,6 @@ def _run_ethereum(config, chain, warehouse, from_date, to_date):
 def demo(ctx: typer.Context) -> None:
     """The registry, then the whole pipeline against a simulated network, printed."""
     from loaders.demo import run_demo
-    from loaders.solana.run import run_solana
 
     config = get_config(ctx)
     warehouse = get_warehouse()
@@ -345,7 +344,7 @@ def demo(ctx: typer.Context) -> None:
     load_registry(config, warehouse)
     build(warehouse, quiet=True)
     print_registry(warehouse)
-    run_demo(warehouse, console, load_registry, build, run_solana, print_table, query_table)
+    run_demo(warehouse, console, load_registry, build, print_table, query_table)
 
 
 def main() -> None:
