@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import signal
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
@@ -19,28 +19,12 @@ from simnet.solana.model import SolanaModel, SolanaParams
 app = typer.Typer(help="The simulated Solana + Ethereum mainnet, for tests, demos and benchmarks.", no_args_is_help=True)
 
 HEADER = "# Written by `aurora simnet serve`: points Aurora at the simulated network.\n"
-ETHEREUM_MODULES = ("model", "params", "beacon", "execution", "relay")
 
 
-def ethereum_unavailable() -> str | None:
-    """Why the Ethereum side cannot be served, or None when it can."""
-    import importlib
-
-    try:
-        for name in ETHEREUM_MODULES:
-            importlib.import_module(f"simnet.ethereum.{name}")
-    except ImportError as exc:
-        return str(exc)
-    return None
-
-
-def ethereum_params(seed: int) -> Any:
+def ethereum_params(seed: int):
     from simnet.ethereum.params import EthereumParams
 
-    params = EthereumParams()
-    if dataclasses.is_dataclass(params) and "seed" in {f.name for f in dataclasses.fields(params)}:
-        params = dataclasses.replace(params, seed=seed)
-    return params
+    return EthereumParams(seed=seed)
 
 
 def write_yaml(path: Path, data: dict[str, Any]) -> None:
@@ -68,19 +52,8 @@ def serve(
         solana = SolanaParams(seed=seed, validators=validators, slots_per_epoch=slots_per_epoch)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    net = None
-    if not no_ethereum:
-        reason = ethereum_unavailable()
-        if reason is None:
-            try:
-                net = SimNetwork(NetworkSpec(seed=seed, solana=solana, ethereum=ethereum_params(seed), host=host))
-                net.api_names()
-            except Exception as exc:  # noqa: BLE001 - a broken Ethereum side must not keep Solana from serving
-                reason, net = f"{type(exc).__name__}: {exc}", None
-        if reason:
-            print(f"notice: serving without Ethereum (simnet.ethereum cannot be used: {reason})", flush=True)
-    if net is None:
-        net = SimNetwork(NetworkSpec(seed=seed, solana=solana, ethereum=None, host=host))
+    ethereum = None if no_ethereum else ethereum_params(seed)
+    net = SimNetwork(NetworkSpec(seed=seed, solana=solana, ethereum=ethereum, host=host))
     if port is not None:
         net.ports = {name: port + k for k, name in enumerate(net.api_names())}
     try:
@@ -121,18 +94,23 @@ def serve(
 @app.command("ledger")
 def ledger(
     out: Path = typer.Option(..., help="CSV to write."),
-    chain: str = typer.Option("solana", help="solana (the Ethereum ledger comes with simnet.ethereum)."),
-    from_epoch: int = typer.Option(0, min=0, help="First epoch."),
-    to_epoch: Optional[int] = typer.Option(None, help="Last epoch (default: the last complete one)."),
+    chain: str = typer.Option("solana", help="solana or ethereum."),
+    from_epoch: int = typer.Option(0, min=0, help="Solana: first epoch."),
+    to_epoch: Optional[int] = typer.Option(None, help="Solana: last epoch (default: the last complete one)."),
+    from_date: Optional[datetime] = typer.Option(None, formats=["%Y-%m-%d"], help="Ethereum: first UTC day (default: genesis)."),
+    to_date: Optional[datetime] = typer.Option(None, formats=["%Y-%m-%d"], help="Ethereum: last UTC day (default: the head's)."),
+    exceptions: Optional[Path] = typer.Option(None, help="Ethereum: also write the expected exceptions (slashing, MEV anomalies) here."),
     seed: int = typer.Option(7, help="Seed, as given to `serve`."),
     validators: int = typer.Option(12, help="Solana validators, as given to `serve`."),
     slots_per_epoch: int = typer.Option(96, help="Solana slots per epoch, as given to `serve`."),
-    finality_lag: int = typer.Option(1, min=0, help="Epochs after which a row is final (the chains file's finality_lag)."),
+    finality_lag: int = typer.Option(1, min=0, help="Solana: epochs after which a row is final (the chains file's finality_lag)."),
 ) -> None:
     """Write the ground-truth P&L the simulated network implies (what Aurora must compute)."""
+    if chain == "ethereum":
+        _ethereum_ledger(out, exceptions, seed, from_date, to_date)
+        return
     if chain != "solana":
-        # TODO(ethereum): call the Ethereum ledger here once simnet/ethereum provides it.
-        raise typer.BadParameter("only solana is available for now", param_hint="--chain")
+        raise typer.BadParameter("must be solana or ethereum", param_hint="--chain")
     try:
         model = SolanaModel(SolanaParams(seed=seed, validators=validators, slots_per_epoch=slots_per_epoch))
     except ValueError as exc:
@@ -147,3 +125,21 @@ def ledger(
         raise typer.BadParameter(str(exc), param_hint="--finality-lag") from None
     write_ledger(rows, out)
     print(f"wrote {len(rows)} rows (solana epochs {from_epoch}-{min(last, last_complete)}, {validators} validators) to {out}")
+
+
+def _ethereum_ledger(out: Path, exceptions: Optional[Path], seed: int, from_date, to_date) -> None:
+    from simnet.ethereum.ledger import ethereum_exceptions, ethereum_ledger
+    from simnet.ethereum.model import EthereumModel
+    from simnet.ledger import write_exceptions
+
+    model = EthereumModel(ethereum_params(seed))
+    days = [d for d in model.days()
+            if (from_date is None or d >= from_date.date()) and (to_date is None or d <= to_date.date())]
+    rows = ethereum_ledger(model, days)
+    write_ledger(rows, out)
+    print(f"wrote {len(rows)} rows (ethereum days {days[0]}..{days[-1]}, {model.params.validators} validators) to {out}"
+          if days else f"no day in range; wrote the header to {out}")
+    if exceptions:
+        found = ethereum_exceptions(model, days)
+        write_exceptions(found, exceptions)
+        print(f"wrote {len(found)} exceptions to {exceptions}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import json
 import queue
 import re
@@ -53,25 +55,39 @@ def test_ledger_follows_the_seed_and_stops_at_the_last_complete_epoch(tmp_path):
 
 def test_ledger_refuses_what_it_cannot_compute(tmp_path):
     out = str(tmp_path / "x.csv")
-    assert runner.invoke(app, ["simnet", "ledger", "--chain", "ethereum", "--out", out]).exit_code == 2
+    assert runner.invoke(app, ["simnet", "ledger", "--chain", "cosmos", "--out", out]).exit_code == 2
     assert runner.invoke(app, ["simnet", "ledger", "--slots-per-epoch", "30", "--out", out]).exit_code == 2
     refused = runner.invoke(app, ["simnet", "ledger", "--finality-lag", "0", "--out", out])
     assert refused.exit_code == 2 and not Path(out).exists()
 
 
 # ---------------------------------------------------------------- serve, in-process
-def test_serve_without_a_usable_ethereum_side_says_so_and_writes_valid_config(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "simnet.ethereum.model", None)  # import fails as if it were missing
+def test_ethereum_ledger_and_exceptions(tmp_path):
+    from simnet.ethereum.ledger import ethereum_ledger
+    from simnet.ethereum.model import EthereumModel
+    from simnet.ethereum.params import EthereumParams
 
+    out, exceptions = tmp_path / "eth.csv", tmp_path / "exceptions.csv"
+    result = runner.invoke(app, ["simnet", "ledger", "--chain", "ethereum", "--from-date", "2025-01-02", "--to-date", "2025-01-02",
+                                 "--out", str(out), "--exceptions", str(exceptions)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open()))
+    model = EthereumModel(EthereumParams(seed=7))
+    expected = ethereum_ledger(model, ["2025-01-02"])
+    assert len(rows) == len(expected) and {r["period_id"] for r in rows} == {"2025-01-02"}
+    assert int(rows[0]["issuance"]) == expected[0].issuance
+    assert {r["kind"] for r in csv.DictReader(exceptions.open())} <= {"mev_value_mismatch", "mev_payment_missing", "slashing", "unexpected_fee_recipient"}
+
+
+def test_serve_in_process_writes_valid_config(tmp_path, monkeypatch):
     def interrupt(seconds):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(simnet_cli.time, "sleep", interrupt)
     providers, chains = tmp_path / "simnet-providers.yaml", tmp_path / "simnet-chains.yaml"
-    result = runner.invoke(app, ["simnet", "serve", "--write-providers", str(providers), "--write-chains", str(chains)])
+    result = runner.invoke(app, ["simnet", "serve", "--no-ethereum", "--write-providers", str(providers), "--write-chains", str(chains)])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].startswith("notice: serving without Ethereum (simnet.ethereum cannot be used:")
     assert lines[-1] == "stopped"
     config = load_config(chains, providers, None)  # Aurora accepts the files as they are
     assert set(config.chains) == {"solana"}

@@ -14,7 +14,6 @@ from loaders.providers.client import HttpSettings, NotFound, retry_after_seconds
 from loaders.providers.jsonrpc import JsonRpc, RpcError
 from loaders.providers.ratelimit import RateLimiter
 from loaders.solana import helpers
-from simnet.faults import Fault
 from simnet.network import NetworkSpec, SimNetwork
 
 FAST = HttpSettings(backoff_seconds=0.01, max_backoff_seconds=0.05, max_retry_after_seconds=5)
