@@ -15,7 +15,12 @@ def _families():
     from loaders.ethereum.settings import DATASET as ETHEREUM_DATASET
     from loaders.ethereum.settings import PIPELINE as ETHEREUM_PIPELINE
 
-    return [(SOLANA_PIPELINE, SOLANA_DATASET, solana_schema), (ETHEREUM_PIPELINE, ETHEREUM_DATASET, ethereum_schema)]
+    from loaders.prices import prices_schema
+    from loaders.prices.settings import DATASET as PRICES_DATASET
+    from loaders.prices.settings import PIPELINE as PRICES_PIPELINE
+
+    return [(SOLANA_PIPELINE, SOLANA_DATASET, solana_schema), (ETHEREUM_PIPELINE, ETHEREUM_DATASET, ethereum_schema),
+            (PRICES_PIPELINE, PRICES_DATASET, prices_schema)]
 
 
 def _missing(warehouse: Warehouse, dataset: str, tables: list[str]) -> bool:

@@ -122,6 +122,9 @@ def run_ethereum(
         summary.periods.append(day.isoformat())
         if not final:
             summary.non_final.append(day.isoformat())
+    from loaders.prices.run import load_prices
+
+    load_prices(config, chain, warehouse, [date.fromisoformat(d) for d in summary.periods], summary)
     summary.rejected = archive.rejections
     summary.notes.extend(fetcher.notes)
     for key, c in clients.items():

@@ -122,6 +122,7 @@ def run_solana(
         summary.periods.append(str(epoch))
         if epoch + chain.finality_lag >= info.epoch:
             summary.non_final.append(str(epoch))
+    _load_prices(config, chain, warehouse, summary)
     summary.rejected = archive.rejections
     summary.notes.extend(fetcher.stats.notes)
     if fetcher.stats.blocks_scanned_without_schedule:
@@ -129,3 +130,14 @@ def run_solana(
     for key, client in chains["_clients"].items():  # type: ignore[union-attr]
         summary.providers[key] = dict(client.stats)
     return summary
+
+
+def _load_prices(config: AuroraConfig, chain: ChainConfig, warehouse: Warehouse, summary: RunSummary) -> None:
+    """USD closes of the dates the loaded epochs ended on."""
+    from loaders.prices.run import load_prices
+
+    if not summary.periods:
+        return
+    rows = query_or_none(warehouse, f"select distinct end_time::date from {DATASET}.epoch_boundaries where chain = %s and epoch = any(%s)",
+                         (chain.key, [int(p) for p in summary.periods]))
+    load_prices(config, chain, warehouse, [r[0] for r in rows or []], summary)

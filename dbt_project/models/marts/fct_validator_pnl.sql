@@ -1,6 +1,7 @@
 -- One row per (chain, validator, period): every revenue component and cost, in base units and in
 -- the native token. gross_revenue = issuance + block_fees + mev - priority_fee_sharing;
 -- net_pnl = gross_revenue - vote_costs (penalties are already netted inside issuance).
+-- USD: the native amounts at the close of the UTC day the period ends on (null until published).
 with
 
 grid as (
@@ -96,6 +97,16 @@ select
     components.issuance_base_units + components.block_fees_base_units + components.mev_base_units
         - components.priority_fee_sharing_base_units - components.vote_costs_base_units as net_pnl_base_units,
     components.is_vote_cost_estimate,
+    ((periods.period_end - interval '1 microsecond') at time zone 'UTC')::date as price_date,
+    prices.price_usd,
+    {{ to_native('components.issuance_base_units', 'chains.decimals') }} * prices.price_usd as issuance_usd,
+    {{ to_native('components.block_fees_base_units', 'chains.decimals') }} * prices.price_usd as block_fees_usd,
+    {{ to_native('components.mev_base_units', 'chains.decimals') }} * prices.price_usd as mev_usd,
+    {{ to_native('components.priority_fee_sharing_base_units', 'chains.decimals') }} * prices.price_usd as priority_fee_sharing_usd,
+    {{ to_native('components.vote_costs_base_units', 'chains.decimals') }} * prices.price_usd as vote_costs_usd,
+    {{ to_native('components.penalties_base_units', 'chains.decimals') }} * prices.price_usd as penalties_usd,
+    {{ to_native('components.issuance_base_units + components.block_fees_base_units + components.mev_base_units - components.priority_fee_sharing_base_units', 'chains.decimals') }} * prices.price_usd as gross_revenue_usd,
+    {{ to_native('components.issuance_base_units + components.block_fees_base_units + components.mev_base_units - components.priority_fee_sharing_base_units - components.vote_costs_base_units', 'chains.decimals') }} * prices.price_usd as net_pnl_usd,
     gaps.open_rejections,
     gaps.open_rejections > 0 or components.is_issuance_missing or components.is_vote_cost_missing as has_data_gaps,
     nullif(concat_ws('; ',
@@ -109,5 +120,8 @@ join gaps using (chain, validator_key, period_id)
 join {{ ref('periods') }} as periods
     on periods.chain = components.chain and periods.period_id = components.period_id
 join {{ ref('chains') }} as chains on chains.chain = components.chain
+left join {{ ref('daily_prices') }} as prices
+    on prices.chain = components.chain
+    and prices.price_date = ((periods.period_end - interval '1 microsecond') at time zone 'UTC')::date
 left join {{ ref('validator_identities') }} as identities
     on identities.chain = components.chain and identities.validator_key = components.validator_key

@@ -3,7 +3,7 @@ compared with the simulator's ledger, exceptions and principal events (from its 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -79,7 +79,7 @@ def env(warehouse, tmp_path, monkeypatch):
 def mart(warehouse) -> dict[tuple[str, str], dict]:
     columns = ["validator_key", "period_id", "issuance_base_units", "block_fees_base_units", "mev_base_units",
                "penalties_base_units", "is_final", "period_start", "period_end", "has_data_gaps", "operator",
-               "issuance_native", "gross_revenue_native", "net_pnl_native", "native_symbol"]
+               "issuance_native", "gross_revenue_native", "net_pnl_native", "native_symbol", "price_usd", "net_pnl_usd"]
     rows = query(warehouse, f"select {', '.join(columns)} from marts.fct_validator_pnl where chain = 'ethereum'")
     return {(r[0], r[1]): dict(zip(columns, r)) for r in rows}
 
@@ -96,6 +96,9 @@ def assert_matches_ledger(env: Env, warehouse, days: list[date]):
         assert row["issuance_native"] == Decimal(want.issuance) / 10**18
         assert row["net_pnl_native"] == Decimal(want.issuance + want.block_fees + want.mev) / 10**18
         assert row["native_symbol"] == "ETH" and not row["has_data_gaps"] and row["operator"] in ("acme", "beta")
+        close = Decimal(repr(env.net.prices.daily_price("ethereum", date.fromisoformat(key[1]) + timedelta(days=1))))
+        assert row["price_usd"] == close
+        assert row["net_pnl_usd"] == Decimal(want.issuance + want.block_fees + want.mev) / 10**18 * close
 
 
 def test_the_mart_equals_the_ledger_and_principal_is_never_income(env, warehouse):

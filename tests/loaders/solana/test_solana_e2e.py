@@ -3,6 +3,7 @@ compared with the simulator's ground-truth ledger (computed from its own model s
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -70,7 +71,8 @@ class Env:
 
 MART_COLUMNS = """validator_key, period_id, issuance_native, block_fees_native, base_fees_native, priority_fees_native,
     mev_native, priority_fee_sharing_native, vote_costs_native, penalties_native, gross_revenue_native, net_pnl_native,
-    is_final, period_start, period_end, has_data_gaps, data_gaps, period_type, native_symbol"""
+    is_final, period_start, period_end, has_data_gaps, data_gaps, period_type, native_symbol, price_date, price_usd,
+    net_pnl_usd"""
 
 
 def mart(warehouse) -> dict[tuple[str, str], dict]:
@@ -108,6 +110,10 @@ def assert_matches_ledger(env: Env, warehouse, epochs, skip: set[tuple[str, str]
         assert row["gross_revenue_native"] == Decimal(gross) / 10**9
         assert row["net_pnl_native"] == Decimal(gross - want["vote_costs"]) / 10**9
         assert row["penalties_native"] == 0 and row["period_type"] == "epoch" and row["native_symbol"] == "SOL"
+        # USD at the close of the day the epoch ended on: the simnet's price at the next midnight.
+        close = Decimal(repr(env.net.prices.daily_price("solana", want["period_end"].date() + timedelta(days=1))))
+        assert row["price_date"] == want["period_end"].date() and row["price_usd"] == close
+        assert row["net_pnl_usd"] == Decimal(gross - want["vote_costs"]) / 10**9 * close
         assert not row["has_data_gaps"], (key, row["data_gaps"])
 
 
