@@ -167,7 +167,9 @@ def build(warehouse: Warehouse, select: list[str] | None = None, extra: list[str
 
     args = ["build"]
     if select:
-        args += ["--select", *select]
+        # Only the tests whose every parent is selected: a relationships test from an unbuilt
+        # model to a selected one would fail for the wrong reason.
+        args += ["--select", *select, "--indirect-selection", "cautious"]
     args += extra or []
     outcome = run_dbt(warehouse, args, quiet=quiet)
     counts = outcome.counts()

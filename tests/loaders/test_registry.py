@@ -13,6 +13,7 @@ runner = CliRunner()
 
 
 def _aurora(config_files, *args):
+    # Tests past the first build only the registry's models: the rest of the project is not theirs.
     result = runner.invoke(
         app, ["--chains", str(config_files["chains"]), "--providers", str(config_files["providers"]), *args]
     )
@@ -52,21 +53,21 @@ def test_registry_is_loaded_and_built_with_constraints(warehouse, config_files):
 
 
 def test_loading_twice_leaves_the_same_rows(warehouse, config_files):
-    assert _aurora(config_files, "build").exit_code == 0
+    assert _aurora(config_files, "build", "--select", "+registry").exit_code == 0
     first = _snapshot(warehouse)
     raw_first = query(warehouse, "select count(*) from raw_registry.chain_provider_mappings")
-    assert _aurora(config_files, "build").exit_code == 0
+    assert _aurora(config_files, "build", "--select", "+registry").exit_code == 0
     assert _snapshot(warehouse) == first
     assert query(warehouse, "select count(*) from raw_registry.chain_provider_mappings") == raw_first == [(15,)]
 
 
 def test_an_entry_removed_from_the_file_leaves_the_warehouse(warehouse, config_files):
-    assert _aurora(config_files, "build").exit_code == 0
+    assert _aurora(config_files, "build", "--select", "+registry").exit_code == 0
     data = yaml.safe_load(config_files["providers"].read_text())
     data["mappings"] = [m for m in data["mappings"] if m["provider"] != "relay_titan"]
     del data["providers"]["relay_titan"]
     config_files["providers"].write_text(yaml.safe_dump(data))
-    assert _aurora(config_files, "build").exit_code == 0
+    assert _aurora(config_files, "build", "--select", "+registry").exit_code == 0
     assert query(warehouse, "select count(*) from registry.providers where provider = 'relay_titan'") == [(0,)]
     assert query(warehouse, "select count(*) from registry.chain_provider_mappings") == [(14,)]
 
@@ -75,7 +76,7 @@ def test_invalid_config_stops_before_anything_runs(warehouse, config_files):
     data = yaml.safe_load(config_files["providers"].read_text())
     data["mappings"].append({"chain": "solana", "role": "mev", "provider": "jito_kobe", "priority": 1})
     config_files["providers"].write_text(yaml.safe_dump(data))
-    result = _aurora(config_files, "build")
+    result = _aurora(config_files, "build", "--select", "+registry")
     assert result.exit_code == 2
     assert "mappings[15].priority: priority 1 is already used by mappings[" in result.stderr
     assert query(warehouse, "select count(*) from pg_namespace where nspname in ('raw_registry', 'registry')") == [(0,)]
@@ -104,9 +105,9 @@ def test_the_warehouse_enforces_the_rules_on_rows_loaded_by_hand(warehouse, conf
     from loaders.dbt_runner import run_dbt
     from loaders.warehouse import open_warehouse
 
-    assert _aurora(config_files, "build").exit_code == 0
+    assert _aurora(config_files, "build", "--select", "+registry").exit_code == 0
     _raw_row(warehouse, table, row)
-    outcome = run_dbt(open_warehouse(), ["build", "--select", "registry"])
+    outcome = run_dbt(open_warehouse(), ["build", "--select", "registry", "--indirect-selection", "cautious"])
     assert not outcome.success
     (problem,) = [n for n in outcome.problems() if n.name == table]
     assert expected in problem.message
@@ -115,23 +116,23 @@ def test_the_warehouse_enforces_the_rules_on_rows_loaded_by_hand(warehouse, conf
 
 
 def test_a_check_constraint_rejects_a_zero_rate(warehouse, config_files):
-    assert _aurora(config_files, "build").exit_code == 0
+    assert _aurora(config_files, "build", "--select", "+registry").exit_code == 0
     execute(warehouse, "update raw_registry.providers set requests_per_second = 0 where provider = 'jito_kobe'")
     from loaders.dbt_runner import run_dbt
     from loaders.warehouse import open_warehouse
 
-    outcome = run_dbt(open_warehouse(), ["build", "--select", "registry"])
+    outcome = run_dbt(open_warehouse(), ["build", "--select", "registry", "--indirect-selection", "cautious"])
     assert not outcome.success
     (problem,) = [n for n in outcome.problems() if n.name == "providers"]
     assert "violates check constraint" in problem.message and "requests_per_second" in problem.message
 
 
 def test_a_mapping_to_a_provider_of_the_wrong_type_fails_a_data_test(warehouse, config_files):
-    assert _aurora(config_files, "build").exit_code == 0
+    assert _aurora(config_files, "build", "--select", "+registry").exit_code == 0
     execute(warehouse, "update raw_registry.chain_provider_mappings set provider = 'local_beacon' where chain = 'solana' and role = 'rewards'")
     from loaders.dbt_runner import run_dbt
     from loaders.warehouse import open_warehouse
 
-    outcome = run_dbt(open_warehouse(), ["build", "--select", "registry"])
+    outcome = run_dbt(open_warehouse(), ["build", "--select", "registry", "--indirect-selection", "cautious"])
     assert not outcome.success
     assert [n.name for n in outcome.problems()] == ["assert_mapping_provider_types_fit_roles"]

@@ -102,7 +102,7 @@ def test_db_env_drives_a_hand_run_dbt(warehouse, config_files):
     project = Path(__file__).resolve().parents[2] / "dbt_project"
     env["DBT_TARGET_PATH"] = str(Path(env["AURORA_HOME"]) / "target")
     env["DBT_LOG_PATH"] = str(Path(env["AURORA_HOME"]) / "logs")
-    done = subprocess.run([str(dbt), "build"], cwd=project, env=env, capture_output=True, text=True)
+    done = subprocess.run([str(dbt), "build", "--select", "+registry", "--indirect-selection", "cautious"], cwd=project, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     from tests.support.db import query
 
