@@ -15,14 +15,23 @@ log = logging.getLogger("aurora.load")
 
 
 def table_resource(
-    name: str, rows: Callable[[], list[dict[str, Any]]], *, chain: str, primary_key: tuple[str, ...] | str,
+    name: str, rows: Callable[[], list[dict[str, Any]] | Iterator[list[dict[str, Any]]]], *, chain: str, primary_key: tuple[str, ...] | str,
     columns: dict[str, Any], done: set[str],
 ):
-    """A merge resource whose rows carry the chain key; an empty answer still creates the table."""
+    """A merge resource whose rows carry the chain key; an empty answer still creates the table.
+    `rows()` returns a list, or an iterator of lists (batches handed to dlt one at a time, so a
+    million-row answer never sits in memory whole)."""
 
     def generate() -> Iterator[Any]:
-        data = [{"chain": chain, **row} for row in rows()]
-        yield data if data else dlt.mark.materialize_table_schema()
+        result = rows()
+        batches = [result] if isinstance(result, list) else result
+        empty = True
+        for batch in batches:
+            if batch:
+                empty = False
+                yield [{"chain": chain, **row} for row in batch]
+        if empty:
+            yield dlt.mark.materialize_table_schema()
         done.add(name)
 
     return dlt.resource(generate, name=name, write_disposition="merge", primary_key=primary_key, columns=columns)

@@ -27,6 +27,20 @@ class PlanError(Exception):
     pass
 
 
+def run_load(pipeline, source, surface: tuple[type[BaseException], ...]) -> None:
+    """pipeline.run(source), re-raising the first of `surface` found among the causes: resources
+    fetch while dlt extracts, and dlt wraps what they raise in its own step error."""
+    try:
+        pipeline.run(source)
+    except Exception as exc:
+        cause: BaseException | None = exc
+        while cause is not None:
+            if isinstance(cause, surface):
+                raise cause from None
+            cause = cause.__cause__ or cause.__context__
+        raise
+
+
 def query_or_none(warehouse: Warehouse, sql: str, params: tuple) -> list[tuple] | None:
     """Rows, or None when the table does not exist yet (a first run)."""
     try:

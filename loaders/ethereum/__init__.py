@@ -29,7 +29,7 @@ def ethereum_day(fetcher: EthereumFetcher, data: DayData, final: bool):
         state["last_final_day"] = max(state.get("last_final_day", ""), data.plan.period)
     done: set[str] = set()
     resources = [
-        _resource(fetcher, name, lambda name=name: data.tables.get(name, []), done)
+        _resource(fetcher, name, lambda name=name: data.rows(name), done)
         for name in TABLES if name != "beacon_snapshots"
     ]
     return with_archive(fetcher.archive, resources, done)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -97,10 +97,16 @@ class DayPlan:
 
 @dataclass
 class DayData:
-    """Everything fetched for one day, handed to the resources table by table."""
+    """One day, handed to the resources table by table: small tables fetched up front, the
+    validator-sized ones (attestation rewards; states when network-wide) as batch streams that
+    the resources pull while dlt writes, so memory does not grow with the validator count."""
 
     plan: DayPlan
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    streams: dict[str, Callable[[], Iterator[list[dict[str, Any]]]]] = field(default_factory=dict)
+
+    def rows(self, name: str) -> list[dict[str, Any]] | Iterator[list[dict[str, Any]]]:
+        return self.streams[name]() if name in self.streams else self.tables.get(name, [])
 
 
 class EthereumFetcher:
@@ -204,46 +210,48 @@ class EthereumFetcher:
         return plan.last_epoch + 2 <= self.head_epoch
 
     # ------------------------------------------------------------ validators
-    def states(self, state_slot: int, ids: list[str] | None) -> tuple[list[dict[str, Any]], str | None]:
-        """Validator records at a state; ids None: every validator, in index batches."""
-        endpoint = "validators"
-        path = f"/eth/v1/beacon/states/{state_slot}/validators"
+    def states(self, state_slot: int, ids: list[str]) -> tuple[list[dict[str, Any]], str | None]:
+        """Validator records at a state for the given indices or pubkeys."""
         rows: list[dict[str, Any]] = []
         response_id = None
-        batches = (
-            [ids[i : i + IDS_PER_REQUEST] for i in range(0, len(ids), IDS_PER_REQUEST)] if ids is not None else None
-        )
+        for batch in self.iter_states(state_slot, ids):
+            rows.extend(batch)
+            response_id = batch[0]["response_id"] if batch else response_id
+        return rows, response_id
+
+    def iter_states(self, state_slot: int, ids: list[str] | None) -> Iterator[list[dict[str, Any]]]:
+        """Validator records at a state in batches; ids None: every validator, by index ranges."""
+        path = f"/eth/v1/beacon/states/{state_slot}/validators"
+        batches = iter([ids[i : i + IDS_PER_REQUEST] for i in range(0, len(ids), IDS_PER_REQUEST)]) if ids is not None else None
         start = 0
         while True:
             if batches is not None:
-                if not batches:
-                    break
-                batch = batches.pop(0)
+                batch = next(batches, None)
+                if batch is None:
+                    return
             else:
                 batch = [str(i) for i in range(start, start + NETWORK_WIDE_BATCH)]
                 start += NETWORK_WIDE_BATCH
-            fetched = self._beacon("POST", path, endpoint, beacon.parse_validators, body={"ids": batch})
-            response_id = fetched.response_id
-            rows.extend({**row, "state_slot": state_slot, "response_id": fetched.response_id} for row in fetched.value)
+            fetched = self._beacon("POST", path, "validators", beacon.parse_validators, body={"ids": batch})
+            yield [{**row, "state_slot": state_slot, "response_id": fetched.response_id} for row in fetched.value]
             if batches is None and len(fetched.value) < len(batch):
-                break
-        return rows, response_id
+                return
 
-    def attestation_rewards(self, epoch: int, indices: list[int] | None) -> list[dict[str, Any]]:
+    def iter_attestation_rewards(self, epoch: int, indices: list[int] | None) -> Iterator[list[dict[str, Any]]]:
+        """One epoch's rewards in batches: the tracked indices, or every validator by index ranges
+        (a million validators: 100 requests, one batch in memory at a time)."""
         path = f"/eth/v1/beacon/rewards/attestations/{epoch}"
-        rows: list[dict[str, Any]] = []
         if indices is None:
             start = 0
             while True:
                 batch = [str(i) for i in range(start, start + NETWORK_WIDE_BATCH)]
                 got = self._attestation_batch(path, epoch, batch)
-                rows.extend(got)
+                yield got
                 if len(got) < len(batch):
-                    return rows
+                    return
                 start += NETWORK_WIDE_BATCH
         for i in range(0, len(indices), IDS_PER_REQUEST):
-            rows.extend(self._attestation_batch(path, epoch, [str(v) for v in indices[i : i + IDS_PER_REQUEST]]))
-        return rows
+            yield self._attestation_batch(path, epoch, [str(v) for v in indices[i : i + IDS_PER_REQUEST]])
 
     def _attestation_batch(self, path: str, epoch: int, ids: list[str]) -> list[dict[str, Any]]:
         fetched = self._beacon("POST", path, "attestation_rewards", lambda d: beacon.parse_attestation_rewards(d, epoch), body=ids)
@@ -260,33 +268,22 @@ class EthereumFetcher:
             "start_state_slot": plan.start_state_slot, "end_state_slot": plan.end_state_slot, "response_id": None,
         }]
         wanted = [str(v) for v in self.tracked_config] if self.tracked_config else None
-        try:
+        epochs = list(range(max(plan.first_epoch - 2, 0), plan.last_epoch + 1))
+        self._check_history(plan, epochs[0])
+        if wanted is not None:
             end_states, _ = self.states(plan.end_state_slot, wanted)
             start_states, _ = self.states(plan.start_state_slot, wanted)
-        except NotFound as exc:
-            raise HistoryUnavailable(
-                f"{plan.period} (epochs {plan.first_epoch}..{plan.last_epoch}): the beacon node has no state for "
-                f"slot {plan.start_state_slot} ({exc}); days this old need an archive node"
-            ) from None
-        t["validator_states"] = end_states + start_states
-        indices = sorted({row["validator_index"] for row in end_states}) if wanted is not None else None
-        tracked = set(indices) if indices is not None else None
-        pubkeys = {row["pubkey"]: row["validator_index"] for row in end_states + start_states}
-
-        rewards = []
-        epochs = list(range(max(plan.first_epoch - 2, 0), plan.last_epoch + 1))
-        for k, epoch in enumerate(epochs):
-            try:
-                rewards.extend(self.attestation_rewards(epoch, indices))
-            except NotFound as exc:
-                raise HistoryUnavailable(
-                    f"{plan.period}: attestation rewards of epoch {epoch} are not served ({exc}); days this old need an archive node"
-                ) from None
-            except Rejected as exc:
-                self.rejections.reject(f"attestation_rewards:epoch={epoch}", plan.period, "attestation_rewards", exc.reason, exc.response_id)
-            if progress:
-                progress("attestation rewards", k + 1, len(epochs))
-        t["attestation_rewards"] = rewards
+            t["validator_states"] = end_states + start_states
+            indices = sorted({row["validator_index"] for row in end_states})
+            tracked: set[int] | None = set(indices)
+            pubkeys = {row["pubkey"]: row["validator_index"] for row in end_states + start_states}
+        else:
+            # Network-wide: the states stream to dlt; nothing is filtered, nothing needs a lookup.
+            data.streams["validator_states"] = lambda: (
+                batch for slot in (plan.end_state_slot, plan.start_state_slot) for batch in self.iter_states(slot, None)
+            )
+            indices, tracked, pubkeys = None, None, {}
+        data.streams["attestation_rewards"] = lambda: self._stream_attestation_rewards(plan, epochs, indices, progress)
 
         duties = []
         for epoch in range(plan.first_epoch, plan.last_epoch + 1):
@@ -302,6 +299,28 @@ class EthereumFetcher:
         self._relays(plan, t, proposals)
         self._sync(plan, t, tracked, S)
         return data
+
+    def _check_history(self, plan: DayPlan, first_epoch: int) -> None:
+        """Fail fast, with the range, when a pruned node no longer serves what the day needs."""
+        try:
+            self._beacon("POST", f"/eth/v1/beacon/states/{plan.start_state_slot}/validators", "validators",
+                         beacon.parse_validators, body={"ids": ["0"]})
+            self._attestation_batch(f"/eth/v1/beacon/rewards/attestations/{first_epoch}", first_epoch, ["0"])
+        except NotFound as exc:
+            raise HistoryUnavailable(
+                f"{plan.period} (epochs {plan.first_epoch}..{plan.last_epoch}): the beacon node no longer serves the state "
+                f"at slot {plan.start_state_slot} or the rewards of epoch {first_epoch} ({exc}); days this old need an archive node"
+            ) from None
+
+    def _stream_attestation_rewards(self, plan: DayPlan, epochs: list[int], indices: list[int] | None, progress) -> Iterator[list[dict[str, Any]]]:
+        for k, epoch in enumerate(epochs):
+            try:
+                yield from self.iter_attestation_rewards(epoch, indices)
+                self.rejections.resolve(f"attestation_rewards:epoch={epoch}", plan.period, "attestation_rewards", None)
+            except Rejected as exc:
+                self.rejections.reject(f"attestation_rewards:epoch={epoch}", plan.period, "attestation_rewards", exc.reason, exc.response_id)
+            if progress:
+                progress("attestation rewards", k + 1, len(epochs))
 
     def _scan_blocks(self, plan: DayPlan, t: dict, tracked: set[int] | None, pubkeys: dict[str, int], progress) -> None:
         blocks, withdrawals, deposits, consolidations, slashings = [], [], [], [], []
@@ -333,6 +352,9 @@ class EthereumFetcher:
             withdrawals += [{**w, "response_id": rid} for w in parsed["withdrawals"] if mine(w["validator_index"])]
             deposits += [{**d, "response_id": rid} for d in parsed["deposits"] if tracked is None or d["pubkey"] in pubkeys]
             for c in parsed["consolidations"]:
+                if tracked is None:
+                    found = {r["pubkey"]: r["validator_index"] for r in self.states(slot, [c["source_pubkey"], c["target_pubkey"]])[0]}
+                    pubkeys.update(found)
                 source, target = pubkeys.get(c["source_pubkey"]), pubkeys.get(c["target_pubkey"])
                 if tracked is None or mine(source) or mine(target):
                     consolidations.append({**c, "source_index": source, "target_index": target,
@@ -386,6 +408,10 @@ class EthereumFetcher:
             key = f"execution_block:number={number}"
             problem = block.malformed or receipt.malformed or (block.error and f"RPC error {block.error_code}: {block.error.get('message')}") \
                 or (receipt.error and f"RPC error {receipt.error_code}: {receipt.error.get('message')}")
+            if not problem and len(receipt.result) != len(block.result["transactions"]):
+                # Priority fees summed over part of a block would be wrong without a trace.
+                problem = (f"eth_getBlockReceipts: {len(receipt.result)} receipts for {len(block.result['transactions'])} "
+                           f"transactions in block {number}")
             if problem:
                 self.rejections.reject(key, plan.period, "eth_getBlockByNumber/eth_getBlockReceipts", str(problem),
                                        block.response_id, proposer[number])
@@ -397,7 +423,7 @@ class EthereumFetcher:
                 paid = by_hash.get(tx["transaction_hash"], {})
                 t["execution_transactions"].append({
                     **tx, "gas_used": paid.get("gas_used"), "effective_gas_price_wei": paid.get("effective_gas_price_wei"),
-                    "response_id": receipt.response_id,
+                    "response_id": receipt.response_id, "block_response_id": block.response_id,
                 })
 
     def _relays(self, plan: DayPlan, t: dict, proposals: list[dict]) -> None:

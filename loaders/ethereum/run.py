@@ -11,7 +11,8 @@ from loaders.ethereum.fetch import EthereumFetcher, HistoryUnavailable
 from loaders.ethereum.settings import DATASET, PIPELINE
 from loaders.pipeline import make_pipeline
 from loaders.providers import ProviderChain, ProviderClient, ResponseArchive
-from loaders.runs import PlanError, RunSummary, query_or_none
+from loaders.providers import ProviderUnavailable
+from loaders.runs import PlanError, RunSummary, query_or_none, run_load
 from loaders.warehouse import Warehouse
 
 
@@ -101,7 +102,8 @@ def run_ethereum(
                 if not table.startswith("_dlt"):
                     summary.rows[table] += n
 
-    pipeline.run(ethereum_snapshots(fetcher))
+    surface = (ProviderUnavailable, HistoryUnavailable)
+    run_load(pipeline, ethereum_snapshots(fetcher), surface)
     count()
     finalized_epoch = fetcher.finality()["finalized"]
     for position, day in enumerate(days, start=1):
@@ -111,13 +113,13 @@ def run_ethereum(
         if plan is None:
             summary.notes.append(f"{day}: before genesis, nothing to load")
             continue
+        final = plan.last_epoch + 2 <= finalized_epoch  # its blocks and its last epoch's rewards
         try:
             data = fetcher.fetch_day(plan, on_step)
+            run_load(pipeline, ethereum_day(fetcher, data, final), surface)
         except HistoryUnavailable as exc:
             summary.notes.append(str(exc))
             continue
-        final = plan.last_epoch <= finalized_epoch
-        pipeline.run(ethereum_day(fetcher, data, final))
         count()
         summary.periods.append(day.isoformat())
         if not final:

@@ -51,7 +51,8 @@ COLUMNS = {
     "execution_blocks": _cols(block_number="int", block_hash="text", miner="text", base_fee_per_gas_wei="wei", gas_used="int",
                               timestamp="int", transaction_count="int"),
     "execution_transactions": _cols(block_number="int", transaction_index="int", transaction_hash="text", from_address="text",
-                                    to_address="text?", value_wei="wei", gas_used="int?", effective_gas_price_wei="wei?"),
+                                    to_address="text?", value_wei="wei", gas_used="int?", effective_gas_price_wei="wei?",
+                                    block_response_id="text?"),
     "relay_payloads": _cols(relay="text", slot="int", block_hash="text", block_number="int", builder_pubkey="text",
                             proposer_pubkey="text", proposer_fee_recipient="text", value_wei="wei", gas_used="int", num_tx="int"),
 }

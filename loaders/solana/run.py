@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from loaders.config import AuroraConfig, ChainConfig
 from loaders.pipeline import make_pipeline
@@ -11,7 +10,8 @@ from loaders.providers import ProviderChain, ProviderClient, ResponseArchive
 from loaders.solana import solana_epoch, solana_snapshots
 from loaders.solana.fetch import SolanaFetcher, SolanaOptions
 from loaders.solana.settings import DATASET, PIPELINE
-from loaders.runs import PlanError, RunSummary, query_or_none
+from loaders.providers import ProviderUnavailable
+from loaders.runs import PlanError, RunSummary, query_or_none, run_load
 from loaders.warehouse import Warehouse
 
 
@@ -107,18 +107,21 @@ def run_solana(
     epochs, notes = plan_epochs(info.epoch, chain.finality_lag, last_final, from_epoch, to_epoch, retry)
     summary = RunSummary(chain=chain.key, notes=notes)
 
-    def count(load_info: Any) -> None:
+    def count() -> None:
         trace = pipeline.last_trace
         if trace and trace.last_normalize_info:
             for table, n in trace.last_normalize_info.row_counts.items():
                 if not table.startswith("_dlt"):
                     summary.rows[table] += n
 
-    count(pipeline.run(solana_snapshots(fetcher)))
+    surface = (ProviderUnavailable,)
+    run_load(pipeline, solana_snapshots(fetcher), surface)
+    count()
     for position, epoch in enumerate(epochs, start=1):
         if on_epoch:
             on_epoch(position, len(epochs), epoch)
-        count(pipeline.run(solana_epoch(fetcher, epoch, jito=chains["mev"], progress=on_blocks)))
+        run_load(pipeline, solana_epoch(fetcher, epoch, jito=chains["mev"], progress=on_blocks), surface)
+        count()
         summary.periods.append(str(epoch))
         if epoch + chain.finality_lag >= info.epoch:
             summary.non_final.append(str(epoch))

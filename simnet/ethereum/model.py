@@ -195,7 +195,8 @@ class EthereumModel(RegistryMixin, RewardsMixin):
 
     def is_day_final(self, day: date | str) -> bool:
         epochs = self.epochs_of_day(day)
-        return bool(epochs) and epochs[-1] <= self.finalized_epoch
+        # Checkpoint F finalizes F's first slot: epoch e's rewards are final once F >= e + 2.
+        return bool(epochs) and epochs[-1] + 2 <= self.finalized_epoch
 
     @property
     def oldest_state_epoch(self) -> int:

@@ -190,7 +190,7 @@ def test_a_day_becomes_final_when_its_last_epoch_is_finalized(warehouse, tmp_pat
         rows = {k: r for k, r in mart(warehouse).items() if k[1] == DAYS[2].isoformat()}
         assert rows and not any(r["is_final"] for r in rows.values())
         assert_matches_ledger(env, warehouse, [DAYS[2]])
-        m.set_head((last_epoch + 9) * m.S)
+        m.set_head((last_epoch + 11) * m.S)  # finalized = last epoch + 3
         result = env.run()  # incremental: restates the non-final day
         assert "2025-01-03" in result.output
         rows = {k: r for k, r in mart(warehouse).items() if k[1] == DAYS[2].isoformat()}

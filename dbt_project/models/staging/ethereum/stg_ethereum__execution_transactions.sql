@@ -19,6 +19,7 @@ renamed as (
         source.gas_used,
         source.effective_gas_price_wei,
         source.response_id::text as response_id,
+        source.block_response_id::text as block_response_id,
         source._dlt_load_id as load_id
 
     from source
