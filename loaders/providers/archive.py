@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 import uuid
 from dataclasses import asdict, dataclass
@@ -89,8 +90,10 @@ class Rejection:
 class ResponseArchive:
     """Collects archive rows (thread-safe) until a resource hands them to dlt."""
 
-    def __init__(self, run_id: str | None = None, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES):
+    def __init__(self, run_id: str | None = None, max_body_bytes: int | None = None):
         self.run_id = run_id or uuid.uuid4().hex
+        if max_body_bytes is None:
+            max_body_bytes = int(os.environ.get("AURORA_ARCHIVE_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
         self.max_body_bytes = max_body_bytes
         self._rows: list[ArchivedResponse] = []
         self._pending: list[Rejection] = []  # not yet handed to dlt

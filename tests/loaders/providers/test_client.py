@@ -159,3 +159,16 @@ def test_retry_after_as_an_http_date():
     from email.utils import formatdate
 
     assert 1.5 < retry_after_seconds(formatdate(time.time() + 3, usegmt=True)) <= 3
+
+
+def test_archive_keeps_bodies_up_to_the_limit(monkeypatch):
+    monkeypatch.setenv("AURORA_ARCHIVE_MAX_BODY_BYTES", "10")
+    archive = ResponseArchive()
+    for body in (b'{"a":1}', b'{"big":"0123456789"}'):
+        archive.record(provider="p", provider_type="solana_rpc", endpoint="e", url="u", params=None, attempt=1,
+                       http_status=200, body=body)
+    small, big = archive.drain_responses()
+    assert small["body"] == '{"a":1}' and big["body"] is None
+    import hashlib
+
+    assert big["sha256"] == hashlib.sha256(b'{"big":"0123456789"}').hexdigest() and big["body_bytes"] == 20
