@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2
@@ -48,9 +49,9 @@ def pg_server(aurora_home):
                 os.environ[key] = value
 
 
-@pytest.fixture
-def warehouse(pg_server, monkeypatch, tmp_path):
-    """A fresh, empty database on the test server; the CLI and loaders see it through AURORA_DATABASE_URL."""
+@contextmanager
+def _fresh_database(pg_server, home: Path):
+    """A new, empty database on the test server, set as AURORA_DATABASE_URL (and AURORA_HOME)."""
     from loaders.warehouse import Warehouse
 
     name = "t_" + uuid.uuid4().hex[:12]
@@ -61,12 +62,29 @@ def warehouse(pg_server, monkeypatch, tmp_path):
         cur.execute(f'create database "{name}"')
     w = Warehouse(host=pg_server.host, port=pg_server.port, user=pg_server.user,
                   password=pg_server.password, database=name, embedded=False)
-    monkeypatch.setenv("AURORA_DATABASE_URL", w.url)
-    monkeypatch.setenv("AURORA_HOME", str(tmp_path / "aurora_home"))
-    yield w
-    with admin.cursor() as cur:
-        cur.execute(f'drop database if exists "{name}" with (force)')
-    admin.close()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("AURORA_DATABASE_URL", w.url)
+            patch.setenv("AURORA_HOME", str(home))
+            yield w
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'drop database if exists "{name}" with (force)')
+        admin.close()
+
+
+@pytest.fixture
+def warehouse(pg_server, tmp_path):
+    """A fresh, empty database on the test server; the CLI and loaders see it through AURORA_DATABASE_URL."""
+    with _fresh_database(pg_server, tmp_path / "aurora_home") as w:
+        yield w
+
+
+@pytest.fixture(scope="module")
+def module_warehouse(pg_server, tmp_path_factory):
+    """One database shared by a module's tests (for expensive loads that several tests read)."""
+    with _fresh_database(pg_server, tmp_path_factory.mktemp("aurora_home")) as w:
+        yield w
 
 
 @pytest.fixture
