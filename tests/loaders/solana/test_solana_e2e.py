@@ -280,3 +280,18 @@ def test_a_failed_refetch_of_a_block_already_loaded_is_no_gap(env, warehouse):
     result = env.run("--from-epoch", "6", "--to-epoch", "6", build=True)
     assert "1 rejected response(s)" in result.output  # still reported
     assert_matches_ledger(env, warehouse, [6])  # but the block loaded before stands
+
+
+def test_network_wide_tracking_and_the_block_scan_setting(env, warehouse):
+    """No vote account listed: every validator is tracked; block fees need --scan-all-blocks."""
+    env.paths["operators"].write_text(yaml.safe_dump({"operators": []}))
+    env.tracked = [v.vote for v in env.model.validators]
+    env.model.advance(2 * S)
+    env.run("--from-epoch", "2", "--to-epoch", "3", build=True)
+    rows = mart(warehouse)
+    assert {k[0] for k in rows} == set(env.tracked)
+    assert all(r["block_fees_native"] == 0 for r in rows.values())  # not scanned: the setting is off
+    assert any(r["issuance_native"] > 0 for r in rows.values())
+    result = env.run("--from-epoch", "2", "--to-epoch", "3", "--scan-all-blocks", build=True)
+    assert "scanned all" in result.output  # the cost is stated
+    assert_matches_ledger(env, warehouse, [2, 3])
