@@ -23,14 +23,20 @@ def _families():
             (PRICES_PIPELINE, PRICES_DATASET, prices_schema)]
 
 
-def _missing(warehouse: Warehouse, dataset: str, tables: list[str]) -> bool:
+def _missing(warehouse: Warehouse, dataset: str, wanted: dict[str, set[str]]) -> bool:
+    """True when a table, or a column a newer Aurora added, is not in the warehouse yet."""
     with warehouse.connect() as conn, conn.cursor() as cur:
-        cur.execute("select count(*) from information_schema.tables where table_schema = %s and table_name = any(%s)", (dataset, tables))
-        return cur.fetchone()[0] < len(tables)
+        cur.execute("select table_name, column_name from information_schema.columns where table_schema = %s", (dataset,))
+        present: dict[str, set[str]] = {}
+        for table, column in cur.fetchall():
+            present.setdefault(table, set()).add(column)
+    return any(not columns <= present.get(table, set()) for table, columns in wanted.items())
 
 
 def ensure_raw_schemas(warehouse: Warehouse) -> None:
+    """Create what is missing (dlt adds new columns to existing tables as well)."""
     for pipeline_name, dataset, schema_source in _families():
         source = schema_source()
-        if _missing(warehouse, dataset, list(source.resources.keys())):
+        wanted = {name: set(resource.columns) for name, resource in source.resources.items()}
+        if _missing(warehouse, dataset, wanted):
             make_pipeline(pipeline_name, dataset, warehouse).run(source)

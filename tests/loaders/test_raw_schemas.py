@@ -1,0 +1,31 @@
+"""Raw tables exist before any load, and a column a newer Aurora adds reaches an older warehouse."""
+
+from __future__ import annotations
+
+from loaders.raw_schemas import ensure_raw_schemas
+from loaders.warehouse import open_warehouse
+from tests.support.db import query
+
+
+def columns(warehouse, schema: str, table: str) -> set[str]:
+    return {r[0] for r in query(warehouse, "select column_name from information_schema.columns where table_schema = %s and table_name = %s", (schema, table))}
+
+
+def test_every_raw_table_exists_empty_on_a_new_warehouse(warehouse):
+    ensure_raw_schemas(open_warehouse())
+    for schema, table in (("raw_solana", "blocks"), ("raw_solana", "jito_validators"), ("raw_solana", "rejected_items"),
+                          ("raw_ethereum", "attestation_rewards"), ("raw_ethereum", "http_responses"), ("raw_prices", "daily_prices")):
+        assert query(warehouse, f"select count(*) from {schema}.{table}") == [(0,)]
+
+
+def test_a_column_missing_from_an_older_warehouse_is_added(warehouse, monkeypatch):
+    import loaders.ethereum as ethereum
+
+    older = {table: dict(cols) for table, cols in ethereum.COLUMNS.items()}
+    del older["execution_transactions"]["block_response_id"]  # what an earlier release created
+    with monkeypatch.context() as patch:
+        patch.setattr(ethereum, "COLUMNS", older)
+        ensure_raw_schemas(open_warehouse())
+    assert "block_response_id" not in columns(warehouse, "raw_ethereum", "execution_transactions")
+    ensure_raw_schemas(open_warehouse())  # the upgrade: `aurora build` and `aurora run` call this
+    assert "block_response_id" in columns(warehouse, "raw_ethereum", "execution_transactions")
