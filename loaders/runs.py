@@ -51,3 +51,9 @@ def query_or_none(warehouse: Warehouse, sql: str, params: tuple) -> list[tuple] 
         return None
 
 
+
+
+def open_rejections(warehouse: Warehouse, dataset: str, chain: str) -> dict[str, str]:
+    """item key -> period of the items still rejected: the next incremental run retries them."""
+    rows = query_or_none(warehouse, f"select item_key, period_id from {dataset}.rejected_items where chain = %s and status = 'rejected'", (chain,))
+    return {key: period for key, period in rows or []}

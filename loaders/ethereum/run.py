@@ -12,13 +12,8 @@ from loaders.ethereum.settings import DATASET, PIPELINE
 from loaders.pipeline import make_pipeline
 from loaders.providers import ProviderChain, ProviderClient, ResponseArchive
 from loaders.providers import ProviderUnavailable
-from loaders.runs import PlanError, RunSummary, query_or_none, run_load
+from loaders.runs import PlanError, RunSummary, open_rejections, run_load
 from loaders.warehouse import Warehouse
-
-
-def open_rejections(warehouse: Warehouse, chain: str) -> dict[str, str]:
-    rows = query_or_none(warehouse, f"select item_key, period_id from {DATASET}.rejected_items where chain = %s and status = 'rejected'", (chain,))
-    return {key: period for key, period in rows or []}
 
 
 def plan_days(
@@ -67,7 +62,7 @@ def run_ethereum(
     if not beacon:
         raise PlanError(f"no provider is mapped for {chain.key}/rewards (a beacon node) in the providers file")
     execution = config.providers_for(chain.key, "fees")
-    rejections = open_rejections(warehouse, chain.key)
+    rejections = open_rejections(warehouse, DATASET, chain.key)
     fetcher = EthereumFetcher(
         chain,
         beacon_chain=ProviderChain([client(p) for p in beacon], f"{chain.key}/rewards"),

@@ -11,7 +11,7 @@ from loaders.solana import solana_epoch, solana_snapshots
 from loaders.solana.fetch import SolanaFetcher, SolanaOptions
 from loaders.solana.settings import DATASET, PIPELINE
 from loaders.providers import ProviderUnavailable
-from loaders.runs import PlanError, RunSummary, query_or_none, run_load
+from loaders.runs import PlanError, RunSummary, open_rejections, query_or_none, run_load
 from loaders.warehouse import Warehouse
 
 
@@ -29,11 +29,6 @@ def provider_chains(config: AuroraConfig, chain: ChainConfig, archive: ResponseA
     chains = {role: chain_for(role) for role in ("meta", "rewards", "fees", "mev", "prices")}
     chains["_clients"] = clients  # type: ignore[assignment]
     return chains
-
-
-def open_rejections(warehouse: Warehouse, chain: str) -> dict[str, str]:
-    rows = query_or_none(warehouse, f"select item_key, period_id from {DATASET}.rejected_items where chain = %s and status = 'rejected'", (chain,))
-    return {key: period for key, period in rows or []}
 
 
 def stored_leader_slots(warehouse: Warehouse, chain: str) -> Callable[[int, list[str]], dict[str, list[int]] | None]:
@@ -93,7 +88,7 @@ def run_solana(
         if chains[role] is None:
             raise PlanError(f"no provider is mapped for {chain.key}/{role} in the providers file")
     pipeline = make_pipeline(PIPELINE, DATASET, warehouse)
-    rejections = open_rejections(warehouse, chain.key)
+    rejections = open_rejections(warehouse, DATASET, chain.key)
     fetcher = SolanaFetcher(
         chain, meta=chains["meta"], rewards=chains["rewards"], fees=chains["fees"], archive=archive,
         tracked=config.tracked_validators(chain.key), options=options,
