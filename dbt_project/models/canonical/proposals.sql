@@ -16,8 +16,8 @@ ethereum as (
         p.chain,
         p.slot::bigint as slot,
         p.validator_index::text as validator_key,
-        d.day::text as period_id,
-        d.period_seq,
+        p.day::text as period_id,
+        p.period_seq,
         p.epoch::bigint as epoch,
         p.block_number::bigint as block_number,
         p.block_hash,
@@ -32,8 +32,7 @@ ethereum as (
         p.load_id as source_load_id
 
     from {{ ref('int_ethereum__proposals_classified') }} as p
-    join {{ ref('int_ethereum__days_listed') }} as d on d.chain = p.chain and p.slot between d.first_slot and d.last_slot
-    join build_periods as b on b.chain = d.chain and b.period_seq = d.period_seq
+    join build_periods as b on b.chain = p.chain and b.period_seq = p.period_seq
 
 )
 

@@ -33,10 +33,9 @@ solana as (
 
 ethereum_proposals as (
 
-    select p.chain, p.validator_index, d.day, sum(p.priority_fees_wei) as priority_fees_wei, max(p.load_id) as load_id
+    select p.chain, p.validator_index, p.day, sum(p.priority_fees_wei) as priority_fees_wei, max(p.load_id) as load_id
     from {{ ref('int_ethereum__proposals_classified') }} as p
-    join {{ ref('int_ethereum__days_listed') }} as d on d.chain = p.chain and p.slot between d.first_slot and d.last_slot
-    group by p.chain, p.validator_index, d.day
+    group by p.chain, p.validator_index, p.day
 
 ),
 

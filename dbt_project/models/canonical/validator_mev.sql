@@ -34,14 +34,13 @@ solana as (
 
 ethereum_proposals as (
 
-    select p.chain, p.validator_index, d.day,
+    select p.chain, p.validator_index, p.day,
            bool_or(p.is_relayed) as is_running_mev,
            coalesce(sum(p.mev_claimed_wei) filter (where p.is_relayed), 0) as claimed_wei,
            coalesce(sum(p.mev_paid_wei) filter (where p.is_relayed), 0) as paid_wei,
            max(p.load_id) as load_id
     from {{ ref('int_ethereum__proposals_classified') }} as p
-    join {{ ref('int_ethereum__days_listed') }} as d on d.chain = p.chain and p.slot between d.first_slot and d.last_slot
-    group by p.chain, p.validator_index, d.day
+    group by p.chain, p.validator_index, p.day
 
 ),
 

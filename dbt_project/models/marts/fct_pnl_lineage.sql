@@ -73,24 +73,21 @@ ethereum_sources as (
 
     union all
 
-    select p.chain, p.validator_index::text, d.day::text, case when p.is_relayed then 'mev' else 'block_fees' end, t.response_id
+    select p.chain, p.validator_index::text, p.day::text, case when p.is_relayed then 'mev' else 'block_fees' end, t.response_id
     from {{ ref('int_ethereum__proposals_classified') }} as p
-    join ethereum_days as d on d.chain = p.chain and p.slot between d.first_slot and d.last_slot
     join {{ ref('stg_ethereum__execution_transactions') }} as t on t.chain = p.chain and t.block_number = p.block_number
 
     union all
 
-    select p.chain, p.validator_index::text, d.day::text, 'mev', t.block_response_id
+    select p.chain, p.validator_index::text, p.day::text, 'mev', t.block_response_id
     from {{ ref('int_ethereum__proposals_classified') }} as p
-    join ethereum_days as d on d.chain = p.chain and p.slot between d.first_slot and d.last_slot
     join {{ ref('stg_ethereum__execution_transactions') }} as t on t.chain = p.chain and t.block_number = p.block_number
     where p.is_relayed and t.block_response_id is not null
 
     union all
 
-    select p.chain, p.validator_index::text, d.day::text, 'mev', r.response_id
+    select p.chain, p.validator_index::text, p.day::text, 'mev', r.response_id
     from {{ ref('int_ethereum__proposals_classified') }} as p
-    join ethereum_days as d on d.chain = p.chain and p.slot between d.first_slot and d.last_slot
     join {{ ref('stg_ethereum__relay_payloads') }} as r on r.chain = p.chain and r.slot = p.slot
 
 ),

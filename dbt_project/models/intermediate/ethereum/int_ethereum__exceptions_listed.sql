@@ -11,9 +11,7 @@ reconciled as (
 
 proposals as (
 
-    select p.*, d.day, d.period_seq
-    from {{ ref('int_ethereum__proposals_classified') }} as p
-    join {{ ref('int_ethereum__days_listed') }} as d on d.chain = p.chain and p.slot between d.first_slot and d.last_slot
+    select * from {{ ref('int_ethereum__proposals_classified') }}
 
 )
 

@@ -1,4 +1,4 @@
--- Every block a tracked validator proposed, classified and checked.
+-- Every block a tracked validator proposed in a loaded day, classified and checked.
 -- Relayed (MEV-Boost): a relay reports delivering this block hash (several relays may report the
 -- same block: deduplicated by hash). The validator's MEV is what the block actually paid to the
 -- relay's proposer_fee_recipient in its last transaction (from the block's fee recipient, the
@@ -10,10 +10,12 @@ with
 
 proposals as (
 
-    select b.chain, b.slot, b.epoch, b.proposer_index as validator_index, b.block_number, b.block_hash,
-           b.fee_recipient, r.total_wei as block_reward_wei, greatest(b.load_id::numeric, r.load_id::numeric) as load_id
+    select b.chain, b.slot, b.epoch, d.day, d.period_seq, b.proposer_index as validator_index, b.block_number,
+           b.block_hash, b.fee_recipient, r.total_wei as block_reward_wei,
+           greatest(b.load_id::numeric, r.load_id::numeric) as load_id
     from {{ ref('stg_ethereum__block_rewards') }} as r
     join {{ ref('stg_ethereum__beacon_blocks') }} as b on b.chain = r.chain and b.slot = r.slot
+    join {{ ref('int_ethereum__days_listed') }} as d on d.chain = b.chain and b.slot between d.first_slot and d.last_slot
     where b.is_produced
 
 ),
@@ -78,6 +80,8 @@ select
     p.chain,
     p.slot,
     p.epoch,
+    p.day,
+    p.period_seq,
     p.validator_index,
     p.block_number,
     p.block_hash,

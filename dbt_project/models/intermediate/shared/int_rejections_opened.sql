@@ -13,47 +13,19 @@ rejections as (
 
 ),
 
-solana_covered as (
+held as (
 
-    select r.item_key
-    from rejections as r
-    join {{ ref('stg_solana__blocks') }} as b
-        on b.chain = r.chain and r.item_key = 'getBlock:slot=' || b.slot
-
+    select chain, 'getBlock:slot=' || slot as item_key from {{ ref('stg_solana__blocks') }}
     union all
-
-    select r.item_key
-    from rejections as r
-    join {{ ref('stg_solana__inflation_rewards') }} as i
-        on i.chain = r.chain and r.item_key = 'getInflationReward:epoch=' || i.epoch || ':vote=' || i.vote_pubkey
-
+    select chain, 'getInflationReward:epoch=' || epoch || ':vote=' || vote_pubkey from {{ ref('stg_solana__inflation_rewards') }}
     union all
-
-    select r.item_key
-    from rejections as r
-    join {{ ref('stg_solana__epoch_boundaries') }} as e
-        on e.chain = r.chain and r.item_key = 'getBlockTime:epoch=' || e.epoch
-
+    select chain, 'getBlockTime:epoch=' || epoch from {{ ref('stg_solana__epoch_boundaries') }}
     union all
-
-    select r.item_key
-    from rejections as r
-    join {{ ref('stg_ethereum__beacon_blocks') }} as b
-        on b.chain = r.chain and r.item_key in ('block:slot=' || b.slot)
-
+    select chain, 'block:slot=' || slot from {{ ref('stg_ethereum__beacon_blocks') }}
     union all
-
-    select r.item_key
-    from rejections as r
-    join {{ ref('stg_ethereum__block_rewards') }} as b
-        on b.chain = r.chain and r.item_key = 'block_rewards:slot=' || b.slot
-
+    select chain, 'block_rewards:slot=' || slot from {{ ref('stg_ethereum__block_rewards') }}
     union all
-
-    select r.item_key
-    from rejections as r
-    join {{ ref('stg_ethereum__execution_blocks') }} as b
-        on b.chain = r.chain and r.item_key = 'execution_block:number=' || b.block_number
+    select chain, 'execution_block:number=' || block_number from {{ ref('stg_ethereum__execution_blocks') }}
 
 )
 
@@ -63,6 +35,6 @@ select
     validator_key,
     count(*) as open_rejections
 
-from rejections
-where item_key not in (select item_key from solana_covered)
+from rejections as r
+where not exists (select 1 from held as h where h.chain = r.chain and h.item_key = r.item_key)
 group by chain, period_id, validator_key
