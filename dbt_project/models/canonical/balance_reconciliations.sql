@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key=['chain', 'validator_key', 'period_id'], incremental_strategy='merge', on_schema_change='fail') }}
+{{ config(unique_key=['chain', 'validator_key', 'period_id']) }}
 
 -- The Ethereum balance check per validator and day (see int_ethereum__balances_reconciled).
 with

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key=['chain', 'period_id'], incremental_strategy='merge', on_schema_change='fail') }}
+{{ config(unique_key=['chain', 'period_id']) }}
 
 with
 

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key=['chain', 'validator_key', 'slot', 'kind', 'position'], incremental_strategy='merge', on_schema_change='fail') }}
+{{ config(unique_key=['chain', 'validator_key', 'slot', 'kind', 'position']) }}
 
 -- Principal moves, never income: deposits, top-ups, withdrawals (negative), consolidations.
 with

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key=['chain', 'slot'], incremental_strategy='merge', on_schema_change='fail') }}
+{{ config(unique_key=['chain', 'slot']) }}
 
 -- Every block a tracked Ethereum validator proposed: relayed (MEV-Boost) or locally built, what
 -- the relays claimed, what the block paid, and its priority fees.

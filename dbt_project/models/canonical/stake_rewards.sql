@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key=['chain', 'validator_key', 'period_id'], incremental_strategy='merge', on_schema_change='fail') }}
+{{ config(unique_key=['chain', 'validator_key', 'period_id']) }}
 
 -- Issuance per validator and period. Solana: the vote account's inflation commission for the
 -- epoch (getInflationReward), credited in the first block of the next epoch. Ethereum: net

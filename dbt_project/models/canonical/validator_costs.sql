@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key=['chain', 'validator_key', 'period_id'], incremental_strategy='merge', on_schema_change='fail') }}
+{{ config(unique_key=['chain', 'validator_key', 'period_id']) }}
 
 -- Protocol costs per validator and period. Solana: vote fees, estimated from vote credits. A
 -- snapshot reports the last five epochs' credits, so it touches those five periods.

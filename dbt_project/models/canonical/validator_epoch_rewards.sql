@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental', unique_key=['chain', 'validator_key', 'epoch'], incremental_strategy='merge', on_schema_change='fail',
+    unique_key=['chain', 'validator_key', 'epoch'],
     post_hook="delete from {{ this }} t using (select chain, max(epoch) as newest from {{ this }} group by chain) n
                join {{ ref('chains') }} c on c.chain = n.chain
                where t.chain = n.chain

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key=['chain', 'validator_key', 'period_id', 'kind', 'reference'], incremental_strategy='delete+insert', on_schema_change='fail') }}
+{{ config(unique_key=['chain', 'validator_key', 'period_id', 'kind', 'reference'], incremental_strategy='delete+insert') }}
 
 -- Flagged, never booked: balance residuals (slashings) and MEV claims the blocks do not bear
 -- out. `reference` is the slot, or 'day' for a whole-day residual. Periods are rebuilt whole

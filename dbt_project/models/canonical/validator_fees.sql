@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key=['chain', 'validator_key', 'period_id'], incremental_strategy='merge', on_schema_change='fail') }}
+{{ config(unique_key=['chain', 'validator_key', 'period_id']) }}
 
 -- Block fee income per validator and period. Solana: the leader's Fee rewards in its produced
 -- blocks (base fee 50% burned, priority fee 100% to the leader since SIMD-0096). Ethereum: the

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key=['chain', 'validator_key', 'period_id'], incremental_strategy='merge', on_schema_change='fail') }}
+{{ config(unique_key=['chain', 'validator_key', 'period_id']) }}
 
 -- What each validator looked like in each period; its rows are the grid of the P&L mart.
 -- Ethereum's identity is the validator's BLS pubkey; its stake, the effective balance.

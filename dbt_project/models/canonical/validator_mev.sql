@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key=['chain', 'validator_key', 'period_id'], incremental_strategy='merge', on_schema_change='fail') }}
+{{ config(unique_key=['chain', 'validator_key', 'period_id']) }}
 
 -- MEV per validator and period. Solana: Jito tips, validator share floor(mev x bps / 10000), and
 -- the stakers' part of priority fees shared through Jito's distribution program. Ethereum:
