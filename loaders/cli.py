@@ -83,7 +83,8 @@ def get_config(ctx: typer.Context) -> AuroraConfig:
     except ConfigError as exc:
         err_console.print(f"[bold red]error:[/] {len(exc.problems)} problem(s) in the config files:", highlight=False)
         for problem in exc.problems:
-            err_console.print(f"  {problem}", highlight=False, markup=False)
+            # One problem per line, never wrapped: people grep these and paste them into issues.
+            err_console.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(2)
 
 
