@@ -154,13 +154,26 @@ def load_registry(config: AuroraConfig, warehouse: Warehouse) -> None:
     from loaders.raw_schemas import ensure_raw_schemas
 
     pipeline = make_pipeline(PIPELINE, DATASET, warehouse)
-    pipeline.run(registry_loader.registry_source(config))
+    # The registry is the config files, whole: a package left by a failed load is stale by
+    # definition, and dlt would retry it before this one, failing every run after the files are
+    # fixed. Drop it, before and after.
+    _drop_pending(pipeline)
+    try:
+        pipeline.run(registry_loader.registry_source(config))
+    except Exception:
+        _drop_pending(pipeline)
+        raise
     ensure_raw_schemas(warehouse)
     console.print(
         f"loaded the registry into {DATASET}: {len(config.chains)} chains, {len(config.providers)} providers, "
         f"{len(config.mappings)} mappings, {len(config.operators)} operators",
         highlight=False,
     )
+
+
+def _drop_pending(pipeline) -> None:
+    if pipeline.has_pending_data:
+        pipeline.abort_packages()
 
 
 def build(warehouse: Warehouse, select: list[str] | None = None, extra: list[str] | None = None, quiet: bool = False) -> None:
