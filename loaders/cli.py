@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -122,7 +123,8 @@ def db_env() -> None:
     """Print shell exports for running dbt by hand: eval "$(aurora db env)"."""
     warehouse = get_warehouse()
     for key, value in warehouse.env().items():
-        print(f"export {key}='{value}'")
+        # shlex.quote: safe for any value under eval, quotes, spaces, $ and backticks included.
+        print(f"export {key}={shlex.quote(value)}")
 
 
 @db_app.command("psql", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -7,8 +7,10 @@ added later). It refuses, with the file, the key path, the line and what is allo
 - bytes that are not UTF-8, characters YAML does not allow, YAML syntax errors,
 - a key that appears twice in one mapping, at any depth (YAML says keys are unique; PyYAML would
   silently keep the last one),
-- anchors and aliases (`&x`, `*x`, and so `<<` merge keys): never needed in these files, and the
-  only way a few hundred bytes can expand into gigabytes (an "alias bomb"),
+- aliases (`*x`) that together expand to more than `YamlLimits.max_alias_values` values: an
+  "alias bomb" (nine levels of nine aliases, a few hundred bytes) would otherwise expand into
+  billions. Anchors and aliases themselves are fine (yaml.safe_dump writes them for repeated
+  values); `<<` merge keys are refused (they make a key's value depend on order),
 - explicit tags (`!!binary`, `!!python/...`), non-scalar mapping keys, more than one document,
 - more than `max_nodes` values or nesting deeper than `max_depth`.
 
@@ -18,6 +20,7 @@ depth of a file can exhaust memory or Python's recursion limit before a limit is
 
 from __future__ import annotations
 
+import copy
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,8 +49,9 @@ class YamlLimits:
     """What one config file may hold. The defaults are far above any real Aurora config."""
 
     max_bytes: int = DEFAULT_MAX_BYTES
-    max_nodes: int = 500_000  # every mapping, list and value counts once
+    max_nodes: int = 500_000  # every mapping, list and value counts once (aliases: their expansion)
     max_depth: int = 32
+    max_alias_values: int = 10_000  # values all aliases of a file may expand to, together
 
     @classmethod
     def from_env(cls) -> "YamlLimits":
@@ -161,6 +165,8 @@ class _Frame:
     key: Any = None
     awaiting_key: bool = True
     key_lines: dict[Any, int] = field(default_factory=dict)
+    anchor: str | None = None
+    nodes_before: int = 0
 
 
 class _Composer:
@@ -171,6 +177,8 @@ class _Composer:
         self.limits = limits
         self.problems: list[str] = []
         self.nodes = 0
+        self.alias_values = 0
+        self.anchors: dict[str, tuple[Any, int] | None] = {}  # None: anchored node still open
         self.stack: list[_Frame] = []
         self.root: Any = None
         self.text = text
@@ -208,18 +216,22 @@ class _Composer:
 
     def _on_node_event(self, event: yaml.Event) -> None:
         if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            self.stack.pop()
+            frame = self.stack.pop()
+            if frame.anchor is not None:
+                self.anchors[frame.anchor] = (frame.container, self.nodes - frame.nodes_before)
             return
         path = self._path_of_next()
         if isinstance(event, yaml.AliasEvent):
-            self._fail(path, f"YAML aliases (*{event.anchor}) are not allowed in config files; write the value out", event)
-        if getattr(event, "anchor", None):
-            self._fail(path, f"YAML anchors (&{event.anchor}) are not allowed in config files; write the value out", event)
+            self._place(self._expand(event, path), event)
+            return
         self.nodes += 1
         if self.nodes > self.limits.max_nodes:
             self._fail(path, f"the file holds more than {self.limits.max_nodes} values; that is the most a config file may hold", event)
         if isinstance(event, yaml.ScalarEvent):
-            self._place(self._scalar(event, path), event)
+            value = self._scalar(event, path)
+            if event.anchor:
+                self.anchors[event.anchor] = (value, 1)
+            self._place(value, event)
             return
         tag = event.tag
         if tag not in (None, "!") and not (isinstance(event, yaml.MappingStartEvent) and tag == "tag:yaml.org,2002:map") \
@@ -229,7 +241,26 @@ class _Composer:
             self._fail(path, f"nests deeper than {self.limits.max_depth} levels; that is the deepest a config file may go", event)
         container: dict | list = {} if isinstance(event, yaml.MappingStartEvent) else []
         self._place(container, event)
-        self.stack.append(_Frame(container, path))
+        self.stack.append(_Frame(container, path, anchor=event.anchor, nodes_before=self.nodes - 1))
+        if event.anchor:
+            self.anchors[event.anchor] = None
+
+    def _expand(self, event: yaml.AliasEvent, path: KeyPath) -> Any:
+        """A copy of the anchored value, counted against the alias budget before it is made."""
+        if event.anchor not in self.anchors:
+            self._fail(path, f"alias *{event.anchor} refers to no anchor &{event.anchor} above it", event)
+        anchored = self.anchors[event.anchor]
+        if anchored is None:
+            self._fail(path, f"alias *{event.anchor} is inside the value it refers to", event)
+        value, size = anchored
+        self.alias_values += size
+        self.nodes += size
+        if self.alias_values > self.limits.max_alias_values:
+            self._fail(path, f"aliases expand to more than {self.limits.max_alias_values} values, the most a config "
+                             "file may hold through aliases (an alias bomb?)", event)
+        if self.nodes > self.limits.max_nodes:
+            self._fail(path, f"the file holds more than {self.limits.max_nodes} values; that is the most a config file may hold", event)
+        return copy.deepcopy(value)
 
     # ------------------------------------------------------------ placing values
     def _path_of_next(self) -> KeyPath:
@@ -252,7 +283,7 @@ class _Composer:
             top.container.append(value)
             return
         if top.awaiting_key:
-            if not isinstance(event, yaml.ScalarEvent):
+            if not isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)) or isinstance(value, (dict, list)):
                 self._fail(top.key_path, "mapping keys must be plain values (a name or a number)", event)
             if not _hashable(value):
                 self._fail(top.key_path, f"{value!r} cannot be a mapping key", event)

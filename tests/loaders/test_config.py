@@ -340,6 +340,14 @@ def _after(marker: str, line: str):
     return edit
 
 
+def _edits(*edits):
+    def edit(text: str) -> str:
+        for one in edits:
+            text = one(text)
+        return text
+    return edit
+
+
 def _append(extra: str):
     return lambda text: text + extra
 
@@ -429,10 +437,13 @@ MALFORMED = [
      "chains.yaml: is not UTF-8 text: byte 0xe9 at line", None),
     ("chains-utf16", "chains", lambda text: text.encode("utf-16"), "chains.yaml: is not UTF-8 text: byte 0xff at line 1, column 1", None),
     ("chains-nul", "chains", _sub("name: Solana", "name: Sol\x00ana"), "chains.yaml: invalid YAML: character #x0000 is not allowed", "Sol\x00ana"),
-    ("chains-alias-bomb", "chains", _append(_bomb()), "chains.yaml: lol0: YAML anchors (&l0) are not allowed in config files", "lol0:"),
-    ("chains-alias", "chains", _sub("slots_per_epoch: 32", "slots_per_epoch: *spe"), "chains.yaml: chains.ethereum.slots_per_epoch: YAML aliases (*spe) are not allowed", "*spe"),
-    ("chains-anchor", "chains", _sub("slots_per_epoch: 432000", "slots_per_epoch: &spe 432000"),
-     "chains.yaml: chains.solana.slots_per_epoch: YAML anchors (&spe) are not allowed", "&spe"),
+    ("chains-alias-bomb", "chains", _append(_bomb()),
+     "chains.yaml: lol4[0]: aliases expand to more than 10000 values, the most a config file may hold through aliases", "lol4:"),
+    ("chains-alias-bomb-in-chain", "chains", _after("  solana:", "    bomb:\n" + "".join("      " + line + "\n" for line in _bomb().splitlines()).rstrip("\n")),
+     "chains.yaml: chains.solana.bomb.lol4[0]: aliases expand to more than 10000 values", "lol4:"),
+    ("chains-alias-unknown", "chains", _sub("slots_per_epoch: 32", "slots_per_epoch: *spe"),
+     "chains.yaml: chains.ethereum.slots_per_epoch: alias *spe refers to no anchor &spe above it", "*spe"),
+    ("chains-alias-recursive", "chains", _append("loop: &loop [1, *loop]\n"), "chains.yaml: loop[1]: alias *loop is inside the value it refers to", "loop:"),
     ("chains-merge-key", "chains", _after("  ethereum:", "    <<: {decimals: 9}"), "chains.yaml: chains.ethereum: merge keys (<<) are not allowed", "<<:"),
     ("chains-python-tag", "chains", _sub("name: Solana", "name: !!python/object/apply:os.system [id]"),
      "chains.yaml: chains.solana.name: YAML tags (!!python/object/apply:os.system) are not allowed", "!!python"),
@@ -479,8 +490,9 @@ MALFORMED = [
     ("base-url-3000", "providers", _sub("base_url: https://kobe.mainnet.jito.network", "base_url: https://kobe.mainnet.jito.network/" + "a" * 3000),
      "providers.jito_kobe.base_url: must be at most 2048 characters", "base_url: https://kobe"),
     ("mappings-5000", "providers", _many_mappings(5000), "providers.yaml: mappings: has 5015 mappings; at most 4096 are allowed", "mappings:"),
-    ("providers-alias", "providers", _sub("timeout_seconds: 120", "timeout_seconds: &t 120"), "providers.local_beacon.timeout_seconds: YAML anchors (&t)", "&t 120"),
-    ("providers-alias-bomb", "providers", _append(_bomb()), "providers.yaml: lol0: YAML anchors (&l0) are not allowed", "lol0:"),
+    ("providers-alias-bad-value", "providers", _edits(_sub("timeout_seconds: 120", "timeout_seconds: &t 1.0e+30"), _sub("timeout_seconds: 60", "timeout_seconds: *t")),
+     "providers.local_execution.timeout_seconds: must be a number from 0.1 to 3600, got 1e+30", "*t"),
+    ("providers-alias-bomb", "providers", _append(_bomb()), "providers.yaml: lol4[0]: aliases expand to more than 10000 values", "lol4:"),
     ("providers-not-utf8", "providers", _raw(b"providers:\n  jito_kobe:\n    type: jito\n    base_url: https://k\xff\n"),
      "providers.yaml: is not UTF-8 text: byte 0xff at line 4, column 24", None),
     # ---- operators.yaml
@@ -504,7 +516,9 @@ MALFORMED = [
      "operators.yaml: operators: has 2000 operators; at most 1024 are allowed", "operators:"),
     ("fee-recipients-2000", "operators", _sub('ethereum: ["0x388c818ca8b9251b393131c08a736a67ccb19297"]', "ethereum: [" + ", ".join(['"0x' + "ab" * 20 + '"'] * 2000) + "]"),
      "operators.yaml: operators[0].fee_recipients.ethereum: has 2000 addresses; at most 1000 are allowed", '["0xabab'),
-    ("operators-alias-bomb", "operators", _append(_bomb()), "operators.yaml: lol0: YAML anchors (&l0) are not allowed", "lol0:"),
+    ("operators-alias-bomb", "operators", _append(_bomb()), "operators.yaml: lol4[0]: aliases expand to more than 10000 values", "lol4:"),
+    ("operators-alias-bomb-nested", "operators", _sub("    name: Acme Staking", "    name: Acme Staking\n    notes:\n" + "".join("      " + line + "\n" for line in _bomb().splitlines())),
+     "operators.yaml: operators[0].notes.lol4[0]: aliases expand to more than 10000 values", "lol4:"),
     ("operators-not-utf8", "operators", lambda text: text.replace("Acme Staking", "Acm\xe9").encode("cp1252"),
      "operators.yaml: is not UTF-8 text: byte 0xe9 at line 3, column 14", None),
 ]
@@ -525,6 +539,26 @@ def _write_variant(tmp_path: Path, name: str, edit) -> dict[str, Path]:
 
 
 
+
+
+def test_anchors_and_aliases_within_the_budget_are_read_as_copies(tmp_path):
+    """yaml.safe_dump writes anchors for repeated values: such files must keep working."""
+    shared = ["0x" + "ab" * 20]
+    operators = {"operators": [
+        {"key": "a", "name": "A", "fee_recipients": {"ethereum": shared}},
+        {"key": "b", "name": "B", "fee_recipients": {"ethereum": shared}},
+    ]}
+    text = yaml.safe_dump(operators)
+    assert "&id001" in text and "*id001" in text
+    config = _load(tmp_path, operators=operators)
+    assert [o.fee_recipients for o in config.operators] == [{"ethereum": shared}, {"ethereum": shared}]
+    # A value reached through an alias is checked (and located) like any other.
+    providers = tmp_path / "providers.yaml"
+    providers.write_text((ROOT / "providers.yaml").read_text()
+                         .replace("timeout_seconds: 120", "timeout_seconds: &slow 120")
+                         .replace("timeout_seconds: 60", "timeout_seconds: *slow"))
+    config = load_config(ROOT / "chains.yaml", providers)
+    assert config.providers["local_execution"].timeout_seconds == 120
 
 
 def test_the_base_files_of_the_table_are_valid(tmp_path):
