@@ -8,6 +8,7 @@ is started on first use, keeps running across commands and stops on ``aurora db 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -549,3 +550,99 @@ def run_psql(warehouse: Warehouse, args: list[str]) -> int:
             fields = ("*", "*", "*", warehouse.user, warehouse.password)
             handle.write(":".join(_passfile_field(f) if f != "*" else f for f in fields) + "\n")
         return subprocess.call([psql_binary(), *args], env=psql_env(warehouse, passfile))
+
+
+# ---------------------------------------------------------------- read-only access for BI tools
+READER_GROUP = "aurora_reader"
+READER_SCHEMAS = ("marts", "registry")
+ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+MIN_READER_PASSWORD = 12
+
+
+def _check_reader_name(name: str) -> None:
+    if not ROLE_NAME.match(name) or name.startswith("pg_"):
+        raise WarehouseError(f"reader name: must be lower-case letters, digits and _ (at most 63, not pg_...), got {name!r}")
+    if name in (READER_GROUP, "postgres", "public"):
+        raise WarehouseError(f"reader name: {name!r} is reserved; choose another name")
+
+
+def grant_reader(warehouse: Warehouse, name: str, password: str) -> None:
+    """A login role that can read marts and registry and nothing else, rebuilt tables included.
+
+    Logins are members of the NOLOGIN group `aurora_reader`, which holds the privileges: USAGE on
+    the two schemas, SELECT on their tables and views, and default privileges so every table the
+    warehouse's own role creates there later (each dbt rebuild) is readable too. Nothing is
+    granted on raw_*, staging, intermediate, canonical or snapshots (and anything that was is
+    revoked). The session is read-only by default. The password reaches the server as a
+    SCRAM-SHA-256 verifier computed here, never as plain text (server logs never see it)."""
+    from psycopg2 import sql
+    from psycopg2.extensions import encrypt_password
+
+    _check_reader_name(name)
+    if len(password) < MIN_READER_PASSWORD:
+        raise WarehouseError(f"the reader's password must have at least {MIN_READER_PASSWORD} characters")
+    conn = warehouse.connect()
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("select current_user, current_database()")
+            owner, database = cur.fetchone()
+            if name == owner:
+                raise WarehouseError(f"{name!r} is the role Aurora connects as; choose another name for the reader")
+            cur.execute("select rolsuper or rolcreaterole or rolcreatedb or rolreplication or rolbypassrls from pg_roles where rolname = %s", (name,))
+            existing = cur.fetchone()
+            if existing and existing[0]:
+                raise WarehouseError(f"role {name!r} exists with administrative rights; a reader must be a new or plain role")
+            group, login = sql.Identifier(READER_GROUP), sql.Identifier(name)
+            cur.execute("select 1 from pg_roles where rolname = %s", (READER_GROUP,))
+            if cur.fetchone() is None:
+                cur.execute(sql.SQL("create role {} nologin").format(group))
+            verifier = encrypt_password(password, name, conn, "scram-sha-256")
+            if existing is None:
+                cur.execute(sql.SQL("create role {} login inherit password {}").format(login, sql.Literal(verifier)))
+            else:
+                cur.execute(sql.SQL("alter role {} login inherit password {}").format(login, sql.Literal(verifier)))
+            cur.execute(sql.SQL("grant {} to {}").format(group, login))
+            cur.execute(sql.SQL("alter role {} set default_transaction_read_only = on").format(login))
+            cur.execute(sql.SQL("grant connect on database {} to {}").format(sql.Identifier(database), login))
+            for schema in READER_SCHEMAS:
+                ident = sql.Identifier(schema)
+                cur.execute(sql.SQL("create schema if not exists {}").format(ident))
+                cur.execute(sql.SQL("grant usage on schema {} to {}").format(ident, group))
+                cur.execute(sql.SQL("grant select on all tables in schema {} to {}").format(ident, group))
+                cur.execute(sql.SQL("alter default privileges for role {} in schema {} grant select on tables to {}")
+                            .format(sql.Identifier(owner), ident, group))
+            cur.execute("""
+                select nspname from pg_namespace
+                where nspname like 'raw\\_%' or nspname in ('staging', 'intermediate', 'canonical', 'snapshots')""")
+            for (schema,) in cur.fetchall():
+                ident = sql.Identifier(schema)
+                for grantee in (group, login):
+                    cur.execute(sql.SQL("revoke all on schema {} from {}").format(ident, grantee))
+                    cur.execute(sql.SQL("revoke all on all tables in schema {} from {}").format(ident, grantee))
+    except psycopg2.Error as exc:
+        raise WarehouseError(f"cannot set up the reader {name!r} on {warehouse.display_url}: {str(exc).strip()}") from None
+    finally:
+        conn.close()
+
+
+def revoke_reader(warehouse: Warehouse, name: str) -> bool:
+    """Drop a reader created by grant_reader; False when there was none."""
+    from psycopg2 import sql
+
+    _check_reader_name(name)
+    conn = warehouse.connect()
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("""select 1 from pg_auth_members m join pg_roles r on r.oid = m.member
+                           join pg_roles g on g.oid = m.roleid where r.rolname = %s and g.rolname = %s""", (name, READER_GROUP))
+            if cur.fetchone() is None:
+                return False
+            cur.execute("select current_database()")
+            database = cur.fetchone()[0]
+            cur.execute(sql.SQL("revoke connect on database {} from {}").format(sql.Identifier(database), sql.Identifier(name)))
+            cur.execute(sql.SQL("drop role {}").format(sql.Identifier(name)))
+            return True
+    except psycopg2.Error as exc:
+        raise WarehouseError(f"cannot drop the reader {name!r}: {str(exc).strip()}") from None
+    finally:
+        conn.close()

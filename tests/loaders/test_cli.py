@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -118,3 +119,198 @@ def test_the_extremes_config_check_accepts_fit_the_warehouse(warehouse, config_f
     assert query(warehouse, "select max(priority) from registry.chain_provider_mappings") == [(1000,)]
     assert query(warehouse, "select validator from registry.operator_validators order by validator::bigint") == [
         ("0",), (str(2**31 - 2),), (str(2**31 - 1),)]
+
+
+# ---------------------------------------------------------------- BI access: the read-only role, dbt docs
+@pytest.fixture(scope="module")
+def built(module_warehouse, tmp_path_factory):
+    """One warehouse with the whole project built once (empty chains, a full registry)."""
+    import shutil
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    folder = tmp_path_factory.mktemp("config")
+    paths = {}
+    for name in ("chains", "providers"):
+        paths[name] = folder / f"{name}.yaml"
+        shutil.copy(root / f"{name}.yaml", paths[name])
+    options = ["--chains", str(paths["chains"]), "--providers", str(paths["providers"])]
+    result = runner.invoke(app, [*options, "build"])
+    assert result.exit_code == 0, result.output
+    return module_warehouse, options
+
+
+def _as_reader(warehouse, name, password=None):
+    import psycopg2
+
+    return psycopg2.connect(host=warehouse.host, port=warehouse.port, user=name, password=password,
+                            dbname=warehouse.database)
+
+
+def _denied(conn, sql: str) -> str:
+    import psycopg2
+
+    with conn.cursor() as cur:
+        try:
+            cur.execute(sql)
+        except psycopg2.Error as exc:
+            conn.rollback()
+            return exc.pgcode
+    conn.rollback()
+    return "allowed"
+
+
+def test_the_reader_reads_marts_and_registry_only_and_cannot_write_also_after_a_rebuild(built, monkeypatch):
+    from tests.support.db import execute
+
+    warehouse, options = built
+    monkeypatch.setenv("READER_PW", "correct horse battery staple")
+    result = runner.invoke(app, ["db", "grant-reader", "metabase", "--password-env", "READER_PW"])
+    assert result.exit_code == 0, result.output
+    assert "metabase can read the marts and registry schemas" in result.output
+
+    def check():
+        conn = _as_reader(warehouse, "metabase")
+        try:
+            with conn.cursor() as cur:
+                cur.execute("select count(*) from registry.chains")
+                assert cur.fetchone() == (2,)
+                for table in ("fct_validator_pnl", "fct_validator_exceptions", "dim_validators", "fct_pnl_lineage"):
+                    cur.execute(f"select count(*) from marts.{table}")
+                conn.rollback()
+            # No writes: the session is read-only, and with it switched off the privileges still refuse.
+            assert _denied(conn, "insert into registry.operators values ('x', 'X')") == "25006"  # read_only_sql_transaction
+            for sql in ("insert into registry.operators values ('x', 'X')", "delete from registry.chains",
+                        "update marts.dim_validators set operator = 'x'", "create table marts.mine (x int)",
+                        "drop table registry.chains", "truncate marts.fct_validator_pnl"):
+                assert _denied(conn, "set transaction read write; " + sql) in ("42501",), sql  # insufficient_privilege
+            # Nothing upstream of the marts.
+            for sql in ("select * from raw_registry.chains", "select * from raw_solana.http_responses",
+                        "select * from staging.stg_registry__chains", "select * from canonical.periods",
+                        "select * from intermediate.int_solana__periods_bounded"):
+                assert _denied(conn, sql) == "42501", sql
+        finally:
+            conn.close()
+
+    check()
+    # A rebuild replaces every marts and registry table: the reader keeps reading them. (Staging
+    # and intermediate come along: replacing a registry table drops the views reading it.)
+    rebuilt = runner.invoke(app, [*options, "build", *[arg for folder in ("registry", "staging", "intermediate", "marts")
+                                                       for arg in ("--select", folder)]])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    check()
+    # So does a table the warehouse's role creates there later (default privileges).
+    execute(warehouse, "create table marts.added_later as select 1 as x")
+    conn = _as_reader(warehouse, "metabase")
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select x from marts.added_later")
+            assert cur.fetchall() == [(1,)]
+    finally:
+        conn.close()
+        execute(warehouse, "drop table marts.added_later")
+    # Dropped on request; a role that is not a reader is refused.
+    assert runner.invoke(app, ["db", "revoke-reader", "metabase"]).exit_code == 0
+    refused = runner.invoke(app, ["db", "revoke-reader", "postgres"])
+    assert refused.exit_code == 2 and "reserved" in refused.stderr
+
+
+def test_grant_reader_refuses_bad_names_weak_passwords_and_admin_roles(built, monkeypatch):
+    from tests.support.db import execute
+
+    warehouse, _ = built
+    monkeypatch.setenv("READER_PW", "short")
+    weak = runner.invoke(app, ["db", "grant-reader", "grafana", "--password-env", "READER_PW"])
+    assert weak.exit_code == 2 and "at least 12 characters" in weak.stderr
+    for bad in ("Robert'); drop table x;--", "pg_read", "aurora_reader"):
+        result = runner.invoke(app, ["db", "grant-reader", bad, "--generate-password"])
+        assert result.exit_code == 2, bad
+    execute(warehouse, "create role admin_like createrole")
+    try:
+        result = runner.invoke(app, ["db", "grant-reader", "admin_like", "--generate-password"])
+        assert result.exit_code == 2 and "administrative rights" in result.stderr
+    finally:
+        execute(warehouse, "drop role admin_like")
+    # No terminal: a generated password, printed once, that works.
+    generated = runner.invoke(app, ["db", "grant-reader", "superset"])
+    assert generated.exit_code == 0, generated.output
+    password = generated.output.split("(shown once, store it now): ")[1].split()[0]
+    assert len(password) >= 24
+    from loaders.warehouse import revoke_reader
+
+    assert revoke_reader(warehouse, "superset")
+
+
+def test_dbt_grants_follow_the_configured_reader_role_through_rebuilds(built, monkeypatch):
+    """AURORA_READER_ROLE: the build creates the role and grants it every marts/registry model."""
+    from tests.support.db import execute, query
+
+    warehouse, options = built
+    monkeypatch.setenv("AURORA_READER_ROLE", "bi_readers")
+    for _ in range(2):  # the second build replaces the tables: grants are applied again
+        result = runner.invoke(app, [*options, "build", "--select", "registry"])
+        assert result.exit_code == 0, result.output
+        granted = query(warehouse, """
+            select table_schema, count(*) from information_schema.role_table_grants
+            where grantee = 'bi_readers' and privilege_type = 'SELECT' group by 1 order by 1""")
+        assert granted == [("registry", 6)]
+        usage = query(warehouse, """select n.nspname, has_schema_privilege('bi_readers', n.oid, 'usage') from pg_namespace n
+                                     where nspname in ('registry', 'raw_registry', 'staging') order by 1""")
+        assert usage == [("raw_registry", False), ("registry", True), ("staging", False)]
+    monkeypatch.setenv("AURORA_READER_ROLE", "bad-name; drop")
+    refused = runner.invoke(app, [*options, "build", "--select", "registry"])
+    assert refused.exit_code == 1 and "AURORA_READER_ROLE must be a lower-case role name" in refused.output + refused.stderr
+    monkeypatch.delenv("AURORA_READER_ROLE")
+    execute(warehouse, "drop owned by bi_readers; drop role bi_readers")
+
+
+def test_aurora_docs_generates_and_serves_the_site(built, tmp_path):
+    import json
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    warehouse, _ = built
+    result = runner.invoke(app, ["docs", "--generate-only"])
+    assert result.exit_code == 0, result.output
+    target = Path(os.environ["AURORA_HOME"]) / "dbt" / "target"
+    assert (target / "index.html").exists() and (target / "catalog.json").exists()
+    manifest = json.loads((target / "manifest.json").read_text())
+    exposures = {e["name"]: e for e in manifest["exposures"].values()}
+    assert {"operator_report", "metabase_validator_pnl", "grafana_exceptions"} <= set(exposures)
+    assert "model.aurora.fct_validator_pnl" in exposures["operator_report"]["depends_on"]["nodes"]
+    catalog = json.loads((target / "catalog.json").read_text())
+    assert "model.aurora.fct_validator_pnl" in catalog["nodes"]
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    aurora = Path(sys.executable).with_name("aurora")
+    server = subprocess.Popen([str(aurora), "docs", "--port", str(port)], env=dict(os.environ),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        page = None
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=5) as response:
+                    page = response.read()
+                    break
+            except OSError:
+                time.sleep(1)
+        assert page is not None, server.stdout.read().decode() if server.poll() is not None else "no answer in time"
+        assert b"dbt" in page
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/manifest.json", timeout=5) as response:
+            assert b"operator_report" in response.read()
+    finally:
+        os.killpg(server.pid, signal.SIGINT)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
