@@ -355,3 +355,69 @@ def test_run_by_a_regular_user_the_socket_stays_in_its_private_data_directory(tm
         shutil.rmtree(base, ignore_errors=True)
         for name in (owner_name, other_name):
             subprocess.run(["userdel", name], capture_output=True)
+
+
+# ---------------------------------------------------------------- TCP for BI tools, passwords only
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_tcp_when_asked_takes_the_readers_password_and_nothing_else(tmp_path, monkeypatch):
+    import subprocess
+
+    import psycopg2
+
+    monkeypatch.delenv("AURORA_DATABASE_URL", raising=False)
+    monkeypatch.delenv("AURORA_DB_LISTEN", raising=False)
+    monkeypatch.setenv("AURORA_HOME", str(tmp_path / "home"))
+    port = _free_port()
+    password = "pw with 'quotes', spaces, $dollar/slash:colon"
+    try:
+        started = runner.invoke(app, ["db", "start", "--listen", f"127.0.0.1:{port}"])
+        assert started.exit_code == 0, started.output
+        assert f"TCP 127.0.0.1:{port}" in started.output
+        assert f"TCP 127.0.0.1:{port} (passwords only)" in runner.invoke(app, ["db", "status"]).output
+        monkeypatch.setenv("READER_PW", password)
+        granted = runner.invoke(app, ["db", "grant-reader", "grafana", "--password-env", "READER_PW"])
+        assert granted.exit_code == 0, granted.output
+
+        def tcp(user, secret):
+            return psycopg2.connect(host="127.0.0.1", port=port, user=user, password=secret, dbname="aurora", connect_timeout=5)
+
+        with tcp("grafana", password) as conn, conn.cursor() as cur:
+            cur.execute("select current_user, current_setting('default_transaction_read_only')")
+            assert cur.fetchone() == ("grafana", "on")
+        conn.close()
+        for user, secret, expected in (("grafana", password + "x", "password authentication failed"),
+                                       ("grafana", None, "no password supplied"),
+                                       ("postgres", None, "pg_hba.conf rejects connection"),
+                                       ("postgres", password, "pg_hba.conf rejects connection")):
+            with pytest.raises(psycopg2.OperationalError, match=expected):
+                tcp(user, secret)
+        # aurora db psql: the password travels in a passfile, and it works.
+        url = wh.Warehouse("127.0.0.1", port, "grafana", password, "aurora", embedded=False).url
+        monkeypatch.setenv("AURORA_DATABASE_URL", url)
+        shown = subprocess.run([str(__import__("sys").executable), "-m", "loaders.cli", "db", "psql", "-At", "-c", "select current_user"],
+                               capture_output=True, text=True, timeout=60, env=dict(__import__("os").environ))
+        assert shown.returncode == 0 and shown.stdout.strip() == "grafana", shown.stderr
+        monkeypatch.delenv("AURORA_DATABASE_URL")
+        # Back to socket only: the server restarts and TCP is closed.
+        again = runner.invoke(app, ["db", "start", "--socket-only"])
+        assert again.exit_code == 0 and "restarted: socket only" in again.output
+        with pytest.raises(psycopg2.OperationalError, match="Connection refused|could not connect"):
+            tcp("grafana", password)
+    finally:
+        wh.stop_embedded()
+
+
+def test_listen_addresses_are_checked():
+    assert wh.parse_listen("5433") == wh.Listen("127.0.0.1", 5433)
+    assert wh.parse_listen("0.0.0.0:6000") == wh.Listen("0.0.0.0", 6000)
+    assert wh.parse_listen("[::1]:7000") == wh.Listen("::1", 7000)
+    for bad in ("", "70000", "host:", "a b:5432", "127.0.0.1:0"):
+        with pytest.raises(wh.WarehouseError, match="AURORA_DB_LISTEN"):
+            wh.parse_listen(bad)
