@@ -314,3 +314,70 @@ def test_aurora_docs_generates_and_serves_the_site(built, tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+
+
+def test_the_compose_metabase_setup_registers_the_warehouse_as_the_reader_once(tmp_path):
+    """The metabase-setup service's script, run against a stand-in for Metabase's documented API."""
+    import http.server
+    import json
+    import os
+    import subprocess
+    import sys
+    import threading
+    from pathlib import Path
+
+    compose = yaml.safe_load((Path(__file__).resolve().parents[2] / "docker-compose.yml").read_text())
+    assert compose["services"]["metabase"]["profiles"] == ["bi"]
+    setup = compose["services"]["metabase-setup"]
+    script = setup["command"][2]
+    state = {"users": False, "databases": [], "calls": []}
+
+    class FakeMetabase(http.server.BaseHTTPRequestHandler):
+        def _reply(self, body, status=200):
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):
+            state["calls"].append(("GET", self.path, self.headers.get("X-Metabase-Session")))
+            if self.path == "/api/session/properties":
+                self._reply({"setup-token": "tok-1", "has-user-setup": state["users"]})
+            elif self.path == "/api/database":
+                self._reply({"data": state["databases"], "total": len(state["databases"])})
+
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            state["calls"].append(("POST", self.path, body))
+            if self.path == "/api/setup":
+                assert body["token"] == "tok-1" and body["user"]["email"] == "admin@example.com"
+                state["users"] = True
+                self._reply({"id": "session-1"})
+            elif self.path == "/api/session":
+                self._reply({"id": "session-2"})
+            elif self.path == "/api/database":
+                state["databases"].append({"id": 1, "name": body["name"]})
+                self._reply({"id": 1})
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeMetabase)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {**os.environ, "MB_URL": f"http://127.0.0.1:{server.server_address[1]}", "MB_ADMIN_EMAIL": "admin@example.com",
+           "MB_ADMIN_PASSWORD": "a long admin password", "AURORA_BI_DB_HOST": "postgres", "AURORA_BI_DB_PORT": "5432",
+           "AURORA_BI_DB_NAME": "aurora", "AURORA_READER": "metabase", "AURORA_READER_PASSWORD": "reader password 123"}
+    try:
+        for expected in ("added the Aurora warehouse to Metabase as metabase", "Metabase already has the Aurora warehouse"):
+            done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+            assert done.returncode == 0 and expected in done.stdout, done.stderr
+    finally:
+        server.shutdown()
+        server.server_close()
+    added = [body for method, path, body in state["calls"] if method == "POST" and path == "/api/database"]
+    assert added == [{"engine": "postgres", "name": "Aurora", "details": {
+        "host": "postgres", "port": 5432, "dbname": "aurora", "user": "metabase", "password": "reader password 123", "ssl": False}}]
+    assert ("GET", "/api/database", "session-2") in state["calls"]  # the second run logs in instead of setting up
+    assert setup["environment"]["AURORA_READER"] == "${AURORA_READER:-metabase}"
