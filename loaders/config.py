@@ -257,12 +257,11 @@ class AuroraConfig:
 
     def tracked_validators(self, chain: str) -> list[str]:
         """Validators listed for a chain across operators; empty means 'track every validator'."""
-        seen: list[str] = []
+        seen: dict[str, None] = {}  # ordered and O(1): operators may list 250,000 validators
         for operator in self.operators:
             for validator in operator.validators.get(chain, []):
-                if str(validator) not in seen:
-                    seen.append(str(validator))
-        return seen
+                seen.setdefault(str(validator), None)
+        return list(seen)
 
 
 # ---------------------------------------------------------------- pydantic messages, reworded

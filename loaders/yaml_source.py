@@ -3,7 +3,7 @@
 `read_yaml` is the one way Aurora reads a config file (chains, providers, operators, and any file
 added later). It refuses, with the file, the key path, the line and what is allowed:
 
-- a file larger than `YamlLimits.max_bytes` (8 MiB; `AURORA_CONFIG_MAX_BYTES` changes it),
+- a file larger than `YamlLimits.max_bytes` (32 MiB; `AURORA_CONFIG_MAX_BYTES` changes it),
 - bytes that are not UTF-8, characters YAML does not allow, YAML syntax errors,
 - a key that appears twice in one mapping, at any depth (YAML says keys are unique; PyYAML would
   silently keep the last one),
@@ -30,7 +30,7 @@ import yaml
 
 KeyPath = tuple[str | int, ...]
 
-DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 MAX_BYTES_ENV = "AURORA_CONFIG_MAX_BYTES"
 # Scalar tags a config file may carry, implicitly or spelled out (`!!str 123`).
 _PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")}

@@ -432,7 +432,7 @@ MALFORMED = [
      "chains.solana.name: must be at most 100 characters", "name: SSS"),
     # ---- too many entries, too large, not UTF-8, YAML tricks
     ("chains-20000", "chains", _many_chains(20_000), "chains.yaml: chains: has 20000 entries; at most 64 are allowed", "chains:"),
-    ("chains-50mb", "chains", _padded(50 * 1024 * 1024), "chains.yaml: is 52428800 bytes (50.0 MiB); a config file may be at most 8388608 bytes", None),
+    ("chains-50mb", "chains", _padded(50 * 1024 * 1024), "chains.yaml: is 52428800 bytes (50.0 MiB); a config file may be at most 33554432 bytes", None),
     ("chains-latin1", "chains", lambda text: text.replace("name: Solana", "name: Solana caf\xe9").encode("latin-1"),
      "chains.yaml: is not UTF-8 text: byte 0xe9 at line", None),
     ("chains-utf16", "chains", lambda text: text.encode("utf-16"), "chains.yaml: is not UTF-8 text: byte 0xff at line 1, column 1", None),
