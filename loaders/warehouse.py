@@ -382,8 +382,7 @@ def _init_pgdata(pgdata: Path, account: _Account | None, bin_dir: Path) -> None:
 
 
 def _start_server(listen: Listen | None) -> Postmaster:
-    home = aurora_home()
-    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ensure_home()
     pgdata = pgdata_dir()
     account = _server_account()
     bin_dir = _server_bin(account)
@@ -478,8 +477,17 @@ def recreate_database(warehouse: Warehouse, database: str) -> Warehouse:
     return warehouse.with_database(database)
 
 
+def ensure_home() -> Path:
+    """$AURORA_HOME, created private (0700) when missing; an existing one is left as it is."""
+    home = aurora_home()
+    if not home.exists():
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return home
+
+
 def open_warehouse() -> Warehouse:
     """The warehouse in use: AURORA_DATABASE_URL if set, else the embedded server (started)."""
+    ensure_home()
     url = os.environ.get("AURORA_DATABASE_URL")
     if url:
         return parse_database_url(url)

@@ -421,3 +421,27 @@ def test_listen_addresses_are_checked():
     for bad in ("", "70000", "host:", "a b:5432", "127.0.0.1:0"):
         with pytest.raises(wh.WarehouseError, match="AURORA_DB_LISTEN"):
             wh.parse_listen(bad)
+
+
+def test_dlt_working_files_are_the_owners_only(warehouse, tmp_path, monkeypatch):
+    """$AURORA_HOME (created 0700) and dlt's directory, including files an older Aurora left open."""
+    import stat
+
+    from loaders.pipeline import make_pipeline, pipelines_dir
+
+    home = tmp_path / "fresh-home"
+    monkeypatch.setenv("AURORA_HOME", str(home))
+    wh.open_warehouse()
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    old = home / "dlt" / "aurora_solana" / "load" / "loaded" / "1"
+    old.mkdir(parents=True)
+    (old / "rows.jsonl").write_text('{"secret": "row"}')
+    for path in (home / "dlt", *(home / "dlt").rglob("*")):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    make_pipeline("aurora_registry", "raw_registry", warehouse)
+    assert pipelines_dir() == str(home / "dlt")
+    # The directory is the lock (what dlt creates inside has its usual modes, behind it)...
+    assert stat.S_IMODE((home / "dlt").stat().st_mode) == 0o700
+    # ...and what an older Aurora left readable inside is closed too.
+    assert stat.S_IMODE((old / "rows.jsonl").stat().st_mode) == 0o600
+    assert stat.S_IMODE(old.stat().st_mode) == 0o700
