@@ -425,13 +425,18 @@ def _is_private(info: Postmaster) -> bool:
 
 
 def _start_embedded(listen: Listen | None = None, restart: bool = False) -> Warehouse:
-    info = _running_info()
-    if info is not None and (restart or not _is_private(info)):
-        # A server started by an older Aurora may have its socket in a shared directory.
-        stop_embedded()
-        info = None
-    if info is None:
-        info = _start_server(listen if listen is not None else listen_from_env())
+    import fcntl
+
+    # One starter at a time: two commands launched together must not both run pg_ctl.
+    with open(ensure_home() / ".server.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        info = _running_info()
+        if info is not None and (restart or not _is_private(info)):
+            # A server started by an older Aurora may have its socket in a shared directory.
+            stop_embedded()
+            info = None
+        if info is None:
+            info = _start_server(listen if listen is not None else listen_from_env())
     _ensure_database(str(info.socket_dir), info.port)
     return Warehouse(host=str(info.socket_dir), port=info.port, user="postgres", password="",
                      database=EMBEDDED_DATABASE, embedded=True)

@@ -445,3 +445,33 @@ def test_dlt_working_files_are_the_owners_only(warehouse, tmp_path, monkeypatch)
     # ...and what an older Aurora left readable inside is closed too.
     assert stat.S_IMODE((old / "rows.jsonl").stat().st_mode) == 0o600
     assert stat.S_IMODE(old.stat().st_mode) == 0o700
+
+
+def test_as_root_unreachable_binaries_are_copied_not_reopened(tmp_path, monkeypatch):
+    """Postgres binaries under a directory the server's account cannot enter (a virtualenv in
+    /root) are copied to a cache it can read; the original directory keeps its mode."""
+    import os
+    import shutil
+    import stat
+
+    if os.geteuid() != 0:
+        pytest.skip("only root runs the server as another account")
+    closed = tmp_path / "closed"
+    closed.mkdir(mode=0o700)
+    shutil.copytree(wh._bin_path().parent, closed / "pginstall", symlinks=True)
+    monkeypatch.setattr(wh, "_bin_path", lambda: closed / "pginstall" / "bin")
+    import tempfile
+    from pathlib import Path
+
+    cache = Path(tempfile.mkdtemp(prefix="aurora-bin-cache-", dir="/tmp"))  # pytest's tmp is root's 0700
+    cache.chmod(0o755)
+    monkeypatch.setenv("AURORA_PG_BIN_CACHE", str(cache))
+    try:
+        account = wh._server_account()
+        assert not wh._can_traverse(closed / "pginstall" / "bin" / "postgres", account)
+        served = wh._server_bin(account)
+        assert served.parent.parent == cache and wh._can_traverse(served / "postgres", account)
+        assert stat.S_IMODE(closed.stat().st_mode) == 0o700
+        assert wh._server_bin(account) == served  # copied once
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
