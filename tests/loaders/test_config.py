@@ -591,9 +591,11 @@ def _line_of_marker(path: Path, marker: str | None) -> int | None:
 
 
 @pytest.mark.parametrize("case,file,edit,message,marker", MALFORMED, ids=[c[0] for c in MALFORMED])
-def test_malformed_files_stop_the_cli_before_the_warehouse(module_warehouse, tmp_path, case, file, edit, message, marker):
+def test_malformed_files_stop_the_cli_before_the_warehouse(module_warehouse, tmp_path, monkeypatch, case, file, edit, message, marker):
     """`aurora config check` and `aurora registry load` exit 2 with the message; nothing is written."""
     import os
+
+    monkeypatch.delenv("AURORA_PIPELINES_DIR", raising=False)  # the demo test leaves it set
 
     from typer.testing import CliRunner
 
