@@ -16,8 +16,9 @@ lines as (
 
     select
         lines.*,
-        case when lines.currency = 'USD' then lines.amount * 1000000
-             else lines.amount * power(10::numeric, chains.decimals) end as units,
+        -- Whole units: books.yaml allows no more decimals than the unit has.
+        trim_scale(case when lines.currency = 'USD' then lines.amount * 1000000
+             else lines.amount * power(10::numeric, chains.decimals) end) as units,
         lines.currency = 'USD' as is_usd
 
     from {{ ref('cost_lines') }} as lines
