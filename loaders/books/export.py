@@ -113,7 +113,7 @@ def write_export(events: list[IncomeEvent], fmt: str, out: TextIO) -> None:
                          "Description", "TxHash"])
         for e in events:
             writer.writerow([_utc(e.event_time).strftime("%Y-%m-%d %H:%M UTC"), plain(e.amount), e.token,
-                             cents(e.value_usd), "USD" if e.value_usd is not None else "",
+                             cents(abs(e.value_usd)) if e.value_usd is not None else "", "USD" if e.value_usd is not None else "",
                              "reward" if e.amount > 0 else "cost", e.description, ""])
     else:
         writer.writerow(["Type", "Buy", "Cur.", "Sell", "Cur.", "Fee", "Cur.", "Exchange", "Trade-Group", "Comment",
