@@ -257,3 +257,17 @@ def test_every_problem_at_once_and_yaml_errors_name_the_line(tmp_path, config):
     assert "books.yaml: income_basis: must be one of accrual, cash, got 'daily' (line 1)" in found
     broken = problems(tmp_path, config, "operators:\n  acme: [unclosed\n")
     assert broken[0].startswith("books.yaml: invalid YAML") and "(line 3" in broken[0]
+
+
+def test_the_example_in_the_repository_books_yaml_is_valid(tmp_path):
+    """books.yaml ships empty with its example commented out; uncommented, the example loads."""
+    text = (ROOT / "books.yaml").read_text()
+    assert load_books(ROOT / "books.yaml", load_config(ROOT / "chains.yaml", ROOT / "providers.yaml")).terms == ()
+    example = "\n".join(line[2:] for line in text.splitlines() if line.startswith("#   ") or line.startswith("# operators:")
+                        or line.startswith("# income_basis"))
+    operators = tmp_path / "operators.yaml"
+    operators.write_text(yaml.safe_dump({"operators": [
+        {"key": "acme", "name": "Acme", "validators": {"solana": [VOTE_A], "ethereum": [1515282, 1515283]}}]}))
+    config = load_config(ROOT / "chains.yaml", ROOT / "providers.yaml", operators)
+    parsed = books(tmp_path, config, example)
+    assert len(parsed.terms) == 4 and [c.name for c in parsed.costs] == ["servers", "nodes", "hsm"]
