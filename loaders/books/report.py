@@ -161,7 +161,7 @@ def _daily_chart(data: MonthData) -> str:
     fig.add_scatter(name="Net P&L", x=[d.isoformat() for d in days], y=[_float(net.get(d)) for d in days],
                     mode="lines+markers", line={"color": "#222222"})
     fig.update_layout(barmode="relative", title="Net P&L per day (USD), by component, all chains",
-                      yaxis_title="USD", height=420, margin={"l": 60, "r": 20, "t": 50, "b": 40},
+                      yaxis_title="USD", xaxis_type="category", height=420, margin={"l": 60, "r": 20, "t": 50, "b": 40},
                       legend={"orientation": "h", "y": -0.15})
     return fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-daily",
                        config={"displayModeBar": False, "responsive": True})
@@ -182,7 +182,8 @@ def _validator_chart(data: MonthData) -> str:
 
 # ---------------------------------------------------------------- page
 STYLE = """
-body { font-family: -apple-system, 'Segoe UI', Roboto, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
+body { font-family: -apple-system, 'Segoe UI', Roboto, sans-serif; margin: 2em auto; max-width: 1400px; padding: 0 1em; color: #222; }
+.scroll { overflow-x: auto; }
 h1 { margin-bottom: 0.2em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ddd; }
 table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.9em; }
 th, td { padding: 4px 10px; border-bottom: 1px solid #eee; text-align: left; }
@@ -220,7 +221,7 @@ def render(data: MonthData, generated_at: datetime | None = None) -> str:
         return "\n".join(parts)
 
     parts.append("<h2>Statement</h2>")
-    parts.append('<table id="statement"><tr><th>chain</th><th>unit</th>'
+    parts.append('<div class="scroll"><table id="statement"><tr><th>chain</th><th>unit</th>'
                  + "".join(f"<th>{_e(label)}</th>" for _, label in STATEMENT_FIELDS) + "<th>state</th><th>gaps</th></tr>")
     for row in data.statement:
         final = bool(row["is_final"])
@@ -233,7 +234,7 @@ def render(data: MonthData, generated_at: datetime | None = None) -> str:
             parts.append(f"<tr><td>{_e(row['chain'])}</td><td>{_e(unit)}</td>{cells}"
                          f'<td><span class="badge {"final" if final else "provisional"}">{"final" if final else "provisional"}</span>'
                          f" {row['final_days']}/{row['days']} days final</td><td>{_e(row['data_gaps'] or '')}</td></tr>")
-    parts.append("</table>")
+    parts.append("</table></div>")
 
     parts.append("<h2>Net P&amp;L per day</h2>")
     parts.append(_daily_chart(data))
@@ -241,7 +242,7 @@ def render(data: MonthData, generated_at: datetime | None = None) -> str:
 
     parts.append("<h2>Validators</h2>")
     parts.append(_validator_chart(data))
-    parts.append('<table id="validators"><tr><th>chain</th><th>validator</th><th>terms</th><th>days (final)</th>'
+    parts.append('<div class="scroll"><table id="validators"><tr><th>chain</th><th>validator</th><th>terms</th><th>days (final)</th>'
                  "<th>gross revenue</th><th>vote costs</th><th>operating costs</th><th>net P&amp;L</th><th>net P&amp;L (USD)</th></tr>")
     for row in data.validators:
         final = bool(row["is_final"])
@@ -252,17 +253,17 @@ def render(data: MonthData, generated_at: datetime | None = None) -> str:
             + _cell(row["operating_costs_native"], final) + _cell(row["net_pnl_native"], final)
             + _cell(row["net_pnl_usd"], final, 2) + "</tr>"
         )
-    parts.append("</table>")
+    parts.append("</table></div>")
 
     parts.append("<h2>Costs</h2>")
     if data.costs:
-        parts.append('<table id="costs"><tr><th>chain</th><th>cost line</th><th>kind</th><th>days</th>'
+        parts.append('<div class="scroll"><table id="costs"><tr><th>chain</th><th>cost line</th><th>kind</th><th>days</th>'
                      "<th>amount</th><th>currency</th><th>unallocated</th><th>USD</th></tr>")
         for row in data.costs:
             parts.append(f"<tr><td>{_e(row['chain'])}</td><td>{_e(row['cost_line'])}</td><td>{_e(row['kind'])}</td>"
                          f"<td>{row['days']}</td>" + _cell(row["amount"], True) + f"<td>{_e(row['currency'])}</td>"
                          + _cell(row["unallocated_amount"], True) + _cell(row["amount_usd"], row["amount_usd"] is not None, 2) + "</tr>")
-        parts.append("</table>")
+        parts.append("</table></div>")
     else:
         parts.append("<p>No cost lines in books.yaml for this month.</p>")
     vote = [row for row in data.statement if row["vote_costs_base_units"]]
@@ -272,24 +273,24 @@ def render(data: MonthData, generated_at: datetime | None = None) -> str:
 
     parts.append("<h2>Exceptions</h2>")
     if data.exceptions:
-        parts.append('<table id="exceptions"><tr><th>chain</th><th>period</th><th>validator</th><th>kind</th><th>slot</th>'
+        parts.append('<div class="scroll"><table id="exceptions"><tr><th>chain</th><th>period</th><th>validator</th><th>kind</th><th>slot</th>'
                      "<th>expected</th><th>actual</th><th>reason</th></tr>")
         for row in data.exceptions:
             parts.append(f"<tr><td>{_e(row['chain'])}</td><td>{_e(row['period_id'])}</td><td><code>{_e(row['validator_key'])}</code></td>"
                          f"<td>{_e(row['kind'])}</td><td>{_e(row['slot'] or '')}</td>"
                          f'<td class="num">{_num(row["expected_native"])}</td><td class="num">{_num(row["actual_native"])}</td>'
                          f"<td>{_e(row['reason'])}</td></tr>")
-        parts.append("</table>")
+        parts.append("</table></div>")
     else:
         parts.append("<p>No exceptions for this operator's validators in the month.</p>")
 
     parts.append("<h2>Data gaps</h2>")
     if data.gaps:
-        parts.append('<table id="gaps"><tr><th>chain</th><th>validator</th><th>gaps</th><th>days</th><th>from</th><th>to</th></tr>')
+        parts.append('<div class="scroll"><table id="gaps"><tr><th>chain</th><th>validator</th><th>gaps</th><th>days</th><th>from</th><th>to</th></tr>')
         for row in data.gaps:
             parts.append(f"<tr><td>{_e(row['chain'])}</td><td><code>{_e(row['validator_key'])}</code></td><td>{_e(row['data_gaps'])}</td>"
                          f"<td>{row['days']}</td><td>{row['first_day']}</td><td>{row['last_day']}</td></tr>")
-        parts.append("</table>")
+        parts.append("</table></div>")
     else:
         parts.append("<p>No data gaps.</p>")
     parts.append("</body></html>")

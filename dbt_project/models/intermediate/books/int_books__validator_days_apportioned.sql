@@ -1,3 +1,6 @@
+-- A table, not a view: the finance marts and the income events each read it several times.
+{{ config(materialized='table') }}
+
 -- Every validator row of marts.fct_validator_pnl, cut into UTC days and into its components (long
 -- form: one row per period, day and component). An Ethereum day is one piece. A Solana epoch is
 -- apportioned to the days it overlaps by time: each day's weight is the microseconds of the

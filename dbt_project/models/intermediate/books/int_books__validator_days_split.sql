@@ -1,3 +1,6 @@
+-- A table, not a view: the finance marts and the income events each read it several times.
+{{ config(materialized='table') }}
+
 -- Each day piece of a validator's income and vote costs, split between its holders by the terms
 -- in force that day (registry.ownership_holders). A day outside every term belongs to the
 -- validator's operator (operators.yaml), 100%. Largest remainder again: the holders' parts add up
