@@ -7,13 +7,12 @@ the file keeps, never in the load history.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any
-
 import dlt
 
 from loaders.books import helpers
 from loaders.books.config import BooksConfig
+# The registry's helper: an empty section still gets its (empty) table, so dbt can read it.
+from loaders.registry import _rows_or_empty_table
 from loaders.books.settings import (
     CO_OWNER_COLUMNS,
     COST_LINE_COLUMNS,
@@ -21,15 +20,6 @@ from loaders.books.settings import (
     SETTINGS_COLUMNS,
     TERM_COLUMNS,
 )
-
-
-def _rows_or_empty_table(rows: Iterable[dict[str, Any]]) -> Iterator[Any]:
-    rows = list(rows)
-    if rows:
-        yield rows
-    else:
-        # No books.yaml, or a section left empty: the table still exists, empty, for dbt.
-        yield dlt.mark.materialize_table_schema()
 
 
 @dlt.source(name="books", max_table_nesting=0)

@@ -60,9 +60,7 @@ chain_days as (
 
 coverage as (
 
-    select chain, min(period_start) as loaded_from, max(period_end) as loaded_to
-    from {{ ref('int_books__validator_days_apportioned') }}
-    group by chain
+    select * from {{ ref('int_books__chain_coverage') }}
 
 ),
 
@@ -142,6 +140,15 @@ totals as (
 
     from valued
 
+),
+
+netted as (
+
+    select
+        totals.*,
+        gross_revenue_base_units - vote_costs_base_units - operating_costs_base_units as net_pnl_base_units
+    from totals
+
 )
 
 select
@@ -161,27 +168,11 @@ select
     penalties_base_units,
     operating_costs_base_units,
     unallocated_costs_base_units,
-    gross_revenue_base_units - vote_costs_base_units - operating_costs_base_units as net_pnl_base_units,
-    {{ to_native('issuance_base_units', 'decimals') }} as issuance_native,
-    {{ to_native('block_fees_base_units', 'decimals') }} as block_fees_native,
-    {{ to_native('mev_base_units', 'decimals') }} as mev_native,
-    {{ to_native('priority_fee_sharing_base_units', 'decimals') }} as priority_fee_sharing_native,
-    {{ to_native('gross_revenue_base_units', 'decimals') }} as gross_revenue_native,
-    {{ to_native('vote_costs_base_units', 'decimals') }} as vote_costs_native,
-    {{ to_native('penalties_base_units', 'decimals') }} as penalties_native,
-    {{ to_native('operating_costs_base_units', 'decimals') }} as operating_costs_native,
-    {{ to_native('gross_revenue_base_units - vote_costs_base_units - operating_costs_base_units', 'decimals') }} as net_pnl_native,
-    {{ to_native('issuance_base_units', 'decimals') }} * price_usd as issuance_usd,
-    {{ to_native('block_fees_base_units', 'decimals') }} * price_usd as block_fees_usd,
-    {{ to_native('mev_base_units', 'decimals') }} * price_usd as mev_usd,
-    {{ to_native('priority_fee_sharing_base_units', 'decimals') }} * price_usd as priority_fee_sharing_usd,
-    {{ to_native('gross_revenue_base_units', 'decimals') }} * price_usd as gross_revenue_usd,
-    {{ to_native('vote_costs_base_units', 'decimals') }} * price_usd as vote_costs_usd,
-    {{ to_native('penalties_base_units', 'decimals') }} * price_usd as penalties_usd,
-    operating_costs_usd,
-    {{ to_native('gross_revenue_base_units - vote_costs_base_units', 'decimals') }} * price_usd - operating_costs_usd as net_pnl_usd,
+    net_pnl_base_units,
+    {{ books_native_columns() }}
+    {{ books_usd_columns() }}
     coalesce(is_final_computed, false) and gaps is null as is_final,
     gaps is not null as has_data_gaps,
     gaps as data_gaps
 
-from totals
+from netted

@@ -12,9 +12,7 @@ days as (
 
 coverage as (
 
-    select chain, min(period_start) as loaded_from, max(period_end) as loaded_to
-    from {{ ref('int_books__validator_days_apportioned') }}
-    group by chain
+    select * from {{ ref('int_books__chain_coverage') }}
 
 ),
 
@@ -95,15 +93,7 @@ select
     penalties_base_units,
     operating_costs_base_units,
     net_pnl_base_units,
-    {{ to_native('issuance_base_units', 'decimals') }} as issuance_native,
-    {{ to_native('block_fees_base_units', 'decimals') }} as block_fees_native,
-    {{ to_native('mev_base_units', 'decimals') }} as mev_native,
-    {{ to_native('priority_fee_sharing_base_units', 'decimals') }} as priority_fee_sharing_native,
-    {{ to_native('gross_revenue_base_units', 'decimals') }} as gross_revenue_native,
-    {{ to_native('vote_costs_base_units', 'decimals') }} as vote_costs_native,
-    {{ to_native('penalties_base_units', 'decimals') }} as penalties_native,
-    {{ to_native('operating_costs_base_units', 'decimals') }} as operating_costs_native,
-    {{ to_native('net_pnl_base_units', 'decimals') }} as net_pnl_native,
+    {{ books_native_columns() }}
     issuance_usd,
     block_fees_usd,
     mev_usd,

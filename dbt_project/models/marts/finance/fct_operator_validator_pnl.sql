@@ -37,10 +37,7 @@ held as (
 
 coverage as (
 
-    -- What Aurora has loaded of each chain, in time: a day outside it is partly unknown.
-    select chain, min(period_start) as loaded_from, max(period_end) as loaded_to
-    from {{ ref('int_books__validator_days_apportioned') }}
-    group by chain
+    select * from {{ ref('int_books__chain_coverage') }}
 
 ),
 
@@ -171,6 +168,15 @@ gapped as (
 
     from valued
 
+),
+
+netted as (
+
+    select
+        gapped.*,
+        gross_revenue_base_units - vote_costs_base_units - operating_costs_base_units as net_pnl_base_units
+    from gapped
+
 )
 
 select
@@ -195,27 +201,11 @@ select
     usd_cost_lines_usd,
     token_cost_lines_base_units,
     operating_costs_base_units,
-    gross_revenue_base_units - vote_costs_base_units - operating_costs_base_units as net_pnl_base_units,
-    {{ to_native('issuance_base_units', 'decimals') }} as issuance_native,
-    {{ to_native('block_fees_base_units', 'decimals') }} as block_fees_native,
-    {{ to_native('mev_base_units', 'decimals') }} as mev_native,
-    {{ to_native('priority_fee_sharing_base_units', 'decimals') }} as priority_fee_sharing_native,
-    {{ to_native('gross_revenue_base_units', 'decimals') }} as gross_revenue_native,
-    {{ to_native('vote_costs_base_units', 'decimals') }} as vote_costs_native,
-    {{ to_native('penalties_base_units', 'decimals') }} as penalties_native,
-    {{ to_native('operating_costs_base_units', 'decimals') }} as operating_costs_native,
-    {{ to_native('gross_revenue_base_units - vote_costs_base_units - operating_costs_base_units', 'decimals') }} as net_pnl_native,
-    {{ to_native('issuance_base_units', 'decimals') }} * price_usd as issuance_usd,
-    {{ to_native('block_fees_base_units', 'decimals') }} * price_usd as block_fees_usd,
-    {{ to_native('mev_base_units', 'decimals') }} * price_usd as mev_usd,
-    {{ to_native('priority_fee_sharing_base_units', 'decimals') }} * price_usd as priority_fee_sharing_usd,
-    {{ to_native('gross_revenue_base_units', 'decimals') }} * price_usd as gross_revenue_usd,
-    {{ to_native('vote_costs_base_units', 'decimals') }} * price_usd as vote_costs_usd,
-    {{ to_native('penalties_base_units', 'decimals') }} * price_usd as penalties_usd,
-    operating_costs_usd,
-    {{ to_native('gross_revenue_base_units - vote_costs_base_units', 'decimals') }} * price_usd - operating_costs_usd as net_pnl_usd,
+    net_pnl_base_units,
+    {{ books_native_columns() }}
+    {{ books_usd_columns() }}
     pieces_final and price_usd is not null and not is_time_estimated and coalesce(is_day_loaded, false) as is_final,
     data_gaps_merged is not null as has_data_gaps,
     data_gaps_merged as data_gaps
 
-from gapped
+from netted
