@@ -170,7 +170,7 @@ def principal_flows(model: EthereumModel, days: Iterable[date | str]) -> list[tu
 
 def queued_principal(model: EthereumModel, day: date | str) -> dict[str, dict[str, int]]:
     """What the queues hold for each validator at the day's last slot (its end state), in wei:
-    deposits (by the validator the pubkey belongs to, or will), partial withdrawals requested and
+    deposits (by the validator the pubkey belongs to, or the pubkey), partial withdrawals requested and
     not yet paid, and consolidations not yet processed, valued at min(balance, effective balance)
     of the source in that state, for the source (out) and the target (in)."""
     window = _day_window(model, as_date(day))
@@ -180,7 +180,9 @@ def queued_principal(model: EthereumModel, day: date | str) -> dict[str, dict[st
     out: dict[str, dict[str, int]] = {}
 
     def add(v: int, key: str, gwei: int) -> None:
-        row = out.setdefault(str(v), {"deposits": 0, "withdrawals": 0, "consolidation_out": 0, "consolidation_in": 0})
+        # a validator its deposit has not created yet is known by its pubkey only
+        name = str(v) if v < model.registry_size(slot) else model.pubkey(v)
+        row = out.setdefault(name, {"deposits": 0, "withdrawals": 0, "consolidation_out": 0, "consolidation_in": 0})
         row[key] += gwei * WEI_PER_GWEI
 
     for v, amount, _ in model.sim.pending_deposits(slot):
