@@ -12,7 +12,7 @@ import requests
 from simnet.ethereum import EthereumModel
 from simnet.ethereum.beacon import BeaconApi
 from simnet.ethereum.execution import ExecutionApi
-from simnet.ethereum.ledger import ethereum_exceptions, ethereum_ledger, principal_events
+from simnet.ethereum.ledger import ethereum_exceptions, ethereum_ledger, principal_events, principal_flows, queued_principal
 from simnet.ethereum.relay import RelayApi
 from simnet.faults import FaultPlan
 from simnet.http import SimServer
@@ -285,3 +285,31 @@ def test_late_days_are_restated_until_final():
     assert sum(r.issuance for r in late.values()) > sum(r.issuance for r in early.values())
     assert ethereum_ledger(m, [date(2025, 1, 2)]) == settled_before  # final rows never change
     assert late == {r.validator_key: r for r in ethereum_ledger(EthereumModel(), [day])}
+
+
+def test_principal_as_a_warehouse_books_it_and_what_stays_queued(model):
+    """Queue-applied deposits on the day the queue applied them (at its last slot, the first state
+    to show them applied), consolidations at their transition's slot; at each day's end, what the
+    queues still hold."""
+    ev = model.events
+    flows = principal_flows(model, ["2025-01-02", "2025-01-03", "2025-01-04"])
+    last_of_jan3 = model.epochs_of_day("2025-01-03")[-1] * 8 + 7
+    assert [f for f in flows if f[1] == "top_up"] == [("7", "top_up", "2025-01-03", last_of_jan3, 96 * 10**18)]
+    assert [f for f in flows if f[1] == "deposit"] == [
+        ("64", "deposit", "2025-01-02", model.epochs_of_day("2025-01-02")[-1] * 8 + 7, 32 * 10**18)]
+    moves = sorted(f for f in flows if f[1].startswith("consolidation"))
+    assert {(f[2], f[3]) for f in moves} == {("2025-01-04", ev.consolidation_epoch * 8)}
+    assert sum(f[4] for f in moves) == 0 and sorted(f[4] for f in moves if f[0] == "23") == sorted(
+        v * GWEI for v in model.sim.consolidated.values())
+    assert queued_principal(model, "2025-01-02") == {"7": {"deposits": 96 * 10**18, "withdrawals": 0,
+                                                         "consolidation_out": 0, "consolidation_in": 0}}
+    jan3 = queued_principal(model, "2025-01-03")
+    assert set(jan3) == {"10", "26", "23"} and jan3["23"]["consolidation_in"] == jan3["10"]["consolidation_out"] + \
+        jan3["26"]["consolidation_out"]
+    for source in (10, 26):  # valued as the end state shows the source
+        assert jan3[str(source)]["consolidation_out"] == min(model.balance(source, last_of_jan3), 32 * GWEI) * GWEI
+    assert queued_principal(model, "2025-01-01") == queued_principal(model, "2025-01-04") == {}
+    # before the deposit queue created it, the new validator is known by its pubkey only
+    early = EthereumModel(head_slot=ev.deposit_slot + 1)
+    (key,) = queued_principal(early, early.day_of_epoch(ev.deposit_slot // 8))
+    assert key == early.pubkey(64)
