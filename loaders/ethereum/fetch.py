@@ -448,7 +448,10 @@ class EthereumFetcher:
         for row in t["pending_consolidations"]:
             by_state.setdefault(row["state_slot"], []).append(row)
         for state_slot, rows in by_state.items():
-            records, _ = self.states(state_slot, sorted({str(r["source_index"]) for r in rows}))
+            try:
+                records, _ = self.states(state_slot, sorted({str(r["source_index"]) for r in rows}))
+            except (NotFound, Rejected):
+                records = []  # shown as unknown (null); the queue itself was read
             found = {r["validator_index"]: r for r in records}
             for row in rows:
                 source = found.get(row["source_index"], {})
@@ -475,7 +478,22 @@ class EthereumFetcher:
         left = {pair: origin for pair, origin in candidates.items() if pair not in queued_end}
         if not left:
             return
-        records, _ = self.states(plan.end_state_slot, sorted({str(s) for s, _ in left}))
+
+        def unknown(source: int, target: int, reason: str, slot: int = plan.last_slot) -> None:
+            """No amount is guessed: a null one makes the day's reconciliation uncheckable."""
+            self.rejections.reject(f"consolidation:source={source}:target={target}", plan.period, "pending_consolidations",
+                                   f"consolidation {source} -> {target}: {reason}", None)
+            t["consolidations_processed"].append({
+                "epoch": None, "slot": slot, "source_index": source, "target_index": target, "source_balance_gwei": None,
+                "source_effective_balance_gwei": None, "source_reward_gwei": None, "rewards_response_id": None,
+                "response_id": None})
+
+        try:
+            records, _ = self.states(plan.end_state_slot, sorted({str(s) for s, _ in left}))
+        except (NotFound, Rejected) as exc:
+            for source, target in sorted(left):
+                unknown(source, target, f"the source at slot {plan.end_state_slot} was not served ({exc})")
+            return
         record = {r["validator_index"]: r for r in records}
         moved_at: dict[int, list[tuple[int, int]]] = {}
         for (source, target), origin in sorted(left.items()):
@@ -486,20 +504,19 @@ class EthereumFetcher:
             if w is not None and plan.first_epoch <= w <= plan.last_epoch:
                 moved_at.setdefault(w, []).append((source, target))
             elif origin == "queue":
-                # it left the queue, but not as the rules say it can: no amount is guessed
-                self.rejections.reject(f"consolidation:source={source}:target={target}", plan.period,
-                                       "pending_consolidations",
-                                       f"consolidation {source} -> {target} left the queue between slots "
-                                       f"{plan.start_state_slot} and {plan.end_state_slot}, but its source's withdrawable "
-                                       f"epoch is {w}, not one of epochs {plan.first_epoch}..{plan.last_epoch}", None)
-                t["consolidations_processed"].append({
-                    "epoch": None, "slot": plan.last_slot, "source_index": source, "target_index": target,
-                    "source_balance_gwei": None, "source_effective_balance_gwei": None, "source_reward_gwei": None,
-                    "rewards_response_id": None, "response_id": None})
+                # it left the queue, but not as the rules say it can
+                unknown(source, target, f"left the queue between slots {plan.start_state_slot} and {plan.end_state_slot}, "
+                                        f"but its source's withdrawable epoch is {w}, not one of epochs "
+                                        f"{plan.first_epoch}..{plan.last_epoch}")
             # else: a request the state transition ignored (failed checks): it never joined the queue
         for w, pairs in sorted(moved_at.items()):
             ids = sorted({str(s) for s, _ in pairs})
-            before, response_id = self.states(w * S - 1, ids)
+            try:
+                before, response_id = self.states(w * S - 1, ids)
+            except (NotFound, Rejected) as exc:
+                for source, target in pairs:
+                    unknown(source, target, f"the source at slot {w * S - 1} was not served ({exc})", w * S)
+                continue
             at = {r["validator_index"]: r for r in before}
             active = [s for s in ids if int(s) in at and (at[int(s)]["exit_epoch"] is None or at[int(s)]["exit_epoch"] > w - 2)]
             rewards, rewards_id = {}, None

@@ -136,3 +136,24 @@ def test_a_queue_the_node_does_not_serve_is_a_rejected_item(net, monkeypatch, fa
     assert queue not in {r["queue"] for r in t["queue_snapshots"]}
     if queue == "pending_consolidations":
         assert t["consolidations_processed"] == []  # not guessed from the requests alone
+
+
+def test_a_source_state_not_served_leaves_the_amount_unknown(net, monkeypatch):
+    """The state before the transition that moved the consolidations is not served: the moves are
+    kept with no amount (the day's reconciliation is then not checkable) and named as rejected."""
+    m = net.ethereum
+    ev = m.events
+    fetcher = fetcher_for(net, [7, 10, 23, 26], monkeypatch)
+    plan = fetcher.plan(date(2025, 1, 4))
+    state = ev.consolidation_epoch * m.S - 1
+    net.faults.add(api="beacon", endpoint="validators", kind="server_error", status=404, times=None,
+                   match={"state_id": str(state)})
+    try:
+        t = fetcher.fetch_day(plan).tables
+    finally:
+        net.faults.clear()
+    assert [(r["source_index"], r["slot"], r["source_balance_gwei"]) for r in t["consolidations_processed"]] == [
+        (10, ev.consolidation_epoch * m.S, None), (26, ev.consolidation_epoch * m.S, None)]
+    reasons = {r.item_key: r.reason for r in fetcher.archive.rejections}
+    assert set(reasons) == {"consolidation:source=10:target=23", "consolidation:source=26:target=23"}
+    assert all(f"the source at slot {state} was not served" in reason for reason in reasons.values())
