@@ -170,7 +170,7 @@ def test_pending_deposit_origins():
 
 
 @pytest.mark.parametrize(("queue", "entry", "field", "problem"), [
-    # Erigon's Caplin has answered amounts as JSON numbers: refused, not read as a float
+    # an amount as a JSON number (public code works around Erigon's Caplin doing so in blocks): refused
     ("pending_deposits", {"pubkey": PUBKEY, "withdrawal_credentials": CREDENTIALS, "amount": 32000000000,
                           "signature": "0x00", "slot": "5"}, r"data\[0\]\.amount", "expected an unsigned decimal string"),
     ("pending_deposits", {"pubkey": PUBKEY, "withdrawal_credentials": CREDENTIALS, "amount": "1", "signature": "0x00"},
@@ -202,6 +202,10 @@ def test_block_requests_are_read_and_a_bad_one_refused():
     del broken["message"]["body"]["execution_requests"]["withdrawals"][0]["validator_pubkey"]
     with pytest.raises(PayloadError, match=r"data\.message\.body\.execution_requests\.withdrawals\[0\]\.validator_pubkey: missing"):
         beacon.parse_block(broken, 9)
+    numeric = copy.deepcopy(block)  # the shape a public workaround for Erigon's Caplin rewrites
+    numeric["message"]["body"]["execution_requests"]["deposits"][0]["amount"] = 32000000000
+    with pytest.raises(PayloadError, match=r"deposits\[0\]\.amount: expected an unsigned decimal string, got 32000000000"):
+        beacon.parse_block(numeric, 9)
 
 
 # ---------------------------------------------------------------- execution and relay
