@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from loaders import registry as registry_loader
+from loaders.books.config import BooksConfig, books_path, load_books
 from loaders.config import AuroraConfig, ConfigError, default_paths, load_config
 from loaders.dotenv import load_dotenv
 from loaders.run_report import print_summary, progress_bar
@@ -52,6 +53,8 @@ class Paths:
     chains: Path
     providers: Path
     operators: Path | None
+    books: Path | None
+    books_config: "BooksConfig | None" = None
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -65,6 +68,7 @@ def main_options(
     chains: Optional[Path] = typer.Option(None, "--chains", help="chains.yaml to use (env AURORA_CHAINS_FILE)."),
     providers: Optional[Path] = typer.Option(None, "--providers", help="providers.yaml to use (env AURORA_PROVIDERS_FILE)."),
     operators: Optional[Path] = typer.Option(None, "--operators", help="operators.yaml to use (env AURORA_OPERATORS_FILE)."),
+    books: Optional[Path] = typer.Option(None, "--books", help="books.yaml to use (env AURORA_BOOKS_FILE): ownership, fees, costs."),
 ) -> None:
     load_dotenv(Path.cwd() / ".env")
     defaults = default_paths(project_root())
@@ -74,13 +78,18 @@ def main_options(
     explicit_operators = operators or (Path(os.environ["AURORA_OPERATORS_FILE"]) if os.environ.get("AURORA_OPERATORS_FILE") else None)
     # operators.yaml is optional: without it every validator of a chain is tracked.
     paths.operators = explicit_operators or (defaults["operators"] if defaults["operators"].exists() else None)
+    # books.yaml is optional too: without it every listed validator is its operator's own, 100%.
+    paths.books = books_path(project_root(), books)
     ctx.obj = paths
 
 
 def get_config(ctx: typer.Context) -> AuroraConfig:
+    """The validated config files; books.yaml is checked too (against them) and kept on ctx.obj."""
     paths: Paths = ctx.obj
     try:
-        return load_config(paths.chains, paths.providers, paths.operators)
+        config = load_config(paths.chains, paths.providers, paths.operators)
+        paths.books_config = load_books(paths.books, config)
+        return config
     except ConfigError as exc:
         err_console.print(f"[bold red]error:[/] {len(exc.problems)} problem(s) in the config files:", highlight=False)
         for problem in exc.problems:
@@ -109,6 +118,13 @@ def config_check(ctx: typer.Context) -> None:
         + (f", {config.operators_path})" if config.operators_path else ")"),
         highlight=False,
     )
+    books: BooksConfig = ctx.obj.books_config
+    if books.path is not None:
+        console.print(
+            f"ok: books: {len(books.terms)} validator terms, {len(books.costs)} cost lines, "
+            f"income basis {books.income_basis} ({books.path})",
+            highlight=False,
+        )
 
 
 # ---------------------------------------------------------------- db
@@ -232,7 +248,10 @@ def db_stop() -> None:
 
 
 # ---------------------------------------------------------------- registry and build
-def load_registry(config: AuroraConfig, warehouse: Warehouse) -> None:
+def load_registry(config: AuroraConfig, warehouse: Warehouse, books: BooksConfig | None = None) -> None:
+    """The config files into raw_registry, and books.yaml into raw_books (None: no books file)."""
+    from loaders.books import load_books_into
+    from loaders.books.config import empty_books
     from loaders.pipeline import make_pipeline
     from loaders.registry.settings import DATASET, PIPELINE
 
@@ -248,6 +267,7 @@ def load_registry(config: AuroraConfig, warehouse: Warehouse) -> None:
     except Exception:
         _drop_pending(pipeline)
         raise
+    load_books_into(warehouse, books or empty_books())
     ensure_raw_schemas(warehouse)
     console.print(
         f"loaded the registry into {DATASET}: {len(config.chains)} chains, {len(config.providers)} providers, "
@@ -288,7 +308,7 @@ def build(warehouse: Warehouse, select: list[str] | None = None, extra: list[str
 def registry_load(ctx: typer.Context) -> None:
     """Load the config files into raw_registry (replacing what was there)."""
     config = get_config(ctx)
-    load_registry(config, get_warehouse())
+    load_registry(config, get_warehouse(), ctx.obj.books_config)
 
 
 @registry_app.command("show")
@@ -307,7 +327,7 @@ def build_command(
     """Load the registry and run `dbt build` (models, tests, snapshots)."""
     config = get_config(ctx)
     warehouse = get_warehouse()
-    load_registry(config, warehouse)
+    load_registry(config, warehouse, ctx.obj.books_config)
     extra = (["--full-refresh"] if full_refresh else []) + (["--vars", "{heal: true}"] if heal else [])
     build(warehouse, select, extra)
 
@@ -363,7 +383,7 @@ def run_command(
         fail(f"--chain: unknown chain '{chain}' (the chains file has: {', '.join(sorted(config.chains))})", 2)
     chain_config = config.chains[chain]
     warehouse = get_warehouse()
-    load_registry(config, warehouse)
+    load_registry(config, warehouse, ctx.obj.books_config)
     if chain_config.family == "solana":
         if from_date or to_date:
             fail("--from-date/--to-date are for day-based chains (ethereum); use --from-epoch/--to-epoch", 2)
@@ -458,6 +478,71 @@ def docs_command(
         fail(f"dbt docs serve failed: {served.error}", 1)
 
 
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    operator: str = typer.Option(..., "--operator", help="Operator key (operators.yaml)."),
+    from_date: datetime = typer.Option(..., "--from", formats=["%Y-%m-%d"], help="First UTC day (inclusive)."),
+    to_date: datetime = typer.Option(..., "--to", formats=["%Y-%m-%d"], help="Last UTC day (inclusive)."),
+    fmt: str = typer.Option("csv", "--format", help="csv | koinly | cointracking"),
+    basis: Optional[str] = typer.Option(None, "--basis", help="accrual | cash (default: income_basis of books.yaml)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="File to write (default: standard output)."),
+) -> None:
+    """An operator's income events as CSV for an accountant or a tax tool (docs/books.md)."""
+    from loaders.books.export import FORMATS, read_events, reporting_basis, write_export
+
+    if fmt not in FORMATS:
+        fail(f"--format: must be one of {', '.join(FORMATS)}, got '{fmt}'", 2)
+    if basis is not None and basis not in ("accrual", "cash"):
+        fail(f"--basis: must be accrual or cash, got '{basis}'", 2)
+    if to_date < from_date:
+        fail(f"--to: {to_date.date()} is before --from: {from_date.date()}", 2)
+    warehouse = get_warehouse()
+    _require_operator(warehouse, operator)
+    basis = basis or reporting_basis(warehouse)
+    events = read_events(warehouse, operator, from_date.date(), to_date.date(), basis)
+    if out is None:
+        write_export(events, fmt, sys.stdout)
+    else:
+        with open(out, "w", newline="") as handle:
+            write_export(events, fmt, handle)
+    provisional = sum(1 for e in events if not e.is_final)
+    err_console.print(
+        f"{len(events)} {basis} income events of {operator}, {from_date.date()}..{to_date.date()}"
+        + (f", written to {out}" if out else "")
+        + (f"; {provisional} provisional (not final, restated by later runs)" if provisional else ""),
+        highlight=False,
+    )
+
+
+def _require_operator(warehouse: Warehouse, operator: str) -> None:
+    try:
+        _, rows = query_table(warehouse, "select operator from registry.operators order by 1")
+    except Exception:  # noqa: BLE001 - an unbuilt warehouse: say so plainly
+        fail("the warehouse has no registry yet: run `aurora build` first", 2)
+    known = [row[0] for row in rows]
+    if operator not in known:
+        fail(f"--operator: unknown operator '{operator}' (the warehouse has: {', '.join(known) or 'none'})", 2)
+
+
+@app.command("report")
+def report_command(
+    ctx: typer.Context,
+    operator: str = typer.Option(..., "--operator", help="Operator key (operators.yaml)."),
+    month: datetime = typer.Option(..., "--month", formats=["%Y-%m"], help="The month, YYYY-MM."),
+    out: Optional[Path] = typer.Option(None, "--out", help="HTML file to write (default: report-<operator>-<month>.html)."),
+) -> None:
+    """One self-contained HTML page of an operator's month: P&L, validators, costs, exceptions, gaps."""
+    from loaders.books.report import read_month, render
+
+    warehouse = get_warehouse()
+    _require_operator(warehouse, operator)
+    data = read_month(warehouse, operator, month.date())
+    target = out or Path(f"report-{operator}-{month.strftime('%Y-%m')}.html")
+    target.write_text(render(data))
+    console.print(f"wrote {target} ({len(data.statement)} chain(s), {len(data.validators)} validator(s))", highlight=False)
+
+
 @app.command("demo")
 def demo(ctx: typer.Context) -> None:
     """The registry, then the whole pipeline against a simulated network, printed."""
@@ -466,7 +551,7 @@ def demo(ctx: typer.Context) -> None:
     config = get_config(ctx)
     warehouse = get_warehouse()
     console.print(f"warehouse: {warehouse.display_url}", highlight=False)
-    load_registry(config, warehouse)
+    load_registry(config, warehouse, ctx.obj.books_config)
     build(warehouse, quiet=True)
     print_registry(warehouse)
     run_demo(warehouse, console, load_registry, build, print_table, query_table)

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from rich.console import Console
 
+from loaders.books.config import load_books
 from loaders.config import load_config
 from loaders.warehouse import Warehouse, aurora_home, recreate_database
 
@@ -48,7 +49,10 @@ def run_demo(warehouse: Warehouse, console: Console, load_registry, build, print
         paths["operators"] = directory / "config" / "operators.yaml"
         paths["operators"].write_text(yaml.safe_dump({"operators": _demo_operators(net)}))
         config = load_config(paths["chains"], paths["providers"], paths["operators"])
-        load_registry(config, demo_warehouse)
+        paths["books"] = directory / "config" / "books.yaml"
+        paths["books"].write_text(yaml.safe_dump(_demo_books(config), sort_keys=False))
+        books = load_books(paths["books"], config)
+        load_registry(config, demo_warehouse, books)
         for step in range(EPOCHS):
             summary = run_solana(config, config.chains["solana"], demo_warehouse)
             console.print(
@@ -93,6 +97,34 @@ def run_demo(warehouse: Warehouse, console: Console, load_registry, build, print
         f"explore it: psql '{demo_warehouse.url}'  (the mart: marts.fct_validator_pnl; lineage: marts.fct_pnl_lineage)",
         highlight=False, markup=False,
     )
+    write_reports(demo_warehouse, directory, console)
+
+
+def write_reports(warehouse: Warehouse, directory: Path, console: Console) -> list[Path]:
+    """The demo operators' books: one HTML report per operator and month, and one line each."""
+    from loaders.books.report import read_month, render
+
+    with warehouse.connect() as conn, conn.cursor() as cur:
+        cur.execute("select distinct operator, month from marts.fct_operator_statement_monthly order by month, operator")
+        months = cur.fetchall()
+    written = []
+    for operator, month in months:
+        data = read_month(warehouse, operator, month)
+        path = directory / f"report-{operator}-{month:%Y-%m}.html"
+        path.write_text(render(data))
+        written.append(path)
+        console.print(f"report: {path}", highlight=False, markup=False, soft_wrap=True)
+        console.print(monthly_summary(operator, month, data.statement), highlight=False, markup=False, soft_wrap=True)
+    return written
+
+
+def monthly_summary(operator: str, month, statement: list[dict]) -> str:
+    """`acme 2025-01: solana net 16.7 SOL, ethereum net 0.21 ETH; net 3,111.93 USD (provisional)`."""
+    chains = ", ".join(f"{row['chain']} net {row['net_pnl_native']:.6f} {row['native_symbol']}" for row in statement)
+    usd = [row["net_pnl_usd"] for row in statement]
+    total = f"{sum(usd):,.2f} USD" if usd and all(v is not None for v in usd) else "USD n/a (a price is missing)"
+    state = "final" if statement and all(row["is_final"] for row in statement) else "provisional"
+    return f"{operator} {month:%Y-%m}: {chains}; net {total} ({state})"
 
 
 def _demo_operators(net) -> list[dict]:
@@ -110,3 +142,37 @@ def _demo_operators(net) -> list[dict]:
         {"key": "beta", "name": "Beta Validators", "validators": {"solana": sol[3:], "ethereum": eth[len(eth) // 2 :]},
          "fee_recipients": {"ethereum": recipients}},
     ]
+
+
+def _demo_books(config) -> dict:
+    """The demo operators' books: a Solana validator co-owned with a partner (and 25% held by the
+    other demo operator), Ethereum client validators under a 10% fee, and cost lines of every kind
+    (docs/books.md)."""
+    listed = {op.key: op.validators for op in config.operators}
+    acme_sol, beta_eth = listed["acme"]["solana"], listed["beta"]["ethereum"]
+    return {
+        "income_basis": "accrual",
+        "operators": {
+            "acme": {
+                "validator_sets": [
+                    {"name": "co_owned", "chain": "solana", "validators": acme_sol[:1],
+                     "terms": [{"from": "2024-01-01", "share_pct": 60, "co_owners": {"beta": 25}}]},
+                ],
+                "costs": [
+                    {"name": "solana_servers", "chain": "solana", "kind": "monthly", "amount": "1500", "currency": "USD", "from": "2024-12-01"},
+                    {"name": "ethereum_nodes", "chain": "ethereum", "kind": "per_validator_day", "amount": "2.50", "currency": "USD", "from": "2024-12-01"},
+                    {"name": "hsm_purchase", "chain": "ethereum", "kind": "one_off", "amount": "0.05", "currency": "ETH", "date": "2025-01-02"},
+                ],
+            },
+            "beta": {
+                "validator_sets": [
+                    {"name": "clients", "chain": "ethereum", "validators": beta_eth,
+                     "terms": [{"from": "2024-01-01", "model": "fee", "fee_bps": 1000}]},
+                ],
+                "costs": [
+                    {"name": "rpc", "chain": "solana", "kind": "per_epoch", "amount": "0.001", "currency": "SOL", "from": "2024-12-01"},
+                    {"name": "ethereum_servers", "chain": "ethereum", "kind": "monthly", "amount": "900", "currency": "USD", "from": "2024-12-01"},
+                ],
+            },
+        },
+    }

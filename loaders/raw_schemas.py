@@ -34,9 +34,22 @@ def _missing(warehouse: Warehouse, dataset: str, wanted: dict[str, set[str]]) ->
 
 
 def ensure_raw_schemas(warehouse: Warehouse) -> None:
-    """Create what is missing (dlt adds new columns to existing tables as well)."""
+    """Create what is missing (dlt adds new columns to existing tables as well), and let a column
+    a newer Aurora declares nullable take nulls (dlt never relaxes an existing NOT NULL)."""
     for pipeline_name, dataset, schema_source in _families():
         source = schema_source()
         wanted = {name: set(resource.columns) for name, resource in source.resources.items()}
         if _missing(warehouse, dataset, wanted):
             make_pipeline(pipeline_name, dataset, warehouse).run(source)
+        nullable = {(name, column) for name, resource in source.resources.items()
+                    for column, spec in resource.columns.items() if spec.get("nullable", True)}
+        _relax_not_null(warehouse, dataset, nullable)
+
+
+def _relax_not_null(warehouse: Warehouse, dataset: str, nullable: set[tuple[str, str]]) -> None:
+    with warehouse.connect() as conn, conn.cursor() as cur:
+        cur.execute("select table_name, column_name from information_schema.columns "
+                    "where table_schema = %s and is_nullable = 'NO'", (dataset,))
+        for table, column in cur.fetchall():
+            if (table, column) in nullable:
+                cur.execute(f'alter table "{dataset}"."{table}" alter column "{column}" drop not null')

@@ -1,5 +1,6 @@
 {#
-  Commission history per validator (type-2): a new version whenever the inflation commission, the
+  Commission history per validator (type-2), every commission in basis points (the inflation
+  commission too: SIMD-0291 lets it be a fraction of a percent): a new version whenever the inflation commission, the
   Jito MEV commission or the Jito priority-fee commission changes between two builds. Each build
   snapshots the validator's settings as of its latest loaded period whose commission is known
   (a Solana vote account with 0% commission receives no inflation reward, so getInflationReward
@@ -14,20 +15,21 @@
 {{ config(
     unique_key=['chain', 'validator_key'],
     strategy='check',
-    check_cols=['commission_pct', 'mev_commission_bps', 'priority_fee_commission_bps'],
+    check_cols=['commission_bps', 'mev_commission_bps', 'priority_fee_commission_bps'],
+    pre_hook="{{ commission_history_in_bps() }}",
 ) }}
 
 select distinct on (chain, validator_key)
     chain,
     validator_key,
-    commission_pct,
+    commission_bps,
     mev_commission_bps,
     priority_fee_commission_bps,
     period_id as observed_period_id,
     period_seq as observed_period_seq
 
 from {{ ref('validator_meta') }}
-where commission_pct is not null
+where commission_bps is not null
 order by chain, validator_key, period_seq desc
 
 {% endsnapshot %}

@@ -10,6 +10,9 @@ from typing import Any
 from loaders.payload import Reader
 
 FAR_FUTURE_EPOCH = 2**64 - 1
+# bls.G2_POINT_AT_INFINITY: the signature of a pending deposit that queue_excess_active_balance
+# (or the Electra upgrade) made from a validator's own balance, not from a deposit
+G2_POINT_AT_INFINITY = "0x" + "c0" + "00" * 95
 
 
 # ---------------------------------------------------------------- chain clock
@@ -50,14 +53,25 @@ def parse_genesis(data: Any) -> int:
     return Reader("beacon /eth/v1/beacon/genesis").decimal_string(data, "genesis_time", "data", signed=False)
 
 
-def parse_spec(data: Any) -> dict[str, int]:
+def parse_spec(data: Any) -> dict[str, int | None]:
+    """The clock, and ELECTRA_FORK_EPOCH: None when the node knows no Electra fork or has not
+    scheduled it (FAR_FUTURE_EPOCH), so that no state of it has pending queues."""
     r = Reader("beacon /eth/v1/config/spec")
     if not isinstance(data, dict):
         raise r.fail("data", "expected an object")
-    out = {}
+    out: dict[str, int | None] = {}
     for key in ("SECONDS_PER_SLOT", "SLOTS_PER_EPOCH", "EPOCHS_PER_SYNC_COMMITTEE_PERIOD"):
         out[key] = r.decimal_string(data, key, "data", signed=False)
+    electra = r.decimal_string(data, "ELECTRA_FORK_EPOCH", "data", optional=True, signed=False)
+    out["ELECTRA_FORK_EPOCH"] = None if electra is None or electra == FAR_FUTURE_EPOCH else electra
     return out
+
+
+def parse_header_slot(data: Any) -> int:
+    """GET /eth/v1/beacon/headers/{block_id}: the block's slot."""
+    r = Reader("beacon headers/{block_id}")
+    header = r.dict(r.dict(data, "header", "data"), "message", "data.header")
+    return r.decimal_string(header, "slot", "data.header.message", signed=False)
 
 
 def parse_finality(data: Any) -> dict[str, int]:
@@ -103,6 +117,55 @@ def withdrawal_address(credentials: str) -> str | None:
     if credentials[:4] in ("0x01", "0x02") and len(credentials) == 66:
         return "0x" + credentials[-40:]
     return None
+
+
+# ---------------------------------------------------------------- Electra's pending queues
+def parse_pending_deposits(data: Any, state_slot: int) -> list[dict[str, Any]]:
+    """GET /eth/v1/beacon/states/{state_id}/pending_deposits: the queue in order. `origin` says
+    where an entry came from: `request` (an EIP-6110 deposit request: slot = its block's slot),
+    `bridge` (a deposit-contract deposit: slot 0, a real signature), or `balance` (slot 0 and the
+    point-at-infinity signature: principal queue_excess_active_balance moved out of a validator's
+    own balance)."""
+    r = Reader(f"beacon states/{state_slot}/pending_deposits")
+    if not isinstance(data, list):
+        raise r.fail("data", "expected an array")
+    rows = []
+    for k, entry in enumerate(data):
+        at = f"data[{k}]"
+        slot = r.decimal_string(entry, "slot", at, signed=False)
+        signature = r.str(entry, "signature", at).lower()
+        rows.append({
+            "state_slot": state_slot, "position": k, "pubkey": r.str(entry, "pubkey", at).lower(),
+            "withdrawal_credentials": r.str(entry, "withdrawal_credentials", at).lower(),
+            "amount_gwei": r.decimal_string(entry, "amount", at, signed=False), "entry_slot": slot,
+            "origin": "request" if slot > 0 else "balance" if signature == G2_POINT_AT_INFINITY else "bridge",
+        })
+    return rows
+
+
+def parse_pending_consolidations(data: Any, state_slot: int) -> list[dict[str, Any]]:
+    r = Reader(f"beacon states/{state_slot}/pending_consolidations")
+    if not isinstance(data, list):
+        raise r.fail("data", "expected an array")
+    return [
+        {"state_slot": state_slot, "position": k,
+         "source_index": r.decimal_string(entry, "source_index", f"data[{k}]", signed=False),
+         "target_index": r.decimal_string(entry, "target_index", f"data[{k}]", signed=False)}
+        for k, entry in enumerate(data)
+    ]
+
+
+def parse_pending_partial_withdrawals(data: Any, state_slot: int) -> list[dict[str, Any]]:
+    r = Reader(f"beacon states/{state_slot}/pending_partial_withdrawals")
+    if not isinstance(data, list):
+        raise r.fail("data", "expected an array")
+    return [
+        {"state_slot": state_slot, "position": k,
+         "validator_index": r.decimal_string(entry, "validator_index", f"data[{k}]", signed=False),
+         "amount_gwei": r.decimal_string(entry, "amount", f"data[{k}]", signed=False),
+         "withdrawable_epoch": r.decimal_string(entry, "withdrawable_epoch", f"data[{k}]", signed=False)}
+        for k, entry in enumerate(data)
+    ]
 
 
 # ---------------------------------------------------------------- rewards
@@ -176,8 +239,9 @@ def parse_proposer_duties(data: Any, epoch: int) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------- blocks
 def parse_block(data: Any, slot: int) -> dict[str, Any]:
-    """A signed beacon block: the proposer, the execution payload summary and the principal
-    moves it carries (withdrawals, deposits, consolidations) and the slashings it includes."""
+    """A signed beacon block: the proposer, the execution payload summary, the principal moves
+    and requests it carries (withdrawals paid; deposits, consolidation and withdrawal requests,
+    which since Electra only join the state's queues) and the slashings it includes."""
     r = Reader(f"beacon v2 blocks/{slot}")
     message = r.dict(data, "message", "data")
     at = "data.message"
@@ -193,7 +257,7 @@ def parse_block(data: Any, slot: int) -> dict[str, Any]:
         "block_number": None, "block_hash": None, "fee_recipient": None, "gas_used": None,
         "base_fee_per_gas_wei": None, "timestamp": None,
     }
-    withdrawals, deposits, consolidations, slashings = [], [], [], []
+    withdrawals, deposits, consolidations, withdrawal_requests, slashings = [], [], [], [], []
     if payload is not None:
         p_at = f"{b_at}.execution_payload"
         block.update(
@@ -234,6 +298,13 @@ def parse_block(data: Any, slot: int) -> dict[str, Any]:
             "slot": slot, "position": k, "source_pubkey": r.str(c, "source_pubkey", c_at).lower(),
             "target_pubkey": r.str(c, "target_pubkey", c_at).lower(),
         })
+    for k, w in enumerate(r.list(requests, "withdrawals", f"{b_at}.execution_requests", optional=True) or []):
+        w_at = f"{b_at}.execution_requests.withdrawals[{k}]"
+        withdrawal_requests.append({
+            "slot": slot, "position": k, "source_address": r.str(w, "source_address", w_at).lower(),
+            "validator_pubkey": r.str(w, "validator_pubkey", w_at).lower(),
+            "amount_gwei": r.decimal_string(w, "amount", w_at, signed=False),  # 0: a full exit
+        })
     for k, s in enumerate(r.list(body, "proposer_slashings", b_at, optional=True) or []):
         header = r.dict(r.dict(s, "signed_header_1", f"{b_at}.proposer_slashings[{k}]"), "message",
                         f"{b_at}.proposer_slashings[{k}].signed_header_1")
@@ -244,5 +315,5 @@ def parse_block(data: Any, slot: int) -> dict[str, Any]:
         one = set(_decimal_list(r, r.list(r.dict(s, "attestation_1", at_k), "attesting_indices", f"{at_k}.attestation_1"), f"{at_k}.attestation_1.attesting_indices"))
         two = set(_decimal_list(r, r.list(r.dict(s, "attestation_2", at_k), "attesting_indices", f"{at_k}.attestation_2"), f"{at_k}.attestation_2.attesting_indices"))
         slashings.extend({"slot": slot, "validator_index": i, "kind": "attester"} for i in sorted(one & two))
-    return {"block": block, "withdrawals": withdrawals, "deposits": deposits,
-            "consolidations": consolidations, "slashings": slashings}
+    return {"block": block, "withdrawals": withdrawals, "deposits": deposits, "consolidations": consolidations,
+            "withdrawal_requests": withdrawal_requests, "slashings": slashings}

@@ -5,8 +5,10 @@ A day holds the epochs that start in it (a..b) and their slots. Income needs the
 rewards of a..b (each needs the state at the end of the next epoch), the tracked proposals'
 block rewards, execution blocks and relay deliveries, and sync committee rewards. The balance
 reconciliation needs the states at the last slots of epochs a-1 and b, the attestation rewards
-of a-2..b-2 (credited at the transition into e+2), and every principal move in the day's blocks,
-so every block of the day is read.
+of a-2..b-2 (credited at the transition into e+2), every principal move in the day's blocks, so
+every block of the day is read, and, since Electra, the pending deposit, consolidation and
+partial-withdrawal queues of both bounding states: deposits and consolidations move balances
+when the epoch transition processes the queue, not in the request's block.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 from loaders.beacon import helpers as beacon
 from loaders.config import ChainConfig
-from loaders.ethereum.settings import EL_CALLS_PER_BATCH, IDS_PER_REQUEST, NETWORK_WIDE_BATCH
+from loaders.ethereum.settings import EL_CALLS_PER_BATCH, IDS_PER_REQUEST, NETWORK_WIDE_BATCH, QUEUES
 from loaders.execution import helpers as execution
 from loaders.providers import Fetched, NotFound, ProviderChain, ProviderClient, Rejected, ResponseArchive
 from loaders.providers.client import AttemptsExhausted, ClientError, PayloadError
@@ -173,10 +175,18 @@ class EthereumFetcher:
             self._finality, self._finality_response = fetched.value, fetched.response_id
             headers = self.beacon_chain.call(lambda client: client.request(
                 "GET", "/eth/v1/beacon/headers/head", endpoint="headers",
-                parse=lambda b: int(_data(b, "headers")["header"]["message"]["slot"]) if isinstance(_data(b, "headers"), dict) else None,
+                parse=lambda b: beacon.parse_header_slot(_data(b, "headers")),
             ))
             self._head_slot = headers.value
         return self._finality
+
+    @property
+    def electra_fork_slot(self) -> int | None:
+        """The first slot of the Electra fork epoch (its state is the first with pending queues);
+        None when the node's spec has no Electra scheduled."""
+        self.clock()
+        epoch = self._spec.get("ELECTRA_FORK_EPOCH")
+        return None if epoch is None else epoch * self.clock().slots_per_epoch
 
     @property
     def head_slot(self) -> int:
@@ -265,7 +275,8 @@ class EthereumFetcher:
         t["day_windows"] = [{
             "day": plan.period, "first_epoch": plan.first_epoch, "last_epoch": plan.last_epoch,
             "first_slot": plan.first_slot, "last_slot": plan.last_slot,
-            "start_state_slot": plan.start_state_slot, "end_state_slot": plan.end_state_slot, "response_id": None,
+            "start_state_slot": plan.start_state_slot, "end_state_slot": plan.end_state_slot,
+            "electra_fork_slot": self.electra_fork_slot, "response_id": None,
         }]
         wanted = [str(v) for v in self.tracked_config] if self.tracked_config else None
         epochs = list(range(max(plan.first_epoch - 2, 0), plan.last_epoch + 1))
@@ -292,7 +303,11 @@ class EthereumFetcher:
             duties.extend({**d, "response_id": fetched.response_id} for d in fetched.value)
         t["proposer_duties"] = [d for d in duties if tracked is None or d["validator_index"] in tracked]
 
+        # Pubkeys listed in operators.yaml count before their validator exists: its deposit waits
+        # in the queue with no index yet.
+        pubkeys.update({str(v).lower(): -1 for v in self.tracked_config if str(v).startswith("0x") and str(v).lower() not in pubkeys})
         self._scan_blocks(plan, t, tracked, pubkeys, progress)
+        self._queues(plan, t, tracked, pubkeys)
         proposals = [b for b in t["beacon_blocks"] if b["produced"] and (tracked is None or b["proposer_index"] in tracked)]
         self._block_rewards(plan, t, proposals)
         self._execution(plan, t, proposals)
@@ -323,7 +338,7 @@ class EthereumFetcher:
                 progress("attestation rewards", k + 1, len(epochs))
 
     def _scan_blocks(self, plan: DayPlan, t: dict, tracked: set[int] | None, pubkeys: dict[str, int], progress) -> None:
-        blocks, withdrawals, deposits, consolidations, slashings = [], [], [], [], []
+        blocks, withdrawals, deposits, consolidations, withdrawal_requests, slashings = [], [], [], [], [], []
         slots = range(plan.first_slot, plan.last_slot + 1)
         answers = _in_parallel(
             lambda slot: self._beacon("GET", f"/eth/v2/beacon/blocks/{slot}", "block", lambda d: beacon.parse_block(d, slot)),
@@ -355,23 +370,171 @@ class EthereumFetcher:
                 if tracked is None:
                     found = {r["pubkey"]: r["validator_index"] for r in self.states(slot, [c["source_pubkey"], c["target_pubkey"]])[0]}
                     pubkeys.update(found)
-                source, target = pubkeys.get(c["source_pubkey"]), pubkeys.get(c["target_pubkey"])
+                source, target = (pubkeys.get(c[key]) for key in ("source_pubkey", "target_pubkey"))
+                source, target = (None if i is None or i < 0 else i for i in (source, target))
                 if tracked is None or mine(source) or mine(target):
+                    # a request; the queue moves the balance later (_consolidations_processed)
                     consolidations.append({**c, "source_index": source, "target_index": target,
-                                           "amount_gwei": self._consolidated_amount(slot, c["source_pubkey"]), "response_id": rid})
+                                           "amount_gwei": None, "response_id": rid})
+            for w in parsed["withdrawal_requests"]:
+                if tracked is None or w["validator_pubkey"] in pubkeys:
+                    index = pubkeys.get(w["validator_pubkey"])
+                    withdrawal_requests.append({**w, "validator_index": None if index is None or index < 0 else index,
+                                                "response_id": rid})
             slashings += [{**s, "response_id": rid} for s in parsed["slashings"] if mine(s["validator_index"])]
             if progress:
                 progress("blocks", k + 1, len(slots))
-        t.update(beacon_blocks=blocks, withdrawals=withdrawals, deposits=deposits,
-                 consolidations=consolidations, slashings=slashings)
+        t.update(beacon_blocks=blocks, withdrawals=withdrawals, deposits=deposits, consolidations=consolidations,
+                 withdrawal_requests=withdrawal_requests, slashings=slashings)
 
-    def _consolidated_amount(self, slot: int, source_pubkey: str) -> int | None:
-        """The source's balance just before the block that consolidates it: what moves."""
+    # ------------------------------------------------------------ Electra's pending queues
+    def _queues(self, plan: DayPlan, t: dict, tracked: set[int] | None, pubkeys: dict[str, int]) -> None:
+        """The three queues at both bounding states (only a post-Electra state has them), the
+        tracked validators' entries kept, and the consolidations the day's transitions processed."""
+        for name in (*QUEUES, "queue_snapshots", "consolidations_processed"):
+            t[name] = []
+        fork_slot = self.electra_fork_slot
+        if fork_slot is None:
+            return
+        seen: dict[tuple[int, str], list[dict[str, Any]]] = {}
+        for state_slot in (plan.start_state_slot, plan.end_state_slot):
+            if state_slot < fork_slot:
+                continue  # a pre-Electra state: no queues (the first state of the fork epoch has them)
+            for queue, parse in (("pending_deposits", beacon.parse_pending_deposits),
+                                 ("pending_consolidations", beacon.parse_pending_consolidations),
+                                 ("pending_partial_withdrawals", beacon.parse_pending_partial_withdrawals)):
+                got = self._queue(plan, queue, state_slot, parse)
+                if got is None:
+                    continue
+                rows, response_id = got
+                t["queue_snapshots"].append({"state_slot": state_slot, "queue": queue, "entries": len(rows),
+                                             "response_id": response_id})
+                if tracked is not None:
+                    rows = [r for r in rows if (r["pubkey"] in pubkeys if queue == "pending_deposits" else
+                                                r["source_index"] in tracked or r["target_index"] in tracked
+                                                if queue == "pending_consolidations" else r["validator_index"] in tracked)]
+                seen[(state_slot, queue)] = rows
+                t[queue].extend({**r, "response_id": response_id} for r in rows)
+        self._with_sources(t, plan)
+        start, end = (seen.get((s, "pending_consolidations")) for s in (plan.start_state_slot, plan.end_state_slot))
+        if end is None or (start is None and plan.start_state_slot >= fork_slot):
+            return  # a queue the node did not serve: the day's rejection says so; nothing is guessed
+        self._consolidations_processed(plan, t, start or [], end)
+
+    def _queue(self, plan: DayPlan, queue: str, state_slot: int, parse) -> tuple[list[dict[str, Any]], str | None] | None:
+        key = f"{queue}:state={state_slot}"
+
+        def ask(client: ProviderClient) -> Fetched:
+            try:
+                return client.request("GET", f"/eth/v1/beacon/states/{state_slot}/{queue}", endpoint=queue,
+                                       parse=lambda b: parse(_data(b, queue), state_slot))
+            except ClientError as exc:  # a node that does not serve the queue: the next one may
+                raise NotFound(str(exc)) from None
+
         try:
-            rows, _ = self.states(slot - 1, [source_pubkey])
-        except (NotFound, Rejected):
+            fetched = self.beacon_chain.call(ask)
+        except (NotFound, Rejected) as exc:
+            self.rejections.reject(key, plan.period, queue, str(exc) if isinstance(exc, NotFound) else exc.reason,
+                                   getattr(exc, "response_id", None))
             return None
-        return rows[0]["balance_gwei"] if rows else None
+        self.rejections.resolve(key, plan.period, queue, fetched.response_id)
+        return fetched.value, fetched.response_id
+
+    def _with_sources(self, t: dict, plan: DayPlan) -> None:
+        """Each queued consolidation's source as its state shows it: what would move (min(balance,
+        effective balance)) and when (its withdrawable epoch). Not a validator_states row: a
+        source outside the tracked set stays out of the grid."""
+        by_state: dict[int, list[dict[str, Any]]] = {}
+        for row in t["pending_consolidations"]:
+            by_state.setdefault(row["state_slot"], []).append(row)
+        for state_slot, rows in by_state.items():
+            try:
+                records, _ = self.states(state_slot, sorted({str(r["source_index"]) for r in rows}))
+            except (NotFound, Rejected):
+                records = []  # shown as unknown (null); the queue itself was read
+            found = {r["validator_index"]: r for r in records}
+            for row in rows:
+                source = found.get(row["source_index"], {})
+                row.update(source_balance_gwei=source.get("balance_gwei"),
+                           source_effective_balance_gwei=source.get("effective_balance_gwei"),
+                           source_withdrawable_epoch=source.get("withdrawable_epoch"), source_slashed=source.get("slashed"))
+
+    def _consolidations_processed(self, plan: DayPlan, t: dict, start: list[dict], end: list[dict]) -> None:
+        """process_pending_consolidations moves min(balance, effective_balance) of a source whose
+        withdrawable epoch W has come (at the transition into W) and skips a slashed one
+        (ethereum/consensus-specs specs/electra/beacon-chain.md). A consolidation left the queue
+        in the day if it was queued at the start state or requested in the day's blocks, and is
+        not queued at the end state; it moved in the day if its source's withdrawable epoch is one
+        of the day's epochs. The amount: the source's balance in the state before that transition
+        (last slot of W-1) plus the rewards the transition credits first (epoch W-2's attestation
+        rewards), capped at its effective balance."""
+        S = plan.slots_per_epoch
+        queued_end = {(r["source_index"], r["target_index"]) for r in end}
+        candidates = {(r["source_index"], r["target_index"]): "queue" for r in start}
+        for r in t["consolidations"]:
+            pair = (r["source_index"], r["target_index"])
+            if None not in pair and pair[0] != pair[1]:  # source = target: a switch to compounding, no queue entry
+                candidates.setdefault(pair, "request")
+        left = {pair: origin for pair, origin in candidates.items() if pair not in queued_end}
+        if not left:
+            return
+
+        def unknown(source: int, target: int, reason: str, slot: int = plan.last_slot) -> None:
+            """No amount is guessed: a null one makes the day's reconciliation uncheckable."""
+            self.rejections.reject(f"consolidation:source={source}:target={target}", plan.period, "pending_consolidations",
+                                   f"consolidation {source} -> {target}: {reason}", None)
+            t["consolidations_processed"].append({
+                "epoch": None, "slot": slot, "source_index": source, "target_index": target, "source_balance_gwei": None,
+                "source_effective_balance_gwei": None, "source_reward_gwei": None, "rewards_response_id": None,
+                "response_id": None})
+
+        try:
+            records, _ = self.states(plan.end_state_slot, sorted({str(s) for s, _ in left}))
+        except (NotFound, Rejected) as exc:
+            for source, target in sorted(left):
+                unknown(source, target, f"the source at slot {plan.end_state_slot} was not served ({exc})")
+            return
+        record = {r["validator_index"]: r for r in records}
+        moved_at: dict[int, list[tuple[int, int]]] = {}
+        for (source, target), origin in sorted(left.items()):
+            r = record.get(source)
+            if r is not None and r["slashed"]:
+                continue  # dropped unprocessed: nothing moves
+            w = None if r is None else r["withdrawable_epoch"]
+            if w is not None and plan.first_epoch <= w <= plan.last_epoch:
+                moved_at.setdefault(w, []).append((source, target))
+            elif origin == "queue":
+                # it left the queue, but not as the rules say it can
+                unknown(source, target, f"left the queue between slots {plan.start_state_slot} and {plan.end_state_slot}, "
+                                        f"but its source's withdrawable epoch is {w}, not one of epochs "
+                                        f"{plan.first_epoch}..{plan.last_epoch}")
+            # else: a request the state transition ignored (failed checks): it never joined the queue
+        for w, pairs in sorted(moved_at.items()):
+            ids = sorted({str(s) for s, _ in pairs})
+            try:
+                before, response_id = self.states(w * S - 1, ids)
+            except (NotFound, Rejected) as exc:
+                for source, target in pairs:
+                    unknown(source, target, f"the source at slot {w * S - 1} was not served ({exc})", w * S)
+                continue
+            at = {r["validator_index"]: r for r in before}
+            active = [s for s in ids if int(s) in at and (at[int(s)]["exit_epoch"] is None or at[int(s)]["exit_epoch"] > w - 2)]
+            rewards, rewards_id = {}, None
+            if active:  # only a source still active in W-2 has rewards credited at the transition into W
+                try:
+                    got = self._attestation_batch(f"/eth/v1/beacon/rewards/attestations/{w - 2}", w - 2, active)
+                except (NotFound, Rejected):
+                    got = []
+                rewards = {r["validator_index"]: sum(r[f"{c}_gwei"] for c in beacon.ATTESTATION_COMPONENTS) for r in got}
+                rewards_id = got[0]["response_id"] if got else None
+            for source, target in pairs:
+                state = at.get(source)
+                reward = (rewards.get(source) if str(source) in active else 0) if state is not None else None
+                t["consolidations_processed"].append({
+                    "epoch": w, "slot": w * S, "source_index": source, "target_index": target,
+                    "source_balance_gwei": None if state is None else state["balance_gwei"],
+                    "source_effective_balance_gwei": None if state is None else state["effective_balance_gwei"],
+                    "source_reward_gwei": reward, "rewards_response_id": rewards_id, "response_id": response_id})
 
     def _block_rewards(self, plan: DayPlan, t: dict, proposals: list[dict]) -> None:
         rows = []

@@ -6,6 +6,8 @@ PIPELINE = "aurora_ethereum"
 IDS_PER_REQUEST = 5_000  # validator ids per POST (states/validators, attestation rewards)
 NETWORK_WIDE_BATCH = 10_000  # index range per request when every validator is tracked
 EL_CALLS_PER_BATCH = 10
+# Electra's queues, read at both states bounding a day (GET /eth/v1/beacon/states/{id}/<queue>)
+QUEUES = ("pending_deposits", "pending_consolidations", "pending_partial_withdrawals")
 
 WEI = {"data_type": "decimal", "precision": 38, "scale": 0}
 
@@ -29,7 +31,7 @@ COLUMNS = {
     "beacon_snapshots": _cols(run_id="text", observed_at="time", head_slot="int", head_epoch="int", finalized_epoch="int",
                               justified_epoch="int", genesis_time="int", seconds_per_slot="int", slots_per_epoch="int"),
     "day_windows": _cols(day="text", first_epoch="int", last_epoch="int", first_slot="int", last_slot="int",
-                         start_state_slot="int", end_state_slot="int"),
+                         start_state_slot="int", end_state_slot="int", electra_fork_slot="int?"),
     "validator_states": _cols(state_slot="int", validator_index="int", pubkey="text", balance_gwei="int",
                               effective_balance_gwei="int", status="text", slashed="bool", withdrawal_credentials="text",
                               activation_epoch="int?", exit_epoch="int?", withdrawable_epoch="int?"),
@@ -47,7 +49,20 @@ COLUMNS = {
     "deposits": _cols(slot="int", position="int", source="text", pubkey="text", withdrawal_credentials="text", amount_gwei="int"),
     "consolidations": _cols(slot="int", position="int", source_pubkey="text", target_pubkey="text", source_index="int?",
                             target_index="int?", amount_gwei="int?"),
+    "withdrawal_requests": _cols(slot="int", position="int", source_address="text", validator_pubkey="text",
+                                 validator_index="int?", amount_gwei="int"),
     "slashings": _cols(slot="int", validator_index="int", kind="text"),
+    "queue_snapshots": _cols(state_slot="int", queue="text", entries="int"),
+    "pending_deposits": _cols(state_slot="int", position="int", pubkey="text", withdrawal_credentials="text",
+                              amount_gwei="int", entry_slot="int", origin="text"),
+    "pending_consolidations": _cols(state_slot="int", position="int", source_index="int", target_index="int",
+                                    source_balance_gwei="int?", source_effective_balance_gwei="int?",
+                                    source_withdrawable_epoch="int?", source_slashed="bool?"),
+    "pending_partial_withdrawals": _cols(state_slot="int", position="int", validator_index="int", amount_gwei="int",
+                                         withdrawable_epoch="int"),
+    "consolidations_processed": _cols(epoch="int?", slot="int", source_index="int", target_index="int",
+                                      source_balance_gwei="int?", source_effective_balance_gwei="int?",
+                                      source_reward_gwei="int?", rewards_response_id="text?"),
     "execution_blocks": _cols(block_number="int", block_hash="text", miner="text", base_fee_per_gas_wei="wei", gas_used="int",
                               timestamp="int", transaction_count="int"),
     "execution_transactions": _cols(block_number="int", transaction_index="int", transaction_hash="text", from_address="text",
@@ -70,7 +85,13 @@ TABLES = {
     "withdrawals": ("chain", "withdrawal_index"),
     "deposits": ("chain", "slot", "position"),
     "consolidations": ("chain", "slot", "position"),
+    "withdrawal_requests": ("chain", "slot", "position"),
     "slashings": ("chain", "slot", "validator_index", "kind"),
+    "queue_snapshots": ("chain", "state_slot", "queue"),
+    "pending_deposits": ("chain", "state_slot", "position"),
+    "pending_consolidations": ("chain", "state_slot", "position"),
+    "pending_partial_withdrawals": ("chain", "state_slot", "position"),
+    "consolidations_processed": ("chain", "source_index", "target_index"),
     "execution_blocks": ("chain", "block_number"),
     "execution_transactions": ("chain", "transaction_hash"),
     "relay_payloads": ("chain", "relay", "slot", "block_hash"),

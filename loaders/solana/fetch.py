@@ -73,6 +73,7 @@ class SolanaFetcher:
         self._vote_accounts: list[dict[str, Any]] | None = None
         self._vote_response: str | None = None
         self._leaders: dict[int, dict[str, list[int]] | None] = {}
+        self._fee_rules: helpers.FeeRules | None = None
 
     # ------------------------------------------------------------ cluster
     def cluster(self) -> tuple[EpochSchedule, EpochInfo]:
@@ -261,19 +262,34 @@ class SolanaFetcher:
         rows = self._fetch_blocks(epoch, slots, {}, progress)
         return [r for r in rows if wanted is None or r["leader_identity"] in wanted]
 
+    def fee_rules(self) -> helpers.FeeRules:
+        """lamports_per_signature (chains file) and the slot SIMD-0096 took effect on this cluster
+        (its feature account): what the base/priority split of a block needs."""
+        if self._fee_rules is None:
+            fetched = self.fees.call("getAccountInfo", [settings.FULL_PRIORITY_FEE_FEATURE, {"encoding": "base64", "commitment": "finalized"}],
+                                     helpers.parse_feature_activation)
+            self._fee_rules = helpers.FeeRules(self.chain.lamports_per_signature or 5000, fetched.value)
+        return self._fee_rules
+
     def _fetch_blocks(self, epoch: int, slots: list[int], slot_leader: dict[int, str], progress) -> list[dict[str, Any]]:
         details = settings.DETAILS_FOR_SPLIT if self.options.split_fees else settings.DETAILS_TOTAL_ONLY
         config = {"encoding": "json", "transactionDetails": details, "rewards": True,
                   "maxSupportedTransactionVersion": 0, "commitment": "finalized"}
-        lamports_per_signature = self.chain.lamports_per_signature or 5000
         votes = self.identities()
+        try:
+            rules = self.fee_rules() if self.options.split_fees and slots else helpers.FeeRules(self.chain.lamports_per_signature or 5000, None)
+        except (Rejected, RpcError) as exc:  # retried with the blocks on the next run
+            reason = exc.reason if isinstance(exc, Rejected) else str(exc)
+            for slot in slots:
+                self.reject(f"getBlock:slot={slot}", epoch, "getAccountInfo", reason, exc.response_id, votes.get(slot_leader.get(slot)))
+            return []
         rows: list[dict[str, Any]] = []
         for start in range(0, len(slots), settings.BLOCKS_PER_BATCH):
             chunk = slots[start : start + settings.BLOCKS_PER_BATCH]
             try:
                 outcomes = self.fees.batch(
                     "getBlock", [[s, config] for s in chunk],
-                    lambda result, p: helpers.parse_block(result, p[0], lamports_per_signature, slot_leader.get(p[0])),
+                    lambda result, p: helpers.parse_block(result, p[0], rules, slot_leader.get(p[0])),
                 )
             except Rejected as exc:
                 for slot in chunk:

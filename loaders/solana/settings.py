@@ -15,10 +15,30 @@ BOUNDARY_WINDOW = 64  # slots scanned with getBlocks to find an epoch's first or
 SKIPPED_SLOT_CODES = (-32007, -32009)
 BLOCK_NOT_AVAILABLE = -32004
 
-# Transaction detail per block: "none" gives the leader's Fee reward only; "accounts" adds each
-# transaction's signatures and fee, enough to split base from priority fees (heavier).
+# Transaction detail per block: "none" gives the leader's Fee reward only. Splitting base from
+# priority fees needs each transaction's instructions (precompile signatures are charged like
+# transaction signatures, and the compute-budget instructions state the priority fee): only
+# "full" carries them ("accounts" has signatures, keys and fee, no instructions). JSON encoding,
+# so no transaction has to be decoded from its wire format. See docs/pnl.md for the cost.
 DETAILS_TOTAL_ONLY = "none"
-DETAILS_FOR_SPLIT = "accounts"
+DETAILS_FOR_SPLIT = "full"
+
+# Programs whose instructions count in the base fee: each signature they verify (the first byte
+# of the instruction data) is charged lamports_per_signature, like a transaction signature
+# (agave fee/src/lib.rs calculate_signature_fee; runtime-transaction/src/signature_details.rs).
+ED25519_PROGRAM = "Ed25519SigVerify111111111111111111111111111"
+SECP256K1_PROGRAM = "KeccakSecp256k11111111111111111111111111111"
+SECP256R1_PROGRAM = "Secp256r1SigVerify1111111111111111111111111"
+PRECOMPILE_PROGRAMS = (ED25519_PROGRAM, SECP256K1_PROGRAM, SECP256R1_PROGRAM)
+COMPUTE_BUDGET_PROGRAM = "ComputeBudget111111111111111111111111111111"
+MAX_COMPUTE_UNIT_LIMIT = 1_400_000  # agave compute-budget: a requested limit is capped here
+MICRO_LAMPORTS_PER_LAMPORT = 1_000_000
+BURN_PERCENT = 50  # DEFAULT_BURN_PERCENT: of the base fee (of the whole fee before SIMD-0096)
+
+# SIMD-0096 "Reward full priority fee to validator": the leader keeps 100% of priority fees from
+# the slot its feature account says it was activated at (getAccountInfo); before, 50% was burned.
+FULL_PRIORITY_FEE_FEATURE = "3opE3EzAKnUftUDURkzMgwpNgimBAypW1mNDYH4x4Zg7"
+FEATURE_PROGRAM = "Feature111111111111111111111111111111111111"
 
 # Every column of every table, typed: tables exist (empty) from the first run, and dlt never
 # guesses a type from the first rows (lamports can exceed a signed 64-bit integer).
@@ -46,7 +66,7 @@ COLUMNS = {
     "cluster_snapshots": _cols(run_id="text", observed_at="time", head_slot="int", current_epoch="int", slots_per_epoch="int",
                                warmup="bool", first_normal_epoch="int", first_normal_slot="int"),
     "vote_accounts": _cols(snapshot_epoch="int", snapshot_slot="int", vote_pubkey="text", node_pubkey="text",
-                           activated_stake="lamports", commission="int", commission_bps="int?", epoch_vote_account="bool",
+                           activated_stake="lamports", commission="int?", commission_bps="int?", epoch_vote_account="bool",
                            last_vote="int", root_slot="int?", is_delinquent="bool"),
     "epoch_credits": _cols(vote_pubkey="text", epoch="int", credits="int", previous_credits="int", observed_epoch="int",
                            is_complete="bool"),
@@ -54,10 +74,11 @@ COLUMNS = {
     "block_production": _cols(epoch="int", identity="text", leader_slots="int", blocks_produced="int", first_slot="int",
                               last_slot="int", is_complete="bool"),
     "inflation_rewards": _cols(epoch="int", vote_pubkey="text", rewarded="bool", amount="lamports", post_balance="lamports?",
-                               effective_slot="int?", commission="int?"),
+                               effective_slot="int?", commission="int?", commission_bps="int?"),
     "blocks": _cols(slot="int", epoch="int", leader_identity="text?", produced="bool", block_time="int?", block_height="int?",
                     parent_slot="int?", fee_reward_lamports="lamports", base_fee_lamports="lamports?",
-                    priority_fee_lamports="lamports?", transaction_count="int?", signature_count="int?"),
+                    priority_fee_lamports="lamports?", transaction_count="int?", signature_count="int?",
+                    precompile_signature_count="int?", fee_split_mismatch="text?"),
     "epoch_boundaries": _cols(epoch="int", first_slot="int", last_slot="int", first_block_slot="int", last_block_slot="int",
                               start_time="time", end_time="time"),
 }

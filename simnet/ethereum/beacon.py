@@ -58,6 +58,11 @@ class BeaconApi(Api):
             Route("GET", "/eth/v1/beacon/states/{state_id}/finality_checkpoints", "finality_checkpoints",
                   self.finality_checkpoints),
             Route("GET", "/eth/v1/beacon/states/{state_id}/sync_committees", "sync_committees", self.sync_committees),
+            Route("GET", "/eth/v1/beacon/states/{state_id}/pending_deposits", "pending_deposits", self.pending_deposits),
+            Route("GET", "/eth/v1/beacon/states/{state_id}/pending_consolidations", "pending_consolidations",
+                  self.pending_consolidations),
+            Route("GET", "/eth/v1/beacon/states/{state_id}/pending_partial_withdrawals", "pending_partial_withdrawals",
+                  self.pending_partial_withdrawals),
             Route("POST", "/eth/v1/beacon/rewards/attestations/{epoch}", "attestation_rewards",
                   self.attestation_rewards),
             Route("GET", "/eth/v1/beacon/rewards/blocks/{block_id}", "block_rewards", self.block_rewards),
@@ -231,8 +236,8 @@ class BeaconApi(Api):
             "MAX_REQUEST_BLOCKS_DENEB": "128", "MAX_REQUEST_BLOB_SIDECARS": "768",
             "MAX_REQUEST_DATA_COLUMN_SIDECARS": "16384", "MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS": "4096",
             "BLOB_SIDECAR_SUBNET_COUNT": "6", "MAX_BLOBS_PER_BLOCK": "6",
-            "MIN_PER_EPOCH_CHURN_LIMIT_ELECTRA": "128000000000",
-            "MAX_PER_EPOCH_ACTIVATION_EXIT_CHURN_LIMIT": "256000000000",
+            "MIN_PER_EPOCH_CHURN_LIMIT_ELECTRA": str(P.MIN_PER_EPOCH_CHURN_LIMIT_ELECTRA),
+            "MAX_PER_EPOCH_ACTIVATION_EXIT_CHURN_LIMIT": str(P.MAX_PER_EPOCH_ACTIVATION_EXIT_CHURN_LIMIT),
             "BLOB_SIDECAR_SUBNET_COUNT_ELECTRA": "9", "MAX_REQUEST_BLOB_SIDECARS_ELECTRA": "1152",
             "NUMBER_OF_COLUMNS": "128", "NUMBER_OF_CUSTODY_GROUPS": "128", "DATA_COLUMN_SIDECAR_SUBNET_COUNT": "128",
             "SAMPLES_PER_SLOT": "8", "CUSTODY_REQUIREMENT": "4", "INACTIVITY_PENALTY_QUOTIENT": "67108864",
@@ -326,6 +331,33 @@ class BeaconApi(Api):
         step = len(members) // P.SYNC_COMMITTEE_SUBNET_COUNT
         aggregates = [members[i:i + step] for i in range(0, len(members), step)]
         return Reply(self._envelope(slot, {"validators": members, "validator_aggregates": aggregates}))
+
+    # ------------------------------------------------------------ Electra's pending queues
+    # Lighthouse's shape, as the published recordings show it: no "version" member, the queue in
+    # "data" in queue order, numbers as decimal strings.
+    def _queue(self, request: Request, rows) -> Reply:
+        m = self.model
+        slot = self.state_slot(request.path_params["state_id"])
+        m.sim.run_to(slot)
+        return Reply(self._envelope(slot, rows(slot)), headers={"Eth-Consensus-Version": CONSENSUS_VERSION})
+
+    def pending_deposits(self, request: Request) -> Reply:
+        m = self.model
+        seed = m.params.seed
+        return self._queue(request, lambda slot: [
+            {"pubkey": m.pubkey(v), "withdrawal_credentials": m.withdrawal_credentials(v), "amount": str(amount),
+             "signature": bls_signature(seed, "deposit", v, at), "slot": str(at)}
+            for v, amount, at in m.sim.pending_deposits(slot)])
+
+    def pending_consolidations(self, request: Request) -> Reply:
+        return self._queue(request, lambda slot: [
+            {"source_index": str(source), "target_index": str(target)}
+            for source, target in self.model.sim.pending_consolidations(slot)])
+
+    def pending_partial_withdrawals(self, request: Request) -> Reply:
+        return self._queue(request, lambda slot: [
+            {"validator_index": str(v), "amount": str(amount), "withdrawable_epoch": str(epoch)}
+            for v, amount, epoch in self.model.sim.pending_partial_withdrawals(slot)])
 
     # ------------------------------------------------------------ rewards
     def attestation_rewards(self, request: Request) -> Reply:
@@ -461,10 +493,14 @@ class BeaconApi(Api):
                     "amount": str(amount), "signature": bls_signature(seed, "deposit", v, slot),
                     "index": str(1_000_000 + (0 if kind == "deposit" else 1))})
         if slot == ev.consolidation_slot:
-            body["execution_requests"]["consolidations"].append({
-                "source_address": m.withdrawal_address(ev.consolidation_source),
-                "source_pubkey": m.pubkey(ev.consolidation_source),
-                "target_pubkey": m.pubkey(ev.consolidation_target)})
+            body["execution_requests"]["consolidations"].extend({
+                "source_address": m.withdrawal_address(source), "source_pubkey": m.pubkey(source),
+                "target_pubkey": m.pubkey(target)} for source, target in ev.consolidations)
+        if slot == ev.partial_withdrawal_slot:
+            v = ev.partial_withdrawal_validator
+            body["execution_requests"]["withdrawals"].append({
+                "source_address": m.withdrawal_address(v), "validator_pubkey": m.pubkey(v),
+                "amount": str(ev.partial_withdrawal_amount)})
         return {"slot": str(slot), "proposer_index": str(m.proposer(slot)), "parent_root": self._parent_root(slot),
                 "state_root": m.state_root(slot), "body": body}
 

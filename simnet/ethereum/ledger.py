@@ -7,10 +7,18 @@ A day holds the epochs whose start time falls in it, and the slots of those epoc
               (already netted inside issuance)
 - block_fees = priority fees of the locally built blocks the validator proposed
 - mev       = wei the MEV-Boost blocks it proposed actually paid to their proposer_fee_recipient
+              (a block only an unconfigured relay delivered is still a builder's block: what it
+              paid, never its priority fees)
 Deposits, top-ups, consolidations, withdrawals and the slashing penalty are never income; the
-slashing and the MEV anomalies are exceptions. A day that is not complete at the head holds
-what is known at the head (epochs whose rewards are computable, slots up to the head) and is
-not final.
+slashing and the MEV and relay anomalies are exceptions. A day that is not complete at the head
+holds what is known at the head (epochs whose rewards are computable, slots up to the head) and
+is not final.
+
+Principal is booked when the state moves it (`principal_flows`): withdrawals in their block,
+consolidations at the epoch transition that processes them, deposits on the day the deposit
+queue applies them (a state shows whether a deposit is still queued, not the epoch that took it,
+so the day's last slot, whose state first shows it applied, is where they are booked); what is
+still queued at a day's end is `queued_principal`.
 """
 
 from __future__ import annotations
@@ -85,9 +93,13 @@ def ethereum_ledger(model: EthereumModel, days: Iterable[date | str],
 
 
 def ethereum_exceptions(model: EthereumModel, days: Iterable[date | str]) -> list[ExceptionRow]:
-    """The slashing (expected 0, actual = -penalty) and the three planted MEV anomalies:
+    """The slashing (expected 0, actual = -penalty), the three planted MEV anomalies:
     mev_value_mismatch (expected = relay value, actual = paid), mev_payment_missing (expected =
-    relay value, actual = 0), unexpected_fee_recipient (expected None, actual = paid to it)."""
+    relay value, actual = 0), unexpected_fee_recipient (expected None, actual = paid to it), and
+    the relay cases: relay_value_disagreement, one row per relay claim (expected = that relay's
+    value, actual = paid), relay_not_configured (expected None, actual = what the block paid the
+    proposer: the end-of-block payment, or 0). Consolidations and deposits are no exception: the
+    queues explain them."""
     out: list[ExceptionRow] = []
     ev = model.events
     for day in map(as_date, days):
@@ -105,6 +117,18 @@ def ethereum_exceptions(model: EthereumModel, days: Iterable[date | str]) -> lis
             expected = None if kind == "unexpected_fee_recipient" else block.relay_value
             out.append(ExceptionRow(CHAIN, str(model.proposer(slot)), day.isoformat(), kind, slot, expected,
                                     block.paid))
+        for kind, planted in model.relay_anomalies.items():
+            for slot in planted:
+                if slot not in slots:
+                    continue
+                block = model.payloads.block(slot)
+                proposer = str(model.proposer(slot))
+                if kind == "relay_value_disagreement":
+                    out.extend(ExceptionRow(CHAIN, proposer, day.isoformat(), kind, slot,
+                                            model.payloads.relay_value(slot, relay), block.paid)
+                               for relay in model.relays_for(slot))
+                else:
+                    out.append(ExceptionRow(CHAIN, proposer, day.isoformat(), kind, slot, None, block.paid))
     return out
 
 
@@ -117,4 +141,56 @@ def principal_events(model: EthereumModel, days: Iterable[date | str] | None = N
         window = _day_window(model, day)
         if window is not None:
             out.extend(model.principal_events(window[1].start, window[1][-1]))
+    return out
+
+
+# Warehouse booking of each principal move: block moves at their slot, epoch-transition moves at
+# the first slot of the epoch they are processed into, queue-applied deposits at the last slot of
+# the day (the state that first shows them applied).
+FLOW_KINDS = {"deposit": "deposit", "top_up": "top_up", "partial_withdrawal": "withdrawal",
+              "full_withdrawal": "withdrawal", "consolidation_out": "consolidation_out",
+              "consolidation_in": "consolidation_in"}
+
+
+def principal_flows(model: EthereumModel, days: Iterable[date | str]) -> list[tuple[str, str, str, int, int]]:
+    """(validator, kind, day, slot, signed wei) as a correct warehouse books them."""
+    out = []
+    for day in map(as_date, days):
+        window = _day_window(model, day)
+        if window is None:
+            continue
+        last = window[1][-1]
+        for e in model.principal_events(window[1].start, last):
+            if e.kind not in FLOW_KINDS:
+                continue
+            slot = last if e.kind in ("deposit", "top_up") else e.slot
+            out.append((str(e.validator_index), FLOW_KINDS[e.kind], day.isoformat(), slot, e.signed_gwei * WEI_PER_GWEI))
+    return out
+
+
+def queued_principal(model: EthereumModel, day: date | str) -> dict[str, dict[str, int]]:
+    """What the queues hold for each validator at the day's last slot (its end state), in wei:
+    deposits (by the validator the pubkey belongs to, or the pubkey), partial withdrawals requested and
+    not yet paid, and consolidations not yet processed, valued at min(balance, effective balance)
+    of the source in that state, for the source (out) and the target (in)."""
+    window = _day_window(model, as_date(day))
+    if window is None:
+        return {}
+    slot = window[1][-1]
+    out: dict[str, dict[str, int]] = {}
+
+    def add(v: int, key: str, gwei: int) -> None:
+        # a validator its deposit has not created yet is known by its pubkey only
+        name = str(v) if v < model.registry_size(slot) else model.pubkey(v)
+        row = out.setdefault(name, {"deposits": 0, "withdrawals": 0, "consolidation_out": 0, "consolidation_in": 0})
+        row[key] += gwei * WEI_PER_GWEI
+
+    for v, amount, _ in model.sim.pending_deposits(slot):
+        add(v, "deposits", amount)
+    for v, amount, _ in model.sim.pending_partial_withdrawals(slot):
+        add(v, "withdrawals", amount)
+    for source, target in model.sim.pending_consolidations(slot):
+        value = min(model.balance(source, slot), model.effective_balance(source, slot // model.S))
+        add(source, "consolidation_out", value)
+        add(target, "consolidation_in", value)
     return out

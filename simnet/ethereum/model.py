@@ -19,7 +19,9 @@ from datetime import date, datetime, timedelta, timezone
 from simnet.ethereum import params as P
 from simnet.ethereum.params import EthereumParams
 from simnet.ethereum.payload import PayloadBuilder
+from simnet.ethereum.queues import Churn, QueuedDeposit, deposit_schedule
 from simnet.ethereum.registry import (
+    CONSOLIDATION_SOURCES,
     ROLE_CONSOLIDATION_SOURCE,
     ROLE_CONSOLIDATION_TARGET,
     ROLE_EXIT,
@@ -46,14 +48,22 @@ class PlannedEvents:
     exit_validator: int
     exit_slot: int
     deposit_validator: int
-    deposit_slot: int
+    deposit_slot: int  # the request's block; the queue applies it at the transition into deposit_epoch
     deposit_amount: int
+    deposit_epoch: int
     topup_validator: int
     topup_slot: int
     topup_amount: int
+    topup_epoch: int
+    partial_withdrawal_validator: int  # an EIP-7002 withdrawal request, paid through the sweep
+    partial_withdrawal_slot: int
+    partial_withdrawal_amount: int
+    partial_withdrawable_epoch: int
     consolidation_source: int
     consolidation_target: int
-    consolidation_slot: int
+    consolidation_slot: int  # both requests' block
+    consolidation_epoch: int  # the sources' withdrawable epoch: process_pending_consolidations moves them
+    consolidations: tuple[tuple[int, int], ...]  # (source, target) in the block's order
     slashed_validator: int
     slashing_slot: int
     slashed_header_slot: int
@@ -63,6 +73,9 @@ class PlannedEvents:
     mev_underpaid_slot: int
     mev_payment_missing_slot: int
     mev_unexpected_recipient_slot: int
+    relay_disagreement_slot: int  # the last relay reports a lower value than the others
+    unconfigured_relay_slot: int  # delivered by a relay not served: the usual end-of-block payment
+    unconfigured_unpaid_slot: int  # likewise, but the builder's block pays the fee recipient nothing
 
 
 class EthereumModel(RegistryMixin, RewardsMixin):
@@ -101,7 +114,7 @@ class EthereumModel(RegistryMixin, RewardsMixin):
         self.offline_epochs = range(o0, o0 + max(4, window_epochs // 9))
         l0 = int(0.70 * window_epochs)
         self.leak_epochs = range(l0, l0 + 6)
-        self._roles = {ROLE_CONSOLIDATION_SOURCE, ROLE_EXIT, ROLE_SLASHED, ROLE_OFFLINE,
+        self._roles = {*CONSOLIDATION_SOURCES, ROLE_EXIT, ROLE_SLASHED, ROLE_OFFLINE,
                        ROLE_TOPUP_TARGET, ROLE_CONSOLIDATION_TARGET}
         # the fast attestation path handles everybody else
         self._special = self._roles | {self.N}
@@ -117,11 +130,19 @@ class EthereumModel(RegistryMixin, RewardsMixin):
         # planted events: None until placed (placement reads its own earlier placements)
         self.exit_slot: int | None = None
         self.deposit_slot: int | None = None
+        self.deposit_epoch: int | None = None
         self.topup_slot: int | None = None
+        self.topup_epoch: int | None = None
         self.consolidation_slot: int | None = None
+        self.consolidation_epoch: int | None = None
         self.slashing_slot: int | None = None
+        self.exit_epochs: dict[int, int] = {}
         self.deposit_amount = 32 * P.GWEI_PER_ETH
-        self.topup_amount = 32 * P.GWEI_PER_ETH
+        # more than one epoch's activation churn (64 ETH): the queue applies it an epoch later
+        self.topup_amount = 96 * P.GWEI_PER_ETH
+        self.partial_amount = 5 * P.GWEI_PER_ETH
+        self.unconfigured_slots: dict[int, bool] = {}  # slot -> the builder pays the proposer
+        self.disagreement_slot: int | None = None
         self.events = self._place_events()
         self.sim = BalanceSim(self)
         self.payloads = PayloadBuilder(self)
@@ -215,7 +236,7 @@ class EthereumModel(RegistryMixin, RewardsMixin):
         if found is not None:
             return found
         epoch = slot // self.S
-        size = self.N + (1 if self.deposit_slot is not None and self.deposit_slot // self.S < epoch else 0)
+        size = self.registry_size(epoch * self.S)
         seed = h64(self.params.seed, "proposer", slot)
         k = 0
         while True:
@@ -312,9 +333,12 @@ class EthereumModel(RegistryMixin, RewardsMixin):
         return self.block_produced(slot) and uniform(self.params.seed, "mev-boost", slot) < MEV_BOOST_RATE
 
     def relays_for(self, slot: int) -> tuple[str, ...]:
-        """Relays that delivered the payload of the block at `slot` (1-3; () for local blocks)."""
+        """Relays that delivered the payload of the block at `slot` (1-3; () for local blocks; an
+        unconfigured relay for the planted blocks that only it delivered)."""
         if not self.is_mev_boost(slot):
             return ()
+        if slot in self.unconfigured_slots:
+            return self.params.unconfigured_relays[:1]
         relays = self.params.relays
         r = h64(self.params.seed, "relays", slot)
         count = min(len(relays), 1 + (r % 100 >= 55) + (r % 100 >= 85))
@@ -335,15 +359,37 @@ class EthereumModel(RegistryMixin, RewardsMixin):
             return s
 
         # chronological: each placement only changes epochs after its own block
+        S, lag = self.S, self.params.finality_lag_epochs
+        exits = Churn(P.ACTIVATION_EXIT_CHURN_LIMIT)  # shared by exits and partial withdrawal requests
         self.exit_slot = first_ok(0.22)
+        self.exit_epochs[ROLE_EXIT] = exits.epoch_for(self.exit_slot // S, self.effective_balance(ROLE_EXIT, 0))
         self.deposit_slot = first_ok(0.30)
-        self.topup_slot = first_ok(0.38)
-        self.consolidation_slot = first_ok(0.52)
+        (self.deposit_epoch,) = deposit_schedule([QueuedDeposit(self.deposit_slot, self.N, self.deposit_amount)], S, lag)
+        self.topup_slot = first_ok(0.44)  # late on 2025-01-02: applied on 2025-01-03
+        requests = [QueuedDeposit(self.deposit_slot, self.N, self.deposit_amount),
+                    QueuedDeposit(self.topup_slot, ROLE_TOPUP_TARGET, self.topup_amount)]
+        deposit_epoch, self.topup_epoch = deposit_schedule(requests, S, lag)
+        assert deposit_epoch == self.deposit_epoch  # a later request never changes an earlier one
+        partial_slot = first_ok(0.50, lambda s: s // S > self.topup_epoch)
+        partial_exit = exits.epoch_for(partial_slot // S, self.partial_amount)
         self.slashing_slot = first_ok(0.62)
+        self.exit_epochs[ROLE_SLASHED] = exits.epoch_for(self.slashing_slot // S, self.effective_balance(ROLE_SLASHED, 0))
         header_slot = next((s for s in range(self.slashing_slot - 1, 0, -1) if self.proposer(s) == ROLE_SLASHED),
                            self.slashing_slot - 1)
+        self.consolidation_slot = first_ok(0.73)  # late on 2025-01-03: processed on 2025-01-04
+        consolidations = Churn(P.CONSOLIDATION_CHURN_LIMIT)
+        for source in CONSOLIDATION_SOURCES:  # process_consolidation_request: the source's effective balance
+            self.exit_epochs[source] = consolidations.epoch_for(self.consolidation_slot // S,
+                                                                self.effective_balance(source, self.consolidation_slot // S))
+        self.consolidation_epoch = self.withdrawable_epoch(ROLE_CONSOLIDATION_SOURCE)
+        assert all(self.withdrawable_epoch(v) == self.consolidation_epoch for v in CONSOLIDATION_SOURCES)
         underpaid = first_ok(0.33, self.is_mev_boost)
         missing = first_ok(0.47, self.is_mev_boost)
+        self.disagreement_slot = first_ok(0.58, lambda s: self.is_mev_boost(s) and len(self.relays_for(s)) >= 2)
+        paid_unconfigured = first_ok(0.68, self.is_mev_boost)
+        self.unconfigured_slots[paid_unconfigured] = True
+        unpaid_unconfigured = first_ok(0.72, self.is_mev_boost)
+        self.unconfigured_slots[unpaid_unconfigured] = False
         unexpected = first_ok(0.76, self.is_mev_boost)
         # forget anything computed while the later events were still unknown, then re-check
         self._produced.clear()
@@ -353,13 +399,20 @@ class EthereumModel(RegistryMixin, RewardsMixin):
         return PlannedEvents(
             exit_validator=ROLE_EXIT, exit_slot=self.exit_slot,
             deposit_validator=self.N, deposit_slot=self.deposit_slot, deposit_amount=self.deposit_amount,
+            deposit_epoch=self.deposit_epoch,
             topup_validator=ROLE_TOPUP_TARGET, topup_slot=self.topup_slot, topup_amount=self.topup_amount,
+            topup_epoch=self.topup_epoch,
+            partial_withdrawal_validator=ROLE_TOPUP_TARGET, partial_withdrawal_slot=partial_slot,
+            partial_withdrawal_amount=self.partial_amount,
+            partial_withdrawable_epoch=partial_exit + P.MIN_VALIDATOR_WITHDRAWABILITY_DELAY,
             consolidation_source=ROLE_CONSOLIDATION_SOURCE, consolidation_target=ROLE_CONSOLIDATION_TARGET,
-            consolidation_slot=self.consolidation_slot,
+            consolidation_slot=self.consolidation_slot, consolidation_epoch=self.consolidation_epoch,
+            consolidations=tuple((source, ROLE_CONSOLIDATION_TARGET) for source in CONSOLIDATION_SOURCES),
             slashed_validator=ROLE_SLASHED, slashing_slot=self.slashing_slot, slashed_header_slot=header_slot,
             offline_validator=ROLE_OFFLINE, offline_epochs=self.offline_epochs, leak_epochs=self.leak_epochs,
             mev_underpaid_slot=underpaid, mev_payment_missing_slot=missing,
-            mev_unexpected_recipient_slot=unexpected,
+            mev_unexpected_recipient_slot=unexpected, relay_disagreement_slot=self.disagreement_slot,
+            unconfigured_relay_slot=paid_unconfigured, unconfigured_unpaid_slot=unpaid_unconfigured,
         )
 
     @property
@@ -368,6 +421,14 @@ class EthereumModel(RegistryMixin, RewardsMixin):
         e = self.events
         return {"mev_value_mismatch": e.mev_underpaid_slot, "mev_payment_missing": e.mev_payment_missing_slot,
                 "unexpected_fee_recipient": e.mev_unexpected_recipient_slot}
+
+    @property
+    def relay_anomalies(self) -> dict[str, tuple[int, ...]]:
+        """Exception kind -> slots of the planted relay cases (one exception row per relay claim
+        for a disagreement; one per block delivered by an unconfigured relay)."""
+        e = self.events
+        return {"relay_value_disagreement": (e.relay_disagreement_slot,),
+                "relay_not_configured": (e.unconfigured_relay_slot, e.unconfigured_unpaid_slot)}
 
     # ------------------------------------------------------------ state (delegated)
     def balance(self, v: int, slot: int) -> int:

@@ -27,6 +27,17 @@ EFFECTIVE_BALANCE_INCREMENT = GWEI_PER_ETH
 MIN_SLASHING_PENALTY_QUOTIENT_ELECTRA = 4096
 WHISTLEBLOWER_REWARD_QUOTIENT_ELECTRA = 4096
 MAX_VALIDATORS_PER_WITHDRAWALS_SWEEP = 16384
+MAX_PENDING_DEPOSITS_PER_EPOCH = 16
+MAX_PENDING_PARTIALS_PER_WITHDRAWALS_SWEEP = 8
+# Churn (Electra get_balance_churn_limit / get_activation_exit_churn_limit /
+# get_consolidation_churn_limit). Mainnet's total stake makes the balance churn ~500 ETH an
+# epoch; the simulated network's 64 validators would get the 128 ETH floor and, with mainnet's
+# 256 ETH activation/exit cap, no consolidation churn at all (every consolidation request would be
+# ignored). So the cap is scaled down: activation/exit churn 64 ETH, consolidation churn 64 ETH.
+MIN_PER_EPOCH_CHURN_LIMIT_ELECTRA = 128 * GWEI_PER_ETH
+MAX_PER_EPOCH_ACTIVATION_EXIT_CHURN_LIMIT = 64 * GWEI_PER_ETH
+ACTIVATION_EXIT_CHURN_LIMIT = min(MAX_PER_EPOCH_ACTIVATION_EXIT_CHURN_LIMIT, MIN_PER_EPOCH_CHURN_LIMIT_ELECTRA)
+CONSOLIDATION_CHURN_LIMIT = MIN_PER_EPOCH_CHURN_LIMIT_ELECTRA - ACTIVATION_EXIT_CHURN_LIMIT
 EPOCHS_PER_SLASHINGS_VECTOR = 8192
 MAX_SEED_LOOKAHEAD = 4
 SYNC_COMMITTEE_SUBNET_COUNT = 4
@@ -57,6 +68,8 @@ class EthereumParams:
     archive: bool = False
     retention_epochs: int | None = None  # None: three days' worth of epochs
     relays: tuple[str, ...] = ("flashbots", "ultrasound", "agnostic")
+    # Relays that deliver some blocks but are not served (not in the providers file Aurora gets).
+    unconfigured_relays: tuple[str, ...] = ("titan",)
     chain_id: int = 1
 
     def __post_init__(self) -> None:

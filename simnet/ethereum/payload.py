@@ -3,9 +3,10 @@
 Locally built blocks pay the proposer's fee recipient the priority fees
 (sum over receipts of (effectiveGasPrice - baseFeePerGas) * gasUsed). MEV-Boost blocks have the
 builder as miner/fee_recipient and end with the builder's payment transaction to the
-proposer_fee_recipient, whose value is the relay's bid value, except for three planted anomalies
-(an underpayment, a missing payment, and a proposer_fee_recipient that is not the validator's
-registered one). Blob fees are burned.
+proposer_fee_recipient, whose value is the relay's bid value, except for the planted anomalies
+(an underpayment, a missing payment, a proposer_fee_recipient that is not the validator's
+registered one, relays disagreeing on the value, and two blocks only an unconfigured relay
+delivered, one of them paying the proposer nothing). Blob fees are burned.
 """
 
 from __future__ import annotations
@@ -154,7 +155,7 @@ class PayloadBuilder:
             paid = relay_value
             if slot == anomalies.mev_underpaid_slot:
                 paid = relay_value * 9 // 10
-            if slot != anomalies.mev_payment_missing_slot:
+            if slot != anomalies.mev_payment_missing_slot and slot != anomalies.unconfigured_unpaid_slot:
                 txs.append(Tx(
                     index=len(txs), hash=eth_hash(self.seed, "payment-tx", slot), sender=miner, to=recipient,
                     value=paid, gas=21_000, gas_used=21_000, max_fee=base_fee * 2, max_priority_fee=0,
@@ -186,11 +187,23 @@ class PayloadBuilder:
         block = self.block(slot)
         return block.paid if block is not None and block.mev_boost else 0
 
-    def bid_trace(self, slot: int) -> dict | None:
-        """BidTraceV2 as relays serve it (decimal strings)."""
+    def relay_value(self, slot: int, relay: str) -> int | None:
+        """The value one relay reports for the block: the bid, except at the planted disagreement,
+        where the last of the delivering relays reports 3 % less."""
         block = self.block(slot)
         if block is None or not block.mev_boost:
             return None
+        relays = self.m.relays_for(slot)
+        if slot == self.m.events.relay_disagreement_slot and relay == relays[-1]:
+            return block.relay_value * 97 // 100
+        return block.relay_value
+
+    def bid_trace(self, slot: int, relay: str | None = None) -> dict | None:
+        """BidTraceV2 as `relay` serves it (decimal strings); None: the bid itself."""
+        block = self.block(slot)
+        if block is None or not block.mev_boost:
+            return None
+        value = block.relay_value if relay is None else self.relay_value(slot, relay)
         return {
             "slot": str(slot),
             "parent_hash": block.parent_hash,
@@ -200,7 +213,7 @@ class PayloadBuilder:
             "proposer_fee_recipient": block.proposer_fee_recipient,
             "gas_limit": str(block.gas_limit),
             "gas_used": str(block.gas_used),
-            "value": str(block.relay_value),
+            "value": str(value),
             "block_number": str(block.number),
             "num_tx": str(len(block.txs)),
         }

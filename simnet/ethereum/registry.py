@@ -9,6 +9,7 @@ Roles (fixed indices, so tests can find them; all exist because validators >= 32
   7                        top-up target (0x02)
   23                       consolidation target (0x02)
   10                       consolidation source (0x01)
+  26                       consolidation source (0x01) whose balance is below its effective balance
   12                       voluntary exit, then a full withdrawal
   20                       slashed (double proposal)
   30                       offline for a stretch of epochs
@@ -24,6 +25,11 @@ from simnet.rng import mix
 ROLE_TOPUP_TARGET = 7
 ROLE_CONSOLIDATION_TARGET = 23
 ROLE_CONSOLIDATION_SOURCE = 10
+ROLE_CONSOLIDATION_SOURCE_LOW = 26
+CONSOLIDATION_SOURCES = (ROLE_CONSOLIDATION_SOURCE, ROLE_CONSOLIDATION_SOURCE_LOW)
+# 26 starts at 31.8 ETH: hysteresis keeps its effective balance at 32 ETH (it only drops once the
+# balance is 0.25 ETH below), so its consolidation moves its balance, not its effective balance.
+LOW_SOURCE_BALANCE = 31_800_000_000
 ROLE_EXIT = 12
 ROLE_SLASHED = 20
 ROLE_OFFLINE = 30
@@ -34,8 +40,10 @@ class RegistryMixin:
     """Part of EthereumModel (uses its params, N, S, event slots and balances)."""
 
     def registry_size(self, slot: int) -> int:
-        """Validators in the state after `slot` (the deposit's block adds one)."""
-        return self.N + (1 if self.deposit_slot is not None and slot >= self.deposit_slot else 0)
+        """Validators in the state after `slot`: the new validator joins the registry when the
+        deposit queue applies its deposit (the transition into `deposit_epoch`), not in the
+        request's block."""
+        return self.N + (1 if self.deposit_epoch is not None and slot >= self.deposit_epoch * self.S else 0)
 
     def credential_type(self, v: int) -> int:
         if v >= self.N:
@@ -86,19 +94,22 @@ class RegistryMixin:
     def effective_balance(self, v: int, epoch: int) -> int:
         """Effective balance during `epoch` (changes take effect the epoch after their block)."""
         eb = self._base_effective_balance(v)
-        if v == ROLE_TOPUP_TARGET and self.topup_slot is not None and epoch > self.topup_slot // self.S:
+        # Both change in the epoch transition that applies them (process_effective_balance_updates
+        # runs after the pending deposits and consolidations): from that epoch on.
+        if v == ROLE_TOPUP_TARGET and self.topup_epoch is not None and epoch >= self.topup_epoch:
             eb += self.topup_amount
-        if (v == ROLE_CONSOLIDATION_TARGET and self.consolidation_slot is not None
-                and epoch > self.consolidation_slot // self.S):
-            # Electra moves min(balance, source effective balance); the target's effective balance
-            # grows by the source's (32 ETH), whatever dust the source had on top.
-            eb += P.MIN_ACTIVATION_BALANCE
+        if v == ROLE_CONSOLIDATION_TARGET and self.consolidation_epoch is not None and epoch >= self.consolidation_epoch:
+            # The model's approximation: the target grows by each source's effective balance (what
+            # process_pending_consolidations moves at most), whatever the exact balances were.
+            eb += len(CONSOLIDATION_SOURCES) * P.MIN_ACTIVATION_BALANCE
         return min(eb, self.max_effective_balance(v))
 
     def initial_balance(self, v: int) -> int:
         if v >= self.N:
             return 0
         r = mix(self._seed_bal, v)
+        if v == ROLE_CONSOLIDATION_SOURCE_LOW:
+            return LOW_SOURCE_BALANCE + r % 1_000_000
         kind = self.credential_type(v)
         if kind == 2:
             return self._base_effective_balance(v) + r % (P.GWEI_PER_ETH // 2)
@@ -107,29 +118,36 @@ class RegistryMixin:
         return P.MIN_ACTIVATION_BALANCE + r % (P.GWEI_PER_ETH // 50)
 
     # lifecycle epochs as finally known (the `validator_record` shows them only once triggered)
-    def activation_epoch(self, v: int) -> int:
+    def eligibility_epoch(self, v: int) -> int:
+        """The new validator is marked eligible at the transition after the one that created it
+        (process_registry_updates runs before process_pending_deposits)."""
         if v < self.N:
             return 0
-        if v == self.N and self.deposit_slot is not None:
-            return self.deposit_slot // self.S + 1 + P.MAX_SEED_LOOKAHEAD
+        if v == self.N and self.deposit_epoch is not None:
+            return self.deposit_epoch + 1
+        return P.FAR_FUTURE_EPOCH
+
+    def activation_epoch(self, v: int) -> int:
+        """Activated at the first transition whose finalized checkpoint covers its eligibility
+        epoch (the end of epoch c = eligibility + finality lag - 1), effective c + 1 + MAX_SEED_LOOKAHEAD."""
+        if v < self.N:
+            return 0
+        if v == self.N and self.deposit_epoch is not None:
+            c = self.deposit_epoch + self.params.finality_lag_epochs
+            return c + 1 + P.MAX_SEED_LOOKAHEAD
         return P.FAR_FUTURE_EPOCH
 
     def exit_epoch(self, v: int) -> int:
-        if v == ROLE_EXIT and self.exit_slot is not None:
-            return self.exit_slot // self.S + 1 + P.MAX_SEED_LOOKAHEAD
-        if v == ROLE_CONSOLIDATION_SOURCE and self.consolidation_slot is not None:
-            return self.consolidation_slot // self.S + 1
-        if v == ROLE_SLASHED and self.slashing_slot is not None:
-            return self.slashing_slot // self.S + 1 + P.MAX_SEED_LOOKAHEAD
-        return P.FAR_FUTURE_EPOCH
+        """From the churn (compute_exit_epoch_and_update_churn, or the consolidation churn for a
+        consolidation source), set when the model placed the event."""
+        return self.exit_epochs.get(v, P.FAR_FUTURE_EPOCH)
 
     def withdrawable_epoch(self, v: int) -> int:
-        if v == ROLE_EXIT and self.exit_slot is not None:
-            return self.exit_epoch(v) + P.MIN_VALIDATOR_WITHDRAWABILITY_DELAY
-        if v == ROLE_CONSOLIDATION_SOURCE and self.consolidation_slot is not None:
-            return self.consolidation_slot // self.S + 2
         if v == ROLE_SLASHED and self.slashing_slot is not None:
-            return self.slashing_slot // self.S + P.EPOCHS_PER_SLASHINGS_VECTOR
+            return max(self.exit_epoch(v) + P.MIN_VALIDATOR_WITHDRAWABILITY_DELAY,
+                       self.slashing_slot // self.S + P.EPOCHS_PER_SLASHINGS_VECTOR)
+        if v in self.exit_epochs:
+            return self.exit_epochs[v] + P.MIN_VALIDATOR_WITHDRAWABILITY_DELAY
         return P.FAR_FUTURE_EPOCH
 
     def is_active(self, v: int, epoch: int) -> bool:
@@ -148,7 +166,7 @@ class RegistryMixin:
                 and self.slashing_slot // self.S <= epoch < self.withdrawable_epoch(v))
 
     def active_count(self, epoch: int) -> int:
-        n = self.N - sum(1 for v in (ROLE_EXIT, ROLE_CONSOLIDATION_SOURCE, ROLE_SLASHED)
+        n = self.N - sum(1 for v in (ROLE_EXIT, *CONSOLIDATION_SOURCES, ROLE_SLASHED)
                          if self.exit_epoch(v) <= epoch)
         return n + (1 if self.is_active(self.N, epoch) else 0)
 
@@ -161,12 +179,13 @@ class RegistryMixin:
         epoch = slot // self.S
         eligibility = activation = 0
         if v >= self.N:
-            if self.deposit_slot is not None and epoch > self.deposit_slot // self.S:
-                eligibility, activation = self.deposit_slot // self.S + 1, self.activation_epoch(v)
-            else:
-                eligibility = activation = P.FAR_FUTURE_EPOCH
-        trigger = {ROLE_EXIT: self.exit_slot, ROLE_CONSOLIDATION_SOURCE: self.consolidation_slot,
-                   ROLE_SLASHED: self.slashing_slot}.get(v)
+            # eligibility is set at the transition into eligibility_epoch, activation at the one
+            # that finalizes it (the record shows each from the epoch after it was decided)
+            eligibility = self.eligibility_epoch(v) if epoch >= self.eligibility_epoch(v) else P.FAR_FUTURE_EPOCH
+            decided = self.activation_epoch(v) - P.MAX_SEED_LOOKAHEAD
+            activation = self.activation_epoch(v) if epoch >= decided else P.FAR_FUTURE_EPOCH
+        trigger = {ROLE_EXIT: self.exit_slot, ROLE_SLASHED: self.slashing_slot,
+                   **{s: self.consolidation_slot for s in CONSOLIDATION_SOURCES}}.get(v)
         triggered = trigger is not None and slot >= trigger
         exit_epoch = self.exit_epoch(v) if triggered else P.FAR_FUTURE_EPOCH
         withdrawable = self.withdrawable_epoch(v) if triggered else P.FAR_FUTURE_EPOCH

@@ -109,7 +109,7 @@ class RelayApi(Api):
         for s in candidates:
             if not self.delivered(s):
                 continue
-            trace = m.payloads.bid_trace(s)
+            trace = m.payloads.bid_trace(s, self.relay)
             if block_number is not None and trace["block_number"] != str(block_number):
                 continue
             if block_hash is not None and trace["block_hash"] != block_hash:

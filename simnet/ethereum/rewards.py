@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from simnet.ethereum import params as P
-from simnet.ethereum.registry import ROLE_CONSOLIDATION_SOURCE, ROLE_EXIT, ROLE_OFFLINE, ROLE_SLASHED
+from simnet.ethereum.registry import CONSOLIDATION_SOURCES, ROLE_EXIT, ROLE_OFFLINE, ROLE_SLASHED
 from simnet.rng import h64, mix
 
 ZERO4 = (0, 0, 0, 0)
@@ -88,9 +88,6 @@ class RewardsMixin:
             return MISS  # slashed by the time the epoch's rewards are processed
         if v == ROLE_OFFLINE and epoch in self.offline_epochs:
             return MISS
-        if (v == ROLE_CONSOLIDATION_SOURCE and self.consolidation_slot is not None
-                and epoch >= self.consolidation_slot // self.S - 1):
-            return FULL  # keeps the source's post-consolidation remainder positive
         tab = self._epoch_table(epoch)
         u = mix(tab.seed, v) & 0xFFFF
         return MISS if u < tab.miss else LATE if u < tab.late else FULL
@@ -149,7 +146,7 @@ class RewardsMixin:
         if found is None:
             size = self.params.sync_committee_size
             epoch = period * self.params.epochs_per_sync_committee_period
-            excluded = {ROLE_EXIT, ROLE_CONSOLIDATION_SOURCE, ROLE_SLASHED, self.N}
+            excluded = {ROLE_EXIT, *CONSOLIDATION_SOURCES, ROLE_SLASHED, self.N}
             seed = h64(self.params.seed, "sync-committee", period)
             members: list[int] = []
             k = 0

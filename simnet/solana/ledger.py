@@ -30,6 +30,9 @@ def solana_ledger(
         state = model.epoch(epoch)
         produced = model.produced_slots(model.first_slot(epoch), model.last_slot(epoch))
         inflation = model.inflation(epoch)
+        # A block whose Fee reward the runtime burned: its fees are nobody's income, and the
+        # leader's base/priority split for the epoch cannot be confirmed against its rewards.
+        burned = {model.leader(s) for s in produced if s in model.p.fee_burned_slots}
         for i in wanted:
             mev_bps = model.mev_commission_bps(i, epoch)
             mev = state.mev[i] * mev_bps // 10_000 if mev_bps is not None else 0
@@ -48,8 +51,8 @@ def solana_ledger(
                     is_final=epoch + finality_lag < model.current_epoch,
                     issuance=inflation[i][1],
                     block_fees=state.fee_rewards[i],
-                    block_fees_base=state.base_fees[i],
-                    block_fees_priority=state.priority_fees[i],
+                    block_fees_base=None if i in burned else state.base_fees[i],
+                    block_fees_priority=None if i in burned else state.priority_fees[i],
                     mev=mev,
                     priority_fee_sharing=sharing,
                     vote_costs=state.votes[i] * LAMPORTS_PER_SIGNATURE,

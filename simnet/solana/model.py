@@ -1,10 +1,14 @@
 """A deterministic Solana cluster: validators, leader schedules, blocks, votes, inflation and Jito.
 
 Every quantity is a pure function of the parameters and the slot or epoch asked for, cached per
-epoch, so any part of history can be served in any order. Fee rules follow
-../shared/reference/pnl.md: 5,000 lamports per signature, half burned and half to the leader;
-priority fees 100% to the leader (SIMD-0096). A vote transaction pays one signature's fee from the
-voter's identity and, landing in time, earns 16 credits (SIMD-0033).
+epoch, so any part of history can be served in any order. Fee rules follow the runtime (agave
+fee/src/lib.rs, runtime/src/bank/fee_distribution.rs): 5,000 lamports per signature, the
+signatures verified by ed25519, secp256k1 and secp256r1 precompile instructions included; half
+the block's base fees burned; its priority fees (compute-unit price x limit) all to the leader
+from the SIMD-0096 activation epoch, half burned before it (then half of the whole fee is
+burned). A vote transaction pays one signature's fee from the voter's identity and, landing in
+time, earns 16 credits (SIMD-0033). From the SIMD-0291 epoch on, inflation rewards report the
+commission in basis points.
 """
 
 from __future__ import annotations
@@ -24,6 +28,11 @@ LEADER_GROUP = 4  # NUM_CONSECUTIVE_LEADER_SLOTS
 COMPUTE_BUDGET = "ComputeBudget111111111111111111111111111111"
 VOTE_PROGRAM = "Vote111111111111111111111111111111111111111"
 SYSTEM_PROGRAM = "11111111111111111111111111111111"
+ED25519_PROGRAM = "Ed25519SigVerify111111111111111111111111111"
+SECP256K1_PROGRAM = "KeccakSecp256k11111111111111111111111111111"
+SECP256R1_PROGRAM = "Secp256r1SigVerify1111111111111111111111111"
+PRECOMPILES = (ED25519_PROGRAM, SECP256K1_PROGRAM, SECP256R1_PROGRAM)
+BURN_PERCENT = 50
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,14 @@ class SolanaParams:
     jito_settle_slots: int | None = None  # MEV of epoch E reads 0 until this many slots into E+1
     epoch_inflation_lamports: int = 400 * LAMPORTS_PER_SOL  # the epoch's validator reward pool
     user_tx_range: tuple[int, int] = (2, 9)
+    # Feature activations, by epoch (None: never). SIMD-0096: the leader keeps all priority fees.
+    # SIMD-0291: getInflationReward answers `commissionBps` and `commission: null`; from then on
+    # validator 2 sets a commission that is no whole percent.
+    full_priority_fee_epoch: int | None = 3
+    commission_bps_epoch: int | None = 7
+    # Slots whose leader cannot receive the Fee reward (the runtime burns it: an identity account
+    # that would turn rent-paying or is not system-owned); none by default.
+    fee_burned_slots: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         if self.slots_per_epoch % LEADER_GROUP or self.slots_per_epoch < 32:
@@ -61,17 +78,21 @@ class Tx:
     fee_payer: str
     is_vote: bool
     label: str  # deterministic identity of the transaction
-    cu_limit: int = 0
+    cu_limit: int = 0  # 0: no compute-budget instructions (no priority fee)
     cu_price_micro: int = 0
+    precompiles: tuple[tuple[str, int], ...] = ()  # (program, signatures it verifies) per instruction
+
+    @property
+    def precompile_signatures(self) -> int:
+        return sum(n for _, n in self.precompiles)
+
+    @property
+    def base_fee(self) -> int:
+        return LAMPORTS_PER_SIGNATURE * (self.signatures + self.precompile_signatures)
 
     @property
     def fee(self) -> int:
-        return LAMPORTS_PER_SIGNATURE * self.signatures + self.priority_fee
-
-    @property
-    def leader_share(self) -> int:
-        # 50% of the base fee is burned; the priority fee goes to the leader in full.
-        return LAMPORTS_PER_SIGNATURE // 2 * self.signatures + self.priority_fee
+        return self.base_fee + self.priority_fee
 
 
 @dataclass
@@ -80,7 +101,7 @@ class EpochState:
     leaders: list[int]  # per slot index: validator index
     produced: list[bool]  # per slot index
     stake: list[int]
-    commission: list[int]
+    commission: list[int]  # basis points
     delinquent: list[bool]
     votes: list[int] = field(default_factory=list)  # landed votes per validator
     fee_rewards: list[int] = field(default_factory=list)  # leader Fee rewards per validator
@@ -162,11 +183,21 @@ class SolanaModel:
         return (5, 7, 10, 0, 100, 8)[i % 6]
 
     def commission_at(self, i: int, epoch: int) -> int:
+        """Inflation commission in percent, as the vote account's u8 field reads (whole percent)."""
+        return self.commission_bps_at(i, epoch) // 100
+
+    def commission_bps_at(self, i: int, epoch: int) -> int:
+        """Inflation commission in basis points: what the runtime splits rewards with."""
         if i == 1:
-            return 5 if epoch < 5 else 10  # raised
+            return 500 if epoch < 5 else 1000  # raised
         if i == 3:
-            return 7 if epoch < 6 else 0  # lowered
-        return self.base_commission(i)
+            return 700 if epoch < 6 else 0  # lowered
+        if i == 2 and self.reports_commission_bps(epoch):
+            return 1050  # set in basis points once SIMD-0291 allows it
+        return self.base_commission(i) * 100
+
+    def reports_commission_bps(self, epoch: int) -> bool:
+        return self.p.commission_bps_epoch is not None and epoch >= self.p.commission_bps_epoch
 
     def is_delinquent(self, i: int, epoch: int) -> bool:
         n = self.p.validators
@@ -213,7 +244,7 @@ class SolanaModel:
             leaders=leaders,
             produced=produced,
             stake=stake,
-            commission=[self.commission_at(i, epoch) for i in range(n)],
+            commission=[self.commission_bps_at(i, epoch) for i in range(n)],
             delinquent=delinquent,
             votes=[0] * n,
             fee_rewards=[0] * n,
@@ -230,14 +261,36 @@ class SolanaModel:
         for slot in slots:
             leader = leaders[slot % S]
             voters = active - sum(counts[slot % period] for period, counts in missing.items())
-            state.base_fees[leader] += LAMPORTS_PER_SIGNATURE // 2 * voters
-            for tx in self.user_txs(slot):
-                state.base_fees[leader] += LAMPORTS_PER_SIGNATURE // 2 * tx.signatures
-                state.priority_fees[leader] += tx.priority_fee
-            state.fee_rewards[leader] = state.base_fees[leader] + state.priority_fees[leader]
+            base, priority = self.leader_fees(slot, LAMPORTS_PER_SIGNATURE * voters, self.user_txs(slot))
+            if slot not in self.p.fee_burned_slots:
+                state.base_fees[leader] += base
+                state.priority_fees[leader] += priority
+                state.fee_rewards[leader] += base + priority
             if self.runs_jito(leader):
                 state.mev[leader] += self.block_tip(slot)
         return state
+
+    def full_priority_fee(self, slot: int) -> bool:
+        return self.p.full_priority_fee_epoch is not None and self.epoch_of(slot) >= self.p.full_priority_fee_epoch
+
+    def leader_fees(self, slot: int, vote_fees: int, user_txs: list[Tx]) -> tuple[int, int]:
+        """(base, priority) parts of the leader's Fee reward for a block: the runtime sums the
+        block's fees, burns half of the base fees (of all fees before SIMD-0096, rounding the
+        burn down) and deposits the rest with the leader."""
+        base = vote_fees + sum(tx.base_fee for tx in user_txs)
+        priority = sum(tx.priority_fee for tx in user_txs)
+        leader_base = base - base * BURN_PERCENT // 100
+        if self.full_priority_fee(slot):
+            return leader_base, priority
+        total = base + priority
+        return leader_base, total - total * BURN_PERCENT // 100 - leader_base
+
+    def fee_reward(self, slot: int) -> int | None:
+        """The block's Fee reward to its leader; None when the runtime burned it instead."""
+        if slot in self.p.fee_burned_slots:
+            return None
+        txs = self.block_txs(slot)
+        return sum(self.leader_fees(slot, sum(tx.fee for tx in txs if tx.is_vote), [tx for tx in txs if not tx.is_vote]))
 
     # ------------------------------------------------------------ slots and blocks
     def leader(self, slot: int) -> int:
@@ -322,12 +375,24 @@ class SolanaModel:
         for j in range(rng.randint(low, high, self.p.seed, "ntx", slot)):
             h = rng.h64(self.p.seed, "tx", slot, j)
             signatures = 2 if h % 5 == 0 else 1
-            cu_limit = 50_000 + (h >> 8) % 250_000
-            cu_price = 0 if h % 7 == 0 else (h >> 24) % 2_000_000  # micro-lamports per CU
-            priority = math.ceil(cu_price * cu_limit / 1_000_000)
+            if h % 11 == 0:  # no compute-budget instructions: no priority fee
+                cu_limit = cu_price = priority = 0
+            else:
+                cu_limit = 50_000 + (h >> 8) % 250_000
+                cu_price = 0 if h % 7 == 0 else (h >> 24) % 2_000_000  # micro-lamports per CU
+                priority = math.ceil(cu_price * cu_limit / 1_000_000)
             payer = solana_pubkey("user", self.p.seed, (h >> 40) % 500)
-            txs.append(Tx(signatures, priority, payer, False, f"user/{slot}/{j}", cu_limit, cu_price))
+            txs.append(Tx(signatures, priority, payer, False, f"user/{slot}/{j}", cu_limit, cu_price, self._precompiles(h)))
         return txs
+
+    @staticmethod
+    def _precompiles(h: int) -> tuple[tuple[str, int], ...]:
+        """Signature-verification instructions of a user transaction (about one in four has some):
+        oracle updates, cross-chain messages, passkeys. Each verifies 1-4 signatures."""
+        if (h >> 44) % 4:
+            return ()
+        count = 1 + (h >> 46) % 3
+        return tuple((PRECOMPILES[(h >> (48 + 2 * k)) % 3], 1 + (h >> (54 + 2 * k)) % 4) for k in range(count))
 
     def block_hash(self, slot: int) -> str:
         return solana_hash("block", self.p.seed, slot)
@@ -345,7 +410,7 @@ class SolanaModel:
         out = []
         for i, p in enumerate(points):
             reward = self.p.epoch_inflation_lamports * p // total_points
-            out.append((reward, reward * state.commission[i] // 100))
+            out.append((reward, reward * state.commission[i] // 10_000))
         return tuple(out)
 
     def reward_slot(self, epoch: int) -> int | None:

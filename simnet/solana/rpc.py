@@ -15,9 +15,12 @@ from typing import Any
 from simnet.jsonrpc import JsonRpcApi, RpcError, invalid_params
 from simnet.jsonstream import Lazy
 from simnet.keys import b58encode, is_pubkey
-from simnet.solana.model import COMPUTE_BUDGET, SYSTEM_PROGRAM, VOTE_PROGRAM, SolanaModel, Tx
+from simnet.rng import digest
+from simnet.solana.model import COMPUTE_BUDGET, SECP256K1_PROGRAM, SYSTEM_PROGRAM, VOTE_PROGRAM, SolanaModel, Tx
 
 MAX_SLOT_RANGE = 500_000
+FULL_PRIORITY_FEE_FEATURE = "3opE3EzAKnUftUDURkzMgwpNgimBAypW1mNDYH4x4Zg7"  # SIMD-0096
+FEATURE_PROGRAM = "Feature111111111111111111111111111111111111"
 # Slots older than this many epochs behind the head have left the node's ledger and come from
 # long-term storage, which reports a missing block with -32009 instead of -32007.
 LOCAL_LEDGER_EPOCHS = 2
@@ -36,6 +39,19 @@ def _slot_param(params: list[Any], index: int = 0) -> int:
     if len(params) <= index or not isinstance(params[index], int) or isinstance(params[index], bool) or params[index] < 0:
         raise invalid_params("expected a slot (u64)")
     return params[index]
+
+
+def _precompile_data(program: str, count: int, k: int, label: str) -> bytes:
+    """A signature-verification instruction's data: the signature count first (what the fee
+    counts), then the per-signature offsets and the signatures, keys and messages they point at.
+    secp256k1 has 11-byte offsets and no padding byte; ed25519 and secp256r1 14 bytes after a
+    padding byte (agave's precompile instruction layouts)."""
+    if program == SECP256K1_PROGRAM:
+        head, entry, payload = bytes([count]), 11, 64 + 1 + 20 + 32
+    else:
+        head, entry, payload = bytes([count, 0]), 14, 64 + 33 + 32
+    body = b"".join(digest(64, "precompile", label, k, c) for c in range(-(-count * payload // 64)))
+    return head + bytes(count * entry) + body[: count * payload]
 
 
 class SolanaRpcApi(JsonRpcApi):
@@ -57,6 +73,7 @@ class SolanaRpcApi(JsonRpcApi):
             "getBlocks": self.get_blocks,
             "getBlock": self.get_block,
             "getBlockTime": self.get_block_time,
+            "getAccountInfo": self.get_account_info,
         }
 
     def param_view(self, method: str, params: list[Any]) -> dict[str, Any]:
@@ -111,13 +128,12 @@ class SolanaRpcApi(JsonRpcApi):
                 credits.append([epoch, cumulative + earned, cumulative])
             cumulative += earned
         last_vote = m.last_vote_slot(i)
-        commission = m.commission_at(i, current)
         return {
             "activatedStake": m.epoch(current).stake[i],
-            "commission": commission,
+            "commission": m.commission_at(i, current),
             "epochCredits": credits,
             "epochVoteAccount": True,
-            "inflationRewardsCommissionBps": commission * 100,
+            "inflationRewardsCommissionBps": m.commission_bps_at(i, current),
             "lastVote": last_vote,
             "nodePubkey": v.identity,
             "rootSlot": max(last_vote - 31, 0),
@@ -158,15 +174,37 @@ class SolanaRpcApi(JsonRpcApi):
             v = self.m.by_vote.get(address)
             if v is None or rewards[v.index][1] == 0:
                 return None
-            return {
+            entry = {
                 "amount": rewards[v.index][1],
                 "commission": self.m.commission_at(v.index, epoch),
                 "effectiveSlot": slot,
                 "epoch": epoch,
                 "postBalance": self.m.vote_balance(v.index, epoch),
             }
+            if self.m.reports_commission_bps(epoch):  # SIMD-0291: basis points, the percent null
+                entry.update(commission=None, commissionBps=self.m.commission_bps_at(v.index, epoch))
+            return entry
 
         return Lazy(lambda: (entry(a) for a in addresses))
+
+    def get_account_info(self, params: list[Any]) -> dict[str, Any]:
+        """Feature accounts only (the SIMD-0096 gate); any other address is `value: null`."""
+        if not params or not is_pubkey(params[0]):
+            raise invalid_params("Invalid param: WrongSize")
+        encoding = _config(params, 1).get("encoding", "base58")
+        if encoding not in ("base58", "base64"):
+            raise invalid_params(f"unsupported encoding for this account: {encoding}")
+        context = {"apiVersion": "2.3.7", "slot": self.m.head_slot}
+        epoch = self.m.p.full_priority_fee_epoch
+        if params[0] != FULL_PRIORITY_FEE_FEATURE or epoch is None:
+            return {"context": context, "value": None}
+        # Feature { activated_at: Option<Slot> } (bincode): set at the first slot of the epoch
+        # the feature takes effect in; None while still pending.
+        first = self.m.first_slot(epoch)
+        raw = b"\x01" + struct.pack("<Q", first) if first <= self.m.head_slot else b"\x00" + bytes(8)
+        data = base64.b64encode(raw).decode() if encoding == "base64" else b58encode(raw)
+        return {"context": context, "value": {"data": [data, encoding], "executable": False, "lamports": 953_520,
+                                              "owner": FEATURE_PROGRAM, "rentEpoch": 18_446_744_073_709_551_615, "space": len(raw)}}
 
     # ------------------------------------------------------------ schedules
     def get_leader_schedule(self, params: list[Any]) -> Any:
@@ -280,9 +318,10 @@ class SolanaRpcApi(JsonRpcApi):
     def _rewards(self, slot: int, txs: list[Tx]) -> list[dict[str, Any]]:
         m = self.m
         leader = m.validators[m.leader(slot)]
-        out = [{
+        fee = m.fee_reward(slot)
+        out = [] if fee is None else [{
             "commission": None,
-            "lamports": sum(tx.leader_share for tx in txs),
+            "lamports": fee,
             "postBalance": 40_000_000_000 + m.block_height(slot) * 1_000_003 % 9_000_000_000,
             "pubkey": leader.identity,
             "rewardType": "Fee",
@@ -314,20 +353,28 @@ class SolanaRpcApi(JsonRpcApi):
             readonly_unsigned = 3
         else:
             recipient = b58encode(bytes([7]) * 31 + bytes([slot % 251]))
-            others = [recipient, SYSTEM_PROGRAM, COMPUTE_BUDGET]
+            programs = [SYSTEM_PROGRAM] + ([COMPUTE_BUDGET] if tx.cu_limit else [])
+            programs += sorted({program for program, _ in tx.precompiles})
+            others = [recipient] + programs
             n = len(signers)
-            instructions = [
-                {"accounts": [], "data": b58encode(b"\x02" + struct.pack("<I", tx.cu_limit)), "programIdIndex": n + 2, "stackHeight": None},
-                {"accounts": [], "data": b58encode(b"\x03" + struct.pack("<Q", tx.cu_price_micro)), "programIdIndex": n + 2, "stackHeight": None},
-                {"accounts": [0, n], "data": "3Bxs4h24hBtQy9rw", "programIdIndex": n + 1, "stackHeight": None},
-            ]
-            readonly_unsigned = 2
+            index = {program: n + 1 + k for k, program in enumerate(programs)}
+            instructions = []
+            if tx.cu_limit:
+                instructions += [
+                    {"accounts": [], "data": b58encode(b"\x02" + struct.pack("<I", tx.cu_limit)), "programIdIndex": index[COMPUTE_BUDGET], "stackHeight": None},
+                    {"accounts": [], "data": b58encode(b"\x03" + struct.pack("<Q", tx.cu_price_micro)), "programIdIndex": index[COMPUTE_BUDGET], "stackHeight": None},
+                ]
+            for k, (program, count) in enumerate(tx.precompiles):
+                data = _precompile_data(program, count, k, tx.label)
+                instructions.append({"accounts": [], "data": b58encode(data), "programIdIndex": index[program], "stackHeight": None})
+            instructions.append({"accounts": [0, n], "data": "3Bxs4h24hBtQy9rw", "programIdIndex": index[SYSTEM_PROGRAM], "stackHeight": None})
+            readonly_unsigned = len(programs)
         keys = signers + others
         pre = [1_000_000_000 + k * 1000 for k in range(len(keys))]
         post = list(pre)
         post[0] = pre[0] - tx.fee
         meta = {
-            "computeUnitsConsumed": 2100 if tx.is_vote else tx.cu_limit // 2,
+            "computeUnitsConsumed": 2100 if tx.is_vote else (tx.cu_limit // 2 if tx.cu_limit else 450),
             "err": None,
             "fee": tx.fee,
             "postBalances": post,

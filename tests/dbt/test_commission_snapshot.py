@@ -2,13 +2,12 @@
 
 Built against the simulated network as in tests/loaders/solana/test_solana_e2e.py: `aurora run`
 once an epoch, `aurora build` twice. Between the builds the Solana model changes validator 1's
-inflation commission (5% -> 10% at epoch 5), validator 3's (7% -> 0% at epoch 6) and validator 0's
-Jito MEV commission (800 -> 1000 bps at epoch 6); see simnet/solana/model.py.
+inflation commission (500 -> 1000 bps at epoch 5), validator 3's (700 -> 0 bps at epoch 6) and
+validator 0's Jito MEV commission (800 -> 1000 bps at epoch 6); see simnet/solana/model.py. Every
+commission is in basis points.
 """
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 import pytest
 import yaml
@@ -26,7 +25,7 @@ S = 96  # slots per epoch in the simulated cluster
 TRACKED = [0, 1, 2, 3, 11]
 
 HISTORY = """
-    select validator_key, commission_pct, mev_commission_bps, priority_fee_commission_bps,
+    select validator_key, commission_bps, mev_commission_bps, priority_fee_commission_bps,
            observed_period_id, dbt_valid_from, dbt_valid_to
     from snapshots.validator_commissions
     where chain = 'solana'
@@ -58,16 +57,16 @@ def env(warehouse, tmp_path, monkeypatch):
 
 def history(warehouse) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
-    for key, pct, mev, pf, period, valid_from, valid_to in query(warehouse, HISTORY):
+    for key, bps, mev, pf, period, valid_from, valid_to in query(warehouse, HISTORY):
         out.setdefault(key, []).append({
-            "commission_pct": pct, "mev_commission_bps": mev, "priority_fee_commission_bps": pf,
+            "commission_bps": bps, "mev_commission_bps": mev, "priority_fee_commission_bps": pf,
             "observed_period_id": period, "valid_from": valid_from, "valid_to": valid_to,
         })
     return out
 
 
 def settings(version: dict) -> tuple:
-    return version["commission_pct"], version["mev_commission_bps"], version["priority_fee_commission_bps"], version["observed_period_id"]
+    return version["commission_bps"], version["mev_commission_bps"], version["priority_fee_commission_bps"], version["observed_period_id"]
 
 
 def test_commission_changes_between_builds_become_history_rows(env, warehouse):
@@ -76,11 +75,11 @@ def test_commission_changes_between_builds_become_history_rows(env, warehouse):
     aurora("build")
     first = history(warehouse)
     assert {v: [settings(x) for x in rows] for v, rows in first.items()} == {
-        vote[0]: [(Decimal(5), 800, 5000, "3")],
-        vote[1]: [(Decimal(5), 800, None, "3")],
-        vote[2]: [(Decimal(10), 1000, None, "3")],
-        vote[3]: [(Decimal(7), None, None, "3")],
-        vote[11]: [(Decimal(8), None, None, "3")],
+        vote[0]: [(500, 800, 5000, "3")],
+        vote[1]: [(500, 800, None, "3")],
+        vote[2]: [(1000, 1000, None, "3")],
+        vote[3]: [(700, None, None, "3")],
+        vote[11]: [(800, None, None, "3")],
     }
     assert all(rows[0]["valid_to"] is None for rows in first.values())
 
@@ -93,9 +92,9 @@ def test_commission_changes_between_builds_become_history_rows(env, warehouse):
 
     # Changed: the first version is closed exactly when the second opens, and the second is current.
     changed = {
-        vote[0]: (Decimal(5), 1000, 5000, "6"),  # Jito MEV commission 800 -> 1000 bps at epoch 6
-        vote[1]: (Decimal(10), 800, None, "6"),  # inflation commission 5% -> 10% at epoch 5
-        vote[3]: (Decimal(0), None, None, "6"),  # 7% -> 0% at epoch 6: no inflation reward, read from getVoteAccounts
+        vote[0]: (500, 1000, 5000, "6"),  # Jito MEV commission 800 -> 1000 bps at epoch 6
+        vote[1]: (1000, 800, None, "6"),  # inflation commission 5% -> 10% at epoch 5
+        vote[3]: (0, None, None, "6"),  # 7% -> 0% at epoch 6: no inflation reward, read from getVoteAccounts
     }
     for key, new in changed.items():
         old_version, new_version = second[key]
@@ -110,4 +109,14 @@ def test_commission_changes_between_builds_become_history_rows(env, warehouse):
 
     # A build that sees no change adds nothing.
     aurora("build")
+    assert history(warehouse) == second
+
+    # Upgrading a warehouse whose history kept the inflation commission in percent: the next build
+    # converts it in place (the snapshot's pre-hook) and opens no version.
+    with warehouse.connect() as conn, conn.cursor() as cur:
+        cur.execute("alter table snapshots.validator_commissions add column commission_pct numeric")
+        cur.execute("update snapshots.validator_commissions set commission_pct = commission_bps / 100.0")
+        cur.execute("alter table snapshots.validator_commissions drop column commission_bps")
+        conn.commit()
+    aurora("build", "--select", "validator_commissions")
     assert history(warehouse) == second

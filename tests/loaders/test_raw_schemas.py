@@ -29,3 +29,17 @@ def test_a_column_missing_from_an_older_warehouse_is_added(warehouse, monkeypatc
     assert "block_response_id" not in columns(warehouse, "raw_ethereum", "execution_transactions")
     ensure_raw_schemas(open_warehouse())  # the upgrade: `aurora build` and `aurora run` call this
     assert "block_response_id" in columns(warehouse, "raw_ethereum", "execution_transactions")
+
+
+def test_a_column_a_newer_aurora_makes_nullable_takes_nulls_in_an_older_warehouse(warehouse, monkeypatch):
+    import loaders.solana as solana
+
+    older = {table: dict(cols) for table, cols in solana.COLUMNS.items()}
+    older["vote_accounts"]["commission"] = {"data_type": "bigint", "nullable": False}  # before SIMD-0291
+    with monkeypatch.context() as patch:
+        patch.setattr(solana, "COLUMNS", older)
+        ensure_raw_schemas(open_warehouse())
+    nullable = "select is_nullable from information_schema.columns where table_schema = 'raw_solana' and table_name = 'vote_accounts' and column_name = 'commission'"
+    assert query(warehouse, nullable) == [("NO",)]
+    ensure_raw_schemas(open_warehouse())
+    assert query(warehouse, nullable) == [("YES",)]

@@ -15,7 +15,7 @@ import requests
 
 from simnet.network import NetworkSpec, SimNetwork
 from simnet.shapes import ShapeCase, compare, load_payload, real_shape, shape, simnet_level, strip_jsonc, string_kind
-from tests.simnet.shape_registry import CASES, ETHEREUM_TODO, SKIPPED, TRIMMED
+from tests.simnet.shape_registry import CASES, ETHEREUM_TODO, FOUND, SKIPPED, TRIMMED
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -46,6 +46,7 @@ def payload(fixture: str):
 def held_to(case: ShapeCase):
     """The real shape a case's answer must fit: its endpoint's payloads merged, at its level."""
     siblings = [payload(c.fixture) for c in CASES if (c.api, c.endpoint) == (case.api, case.endpoint)]
+    siblings += [[payload(f)] if level == "entry" else payload(f) for f, level in FOUND.get((case.api, case.endpoint), [])]
     return real_shape(case, payload(case.fixture), siblings)
 
 
@@ -177,6 +178,12 @@ def test_every_published_payload_is_registered_skipped_or_listed_for_ethereum():
     registered = {c.source for c in CASES}
     assert registered.isdisjoint(SKIPPED) and registered.isdisjoint(ETHEREUM_TODO)
     assert published == registered | set(SKIPPED) | set(ETHEREUM_TODO)
+
+
+def test_found_payloads_are_listed_in_the_readme():
+    readme = (FIXTURES / "README.md").read_text()
+    for fixture, _ in (f for found in FOUND.values() for f in found):
+        assert (FIXTURES / fixture).is_file() and fixture in readme, fixture
 
 
 def test_fixtures_are_verbatim_copies_listed_in_the_readme():

@@ -7,6 +7,7 @@ model's state. A disagreement means the simnet would grade Aurora against the wr
 
 from __future__ import annotations
 
+import base64
 import csv
 import math
 from collections import defaultdict
@@ -14,6 +15,7 @@ from collections import defaultdict
 import pytest
 import requests
 
+from simnet.keys import b58decode
 from simnet.ledger import LEDGER_COLUMNS, write_ledger
 from simnet.network import NetworkSpec, SimNetwork
 from simnet.solana.ledger import solana_ledger
@@ -82,18 +84,48 @@ def test_each_component_matches_the_apis(ledger, published, component):
     assert sum(getattr(row, component) for row in ledger.values()) > 0  # the comparison is not 0 == 0
 
 
-def test_the_fee_split_adds_up_from_transaction_detail(net, ledger):
-    node, m, epoch = Rpc(net.urls["solana_rpc"]), net.solana, 7
+PRECOMPILES = {"Ed25519SigVerify111111111111111111111111111", "KeccakSecp256k11111111111111111111111111111",
+               "Secp256r1SigVerify1111111111111111111111111"}
+
+
+@pytest.mark.parametrize("epoch", [2, 7])  # before and after SIMD-0096 (activated at epoch 3 here)
+def test_the_fee_split_adds_up_from_transaction_detail(net, epoch):
+    """From transaction detail alone: each signature, a transaction's or one a precompile
+    instruction verifies (the data's first byte), costs 5,000; meta.fee minus that is the
+    priority fee. Per block the runtime burns half the base fees (half of all fees before
+    SIMD-0096, the burn rounded down) and pays the rest to the leader as its Fee reward."""
+    node, m = Rpc(net.urls["solana_rpc"]), net.solana
+    (activated,) = [node.call("getAccountInfo", "3opE3EzAKnUftUDURkzMgwpNgimBAypW1mNDYH4x4Zg7", {"encoding": "base64"})["value"]]
+    full_priority_from = int.from_bytes(base64.b64decode(activated["data"][0])[1:9], "little")
     slots = node.call("getBlocks", epoch * S, (epoch + 1) * S - 1)
-    base, priority = defaultdict(int), defaultdict(int)
-    for reply in node.batch([("getBlock", [s, {"encoding": "json", "transactionDetails": "full", "rewards": False}]) for s in slots]):
-        leader = m.validators[m.leader(slots[reply["id"]])].vote
-        for tx in reply["result"]["transactions"]:
-            signatures = tx["transaction"]["message"]["header"]["numRequiredSignatures"]
-            base[leader] += 2500 * signatures  # half of 5,000 per signature is burned
-            priority[leader] += tx["meta"]["fee"] - 5000 * signatures  # all of it to the leader
+    base, priority, precompile_signatures = defaultdict(int), defaultdict(int), 0
+    for reply in node.batch([("getBlock", [s, {"encoding": "json", "transactionDetails": "full", "rewards": True}]) for s in slots]):
+        slot, block = slots[reply["id"]], reply["result"]
+        block_base = block_priority = 0
+        for tx in block["transactions"]:
+            message = tx["transaction"]["message"]
+            signatures = len(tx["transaction"]["signatures"])
+            for ix in message["instructions"]:
+                if message["accountKeys"][ix["programIdIndex"]] in PRECOMPILES:
+                    signatures += b58decode(ix["data"])[0]
+                    precompile_signatures += b58decode(ix["data"])[0]
+            block_base += 5000 * signatures
+            block_priority += tx["meta"]["fee"] - 5000 * signatures
+        leader_base = block_base - block_base // 2
+        if slot >= full_priority_from:
+            leader_priority = block_priority
+        else:
+            total = block_base + block_priority
+            leader_priority = total - total // 2 - leader_base
+        (fee_reward,) = [r["lamports"] for r in block["rewards"] if r["rewardType"] == "Fee"]
+        assert fee_reward == leader_base + leader_priority, slot
+        leader = m.validators[m.leader(slot)].vote
+        base[leader] += leader_base
+        priority[leader] += leader_priority
+    assert precompile_signatures > 0 and sum(priority.values()) > 0
+    ledger = {r.validator_key: r for r in solana_ledger(m, [epoch])}
     for v in m.validators:
-        row = ledger[v.vote, epoch]
+        row = ledger[v.vote]
         assert (row.block_fees_base, row.block_fees_priority) == (base[v.vote], priority[v.vote])
         assert row.block_fees == row.block_fees_base + row.block_fees_priority
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 import requests
 
@@ -124,6 +126,34 @@ def test_inflation_reward_pays_the_vote_accounts_commission_with_nulls(rpc, sol_
     assert rewards[3] is None and rewards[-2] is None
 
 
+def test_after_simd_0291_inflation_rewards_carry_basis_points_and_a_null_percent(rpc, sol_net):
+    """The model activates SIMD-0291 at epoch 7: answers for 7 on carry `commissionBps` and
+    `commission: null`; validator 2 then sets 1050 bps, no whole percent."""
+    m = sol_net.solana
+    assert m.p.commission_bps_epoch == 7
+    votes = [v.vote for v in m.validators]
+    for v, reward in zip(m.validators, rpc.call("getInflationReward", votes, {"epoch": 7})):
+        if reward is None:
+            continue
+        total, commission_part = m.inflation(7)[v.index]
+        assert reward["commission"] is None and reward["commissionBps"] == m.commission_bps_at(v.index, 7)
+        assert reward["amount"] == commission_part == total * reward["commissionBps"] // 10_000
+    assert rpc.call("getInflationReward", [votes[2]], {"epoch": 7})[0]["commissionBps"] == 1050
+    assert "commissionBps" not in rpc.call("getInflationReward", [votes[2]], {"epoch": 6})[0]
+    # getVoteAccounts gives both forms: the whole percent (floor) and the basis points.
+    (entry,) = rpc.call("getVoteAccounts", {"votePubkey": votes[2]})["current"]
+    assert (entry["commission"], entry["inflationRewardsCommissionBps"]) == (10, 1050)
+
+
+def test_the_simd_0096_feature_account_says_when_it_took_effect(rpc, sol_net):
+    m = sol_net.solana
+    answer = rpc.call("getAccountInfo", "3opE3EzAKnUftUDURkzMgwpNgimBAypW1mNDYH4x4Zg7", {"encoding": "base64"})
+    data = base64.b64decode(answer["value"]["data"][0])
+    assert answer["value"]["owner"] == "Feature111111111111111111111111111111111111"
+    assert data[0] == 1 and int.from_bytes(data[1:9], "little") == first_slot(m.p.full_priority_fee_epoch) == first_slot(3)
+    assert rpc.call("getAccountInfo", m.validators[0].vote, {"encoding": "base64"})["value"] is None
+
+
 def test_inflation_reward_defaults_to_the_previous_epoch(rpc, sol_net):
     vote = sol_net.solana.validators[0].vote
     (reward,) = rpc.call("getInflationReward", [vote])
@@ -244,7 +274,10 @@ def test_block_rewards_pay_the_leader_and_can_be_left_out(rpc, sol_net):
     with_rewards = rpc.call("getBlock", slot, {"transactionDetails": "none"})  # rewards default to true
     (fee,) = with_rewards["rewards"]
     assert fee["rewardType"] == "Fee" and fee["pubkey"] == m.validators[m.leader(slot)].identity
-    assert fee["lamports"] == sum(tx.leader_share for tx in m.block_txs(slot))
+    assert fee["lamports"] == m.fee_reward(slot)
+    # Half of every signature's 5,000 (precompile signatures included) plus every priority fee.
+    txs = m.block_txs(slot)
+    assert fee["lamports"] == sum(2500 * (tx.signatures + tx.precompile_signatures) + tx.priority_fee for tx in txs)
     assert "rewards" not in rpc.call("getBlock", slot, {"transactionDetails": "none", "rewards": False})
 
 

@@ -1,6 +1,8 @@
 {{ config(unique_key=['chain', 'validator_key', 'slot', 'kind', 'position']) }}
 
--- Principal moves, never income: deposits, top-ups, withdrawals (negative), consolidations.
+-- Principal moves, never income, when the state moves them: deposits and top-ups (since Electra
+-- when the deposit queue applies them), withdrawals (negative), consolidations (when the queue
+-- processes them), and balance a switch to compounding queues and the queue gives back.
 with
 
 build_periods as (

@@ -1,7 +1,8 @@
 {{ config(unique_key=['chain', 'slot']) }}
 
--- Every block a tracked Ethereum validator proposed: relayed (MEV-Boost) or locally built, what
--- the relays claimed, what the block paid, and its priority fees.
+-- Every block a tracked Ethereum validator proposed: relayed (MEV-Boost, by a configured relay or,
+-- has_relay_claim false, by one that is not) or locally built, what the relays claimed, what the
+-- block paid, and its priority fees.
 with
 
 build_periods as (
@@ -22,6 +23,7 @@ ethereum as (
         p.block_number::bigint as block_number,
         p.block_hash,
         p.is_relayed,
+        p.has_relay_claim,
         p.relays,
         p.paid_to as fee_recipient,
         p.block_reward_wei as proposer_reward_base_units,

@@ -30,7 +30,7 @@ solana as (
         null::numeric as proposer_base_units,
         null::numeric as sync_base_units,
         r.is_rewarded,
-        r.commission_pct,
+        r.commission_bps::integer as commission_bps,
         r.effective_slot::bigint as paid_slot,
         r.response_id,
         r.load_id::numeric as source_load_id
@@ -58,7 +58,7 @@ ethereum as (
         coalesce(k.proposer_wei, 0) as proposer_base_units,
         coalesce(k.sync_wei, 0) as sync_base_units,
         a.validator_index is not null as is_rewarded,
-        null::numeric as commission_pct,
+        null::integer as commission_bps,
         null::bigint as paid_slot,
         null::text as response_id,
         coalesce(greatest(a.load_id, k.load_id), 0) as source_load_id

@@ -1,7 +1,7 @@
 {{ config(unique_key=['chain', 'validator_key', 'period_id', 'kind', 'reference'], incremental_strategy='delete+insert') }}
 
 -- Flagged, never booked: balance residuals (slashings) and MEV claims the blocks do not bear
--- out. `reference` is the slot, or 'day' for a whole-day residual. Periods are rebuilt whole
+-- out. `reference` is the slot, slot:relay for one relay's claim, or 'day' for a whole-day residual. Periods are rebuilt whole
 -- (delete+insert), so an exception that a restatement explains disappears.
 with
 
@@ -19,7 +19,7 @@ ethereum as (
         e.day::text as period_id,
         e.period_seq,
         e.kind,
-        coalesce(e.slot::text, 'day') as reference,
+        coalesce(e.reference, e.slot::text, 'day') as reference,
         e.slot::bigint as slot,
         e.expected_wei as expected_base_units,
         e.actual_wei as actual_base_units,

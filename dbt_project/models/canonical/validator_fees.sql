@@ -1,7 +1,9 @@
 {{ config(unique_key=['chain', 'validator_key', 'period_id']) }}
 
 -- Block fee income per validator and period. Solana: the leader's Fee rewards in its produced
--- blocks (base fee 50% burned, priority fee 100% to the leader since SIMD-0096). Ethereum: the
+-- blocks (base fee 50% burned, priority fee 100% to the leader since SIMD-0096, 50% before); the
+-- base/priority split only where every block's parts add up to its Fee reward, else the row is
+-- flagged (has_fee_split_mismatch) and the Fee rewards stand as block fees. Ethereum: the
 -- priority fees of the locally built blocks it proposed (relayed blocks' fees are the builder's).
 with
 
@@ -24,6 +26,8 @@ solana as (
         f.leader_slots_fetched::bigint as leader_slots_fetched,
         f.blocks_produced::bigint as blocks_produced,
         f.blocks_skipped::bigint as blocks_skipped,
+        f.has_fee_split_mismatch,
+        f.blocks_fee_split_mismatched::bigint as blocks_fee_split_mismatched,
         coalesce(f.load_id, 0) as source_load_id
 
     from {{ ref('int_solana__block_fees_summed') }} as f
@@ -52,6 +56,8 @@ ethereum as (
         m.proposals_due::bigint as leader_slots_fetched,
         m.blocks_produced::bigint as blocks_produced,
         m.proposals_missed::bigint as blocks_skipped,
+        false as has_fee_split_mismatch,
+        0::bigint as blocks_fee_split_mismatched,
         coalesce(greatest(m.load_id, p.load_id), 0) as source_load_id
 
     from {{ ref('int_ethereum__validator_meta_joined') }} as m

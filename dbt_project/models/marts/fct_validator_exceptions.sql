@@ -1,12 +1,14 @@
 -- What needs a human: slashing and other balance residuals, MEV payments that differ from or
--- are missing against the relay's claim, fee recipients outside the operator's list. None of it
--- is booked as income; amounts in base units and the native token.
+-- are missing against the relay's claim, fee recipients outside the operator's list, blocks from
+-- relays missing from providers.yaml, each claim of relays that disagree. None of it is booked as
+-- income; amounts in base units and the native token.
 select
     e.chain,
     e.validator_key,
     identities.operator,
     e.period_id,
     e.kind,
+    e.reference,
     e.slot,
     e.expected_base_units,
     e.actual_base_units,

@@ -12,7 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from loaders.cli import app
-from simnet.ethereum.ledger import ethereum_exceptions, ethereum_ledger, principal_events
+from simnet.ethereum.ledger import ethereum_exceptions, ethereum_ledger, principal_flows, queued_principal
 from simnet.ethereum.params import EthereumParams
 from simnet.network import NetworkSpec, SimNetwork
 from tests.support.db import query
@@ -21,9 +21,6 @@ runner = CliRunner()
 WEI_PER_GWEI = 10**9
 DAYS = [date(2025, 1, 1), date(2025, 1, 2), date(2025, 1, 3)]
 LAST_DAY = date(2025, 1, 4)  # the planted events run to here
-# The model's principal event kinds, as the warehouse names them.
-FLOW_KINDS = {"deposit": "deposit", "top_up": "top_up", "partial_withdrawal": "withdrawal", "full_withdrawal": "withdrawal",
-              "consolidation_out": "consolidation_out", "consolidation_in": "consolidation_in"}
 
 
 class Env:
@@ -58,8 +55,9 @@ def simulated(tmp_path):
         m.set_head((m.epochs_of_day(LAST_DAY)[-1] + 3) * m.S)  # 2025-01-04 complete too
         ev = m.events
         tracked = sorted({
-            ev.topup_validator, ev.consolidation_source, ev.consolidation_target, ev.exit_validator, ev.slashed_validator,
+            ev.topup_validator, *(v for pair in ev.consolidations for v in pair), ev.exit_validator, ev.slashed_validator,
             ev.offline_validator, ev.deposit_validator, *(m.proposer(slot) for slot in m.mev_anomalies.values()),
+            *(m.proposer(slot) for slots in m.relay_anomalies.values() for slot in slots),
             *m.sync_committee(0)[:3], 1, 2, 3, 4, 5,
         })
         paths = net.write_config(tmp_path / "config", timeout_seconds=2.0, retries=4)
@@ -68,10 +66,10 @@ def simulated(tmp_path):
         paths["operators"].write_text(yaml.safe_dump({"operators": [
             {"key": "acme", "name": "Acme Staking", "validators": {"ethereum": tracked[: len(tracked) // 2]},
              "fee_recipients": {"ethereum": recipients}},
-            # the second operator lists pubkeys: matched to indices through the beacon node
+            # the second operator lists pubkeys: matched to indices through the beacon node (the
+            # new validator's too, before its deposit has created it)
             {"key": "beta", "name": "Beta Validators",
-             "validators": {"ethereum": [m.pubkey(v) for v in tracked[len(tracked) // 2 :] if v < m.p.validators] +
-                            [v for v in tracked[len(tracked) // 2 :] if v >= m.p.validators]},
+             "validators": {"ethereum": [m.pubkey(v) for v in tracked[len(tracked) // 2 :]]},
              "fee_recipients": {"ethereum": recipients}},
         ]}))
         yield Env(net, paths, tracked)
@@ -120,23 +118,46 @@ def test_the_mart_equals_the_ledger_and_principal_is_never_income(loaded):
     env, warehouse = loaded
     assert_matches_ledger(env, warehouse, DAYS + [LAST_DAY])
 
-    # Every deposit, top-up, withdrawal and consolidation is a principal flow, to the wei.
-    tracked = set(env.tracked)
-    expected_flows = sorted(
-        (str(e.validator_index), FLOW_KINDS[e.kind], e.slot, e.signed_gwei * WEI_PER_GWEI)
-        for e in principal_events(env.model, DAYS + [LAST_DAY]) if e.validator_index in tracked and e.kind in FLOW_KINDS
-    )
-    flows = sorted((r[0], r[1], r[2], int(r[3])) for r in query(
-        warehouse, "select validator_key, kind, slot, amount_base_units from canonical.principal_flows"))
+    # Every deposit, top-up, withdrawal and consolidation is a principal flow, to the wei, on the
+    # day the state moved it: the deposits when the queue applied them, the consolidations at the
+    # transition that processed them (min(balance, effective balance): one source's 32 ETH
+    # effective balance, the other's lower balance).
+    tracked = {str(v) for v in env.tracked}
+    expected_flows = sorted(f for f in principal_flows(env.model, DAYS + [LAST_DAY]) if f[0] in tracked)
+    flows = sorted((r[0], r[1], r[2], r[3], int(r[4])) for r in query(
+        warehouse, "select validator_key, kind, period_id, slot, amount_base_units from canonical.principal_flows"))
     assert flows == expected_flows
     assert {f[1] for f in flows} == {"deposit", "top_up", "withdrawal", "consolidation_out", "consolidation_in"}
+    ev = env.model.events
+    assert ev.topup_slot < env.model.epochs_of_day(DAYS[2]).start * 8  # requested a day before it is booked
+    assert [f[2] for f in flows if f[1] == "top_up"] == [DAYS[2].isoformat()]
+    moved = sorted(-f[4] for f in flows if f[1] == "consolidation_out")
+    assert moved == sorted(v * WEI_PER_GWEI for v in env.model.sim.consolidated.values()) and moved[1] == 32 * 10**18 > moved[0]
 
-    # The balances reconcile to the rewards for every validator and day, but for the slashing.
+    # The balances reconcile to the rewards for every validator and day, but for the slashing: an
+    # ordinary consolidation or top-up leaves no residual.
     reconciliations = query(warehouse, "select validator_key, period_id, residual_base_units, is_checkable from canonical.balance_reconciliations")
     assert reconciliations and all(r[3] for r in reconciliations)
     residuals = {(r[0], r[1]): int(r[2]) for r in reconciliations if r[2] != 0}
     slashing = [e for e in ethereum_exceptions(env.model, DAYS + [LAST_DAY]) if e.kind == "slashing"]
     assert residuals == {(e.validator_key, e.period_id): e.actual for e in slashing}
+
+
+def test_queued_principal_is_shown_at_each_day_end(loaded):
+    """What the queues hold at each day's end state: the top-up requested late on 2025-01-02, the
+    partial withdrawal waiting for its epoch, the consolidations waiting for the sources to become
+    withdrawable; all known, and nothing else."""
+    env, warehouse = loaded
+    tracked = {str(v) for v in env.tracked}
+    names = {"deposits": "deposits_queued_base_units", "withdrawals": "withdrawals_queued_base_units",
+             "consolidation_out": "consolidation_out_queued_base_units", "consolidation_in": "consolidation_in_queued_base_units"}
+    rows = query(warehouse, f"select validator_key, period_id, is_known, {', '.join(names.values())} from canonical.principal_queued")
+    assert rows and all(r[2] for r in rows)
+    got = {(r[0], r[1]): dict(zip(names, map(int, r[3:]))) for r in rows if any(r[3:])}
+    expected = {(v, day.isoformat()): amounts for day in DAYS + [LAST_DAY]
+                for v, amounts in queued_principal(env.model, day).items() if v in tracked}
+    assert got == expected
+    assert {k[1] for k in got} == {DAYS[1].isoformat(), DAYS[2].isoformat()}  # queued across both midnights
 
 
 def test_slashing_and_mev_anomalies_are_exceptions_not_income(loaded):
@@ -151,7 +172,16 @@ def test_slashing_and_mev_anomalies_are_exceptions_not_income(loaded):
         for r in query(warehouse, "select validator_key, period_id, kind, expected_base_units, actual_base_units from marts.fct_validator_exceptions")
     )
     assert got == expected
-    assert {g[2] for g in got} == {"slashing", "mev_value_mismatch", "mev_payment_missing", "unexpected_fee_recipient"}
+    assert {g[2] for g in got} == {"slashing", "mev_value_mismatch", "mev_payment_missing", "unexpected_fee_recipient",
+                                   "relay_value_disagreement", "relay_not_configured"}
+    # relays that disagree: one row per claim, each with its own amount (the lower one too)
+    claims = [g for g in got if g[2] == "relay_value_disagreement"]
+    assert len(claims) == len(env.model.relays_for(env.model.events.relay_disagreement_slot)) and len({c[3] for c in claims}) == 2
+    # a block only an unconfigured relay delivered: its payment is MEV, its priority fees are not income
+    paid = env.model.events.unconfigured_relay_slot
+    (row,) = query(warehouse, "select is_relayed, has_relay_claim, mev_paid_base_units, priority_fees_base_units "
+                              "from canonical.proposals where slot = %s", (paid,))
+    assert (row[0], row[1], int(row[2]), int(row[3])) == (True, False, env.model.payloads.block(paid).paid, 0) and row[2] > 0
     # The P&L books what was actually paid: the underpaid block's payment, nothing for the missing one.
     underpaid = env.model.mev_anomalies["mev_value_mismatch"]
     (paid,) = query(warehouse, "select mev_paid_base_units from canonical.proposals where slot = %s", (underpaid,))[0]

@@ -33,3 +33,23 @@ def test_lamports_as_floats_are_rejected():
     body["validators"][0]["mev_rewards"] = 4.4
     with pytest.raises(PayloadError, match=r"validators\[0\]\.mev_rewards: expected an integer, got 4\.4"):
         helpers.parse_validators(body, 600)
+
+
+def test_the_jitosol_validators_answer_parses_as_validator_entries():
+    """kobe /api/v1/jitosol_validators answers the same ValidatorEntry as /validators (the JitoSOL
+    pool's subset, with jito_sol_active_lamports): Aurora's parser reads it field for field."""
+    (path,) = fixture_paths("jito", "jitosol_validators")
+    (row,) = helpers.parse_validators(load(path), 600)
+    assert row == {
+        "epoch": 600, "vote_account": "CviQXDMPZPVAZ5qgVGN2gSBSD9GqqwRt7VZidoHMpArr", "identity_account": None,
+        "running_jito": True, "mev_commission_bps": 10000, "mev_rewards": 3_204_800_942,
+        "priority_fee_commission_bps": None, "priority_fee_rewards": None, "active_stake": 47_753_222_427_851,
+    }
+
+
+def test_the_published_validators_answer_to_the_last_lamport():
+    (path,) = fixture_paths("jito", "validators")
+    (row,) = helpers.parse_validators(load(path), 600)
+    assert (row["vote_account"], row["mev_rewards"], row["priority_fee_commission_bps"], row["priority_fee_rewards"],
+            row["active_stake"]) == ("GdRKUZKdiXMEATjddQW6q4W8bPgXRBYJKayfeqdQcEPa", 4_438_669_326, 5000, 31_269_273_876,
+                                     57_968_373_482_697)

@@ -3,6 +3,7 @@ compared with the simulator's ground-truth ledger (computed from its own model s
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 from loaders.cli import app
 from simnet.network import NetworkSpec, SimNetwork
 from simnet.solana.ledger import solana_ledger
-from simnet.solana.model import SolanaParams
+from simnet.solana.model import SolanaModel, SolanaParams
 from tests.support.db import query
 
 runner = CliRunner()
@@ -117,13 +118,11 @@ def assert_matches_ledger(env: Env, warehouse, epochs, skip: set[tuple[str, str]
         assert not row["has_data_gaps"], (key, row["data_gaps"])
 
 
-@pytest.fixture
-def env(warehouse, tmp_path, monkeypatch):
+@contextmanager
+def simulated(tmp_path, monkeypatch, params: SolanaParams):
     monkeypatch.setenv("AURORA_HTTP_BACKOFF_SECONDS", "0.01")
     monkeypatch.setenv("AURORA_HTTP_MAX_RETRY_AFTER_SECONDS", "0.5")
-    # Head: a third into epoch 2; tests move it forward like time passing.
-    spec = NetworkSpec(ethereum=None, solana=SolanaParams(head_slot=2 * S + 30))
-    with SimNetwork(spec) as net:
+    with SimNetwork(NetworkSpec(ethereum=None, solana=params)) as net:
         paths = net.write_config(tmp_path / "config", timeout_seconds=1.0, retries=4)
         tracked = [net.solana.validators[i].vote for i in TRACKED]
         paths["operators"] = tmp_path / "config" / "operators.yaml"
@@ -132,6 +131,13 @@ def env(warehouse, tmp_path, monkeypatch):
             {"key": "beta", "name": "Beta Validators", "validators": {"solana": tracked[4:]}},
         ]}))
         yield Env(net, paths, tracked)
+
+
+@pytest.fixture
+def env(warehouse, tmp_path, monkeypatch):
+    # Head: a third into epoch 2; tests move it forward like time passing.
+    with simulated(tmp_path, monkeypatch, SolanaParams(head_slot=2 * S + 30)) as environment:
+        yield environment
 
 
 def test_scheduled_runs_reproduce_the_ledger_exactly(env, warehouse):
@@ -295,3 +301,30 @@ def test_network_wide_tracking_and_the_block_scan_setting(env, warehouse):
     result = env.run("--from-epoch", "2", "--to-epoch", "3", "--scan-all-blocks", build=True)
     assert "scanned all" in result.output  # the cost is stated
     assert_matches_ledger(env, warehouse, [2, 3])
+
+
+def test_a_burned_fee_reward_is_flagged_and_the_build_goes_on(warehouse, tmp_path, monkeypatch):
+    """A block whose leader cannot receive its Fee reward (the runtime burns it): the block's
+    parts no longer add up to its Fee reward. block_fees stays what the chain paid, the epoch's
+    split is null, the row is flagged, and the build does not stop."""
+    probe = SolanaModel(SolanaParams())
+    victim_index = TRACKED[0]
+    slot = next(s for s in probe.produced_slots(2 * S, 3 * S - 1) if probe.leader(s) == victim_index)
+    params = SolanaParams(head_slot=3 * S + 30, fee_burned_slots=frozenset({slot}))
+    with simulated(tmp_path, monkeypatch, params) as env:
+        env.run("--from-epoch", "2", "--to-epoch", "2", build=True)
+        victim = env.tracked[0]
+        ((mismatch,),) = query(warehouse, "select fee_split_mismatch from raw_solana.blocks where slot = %s", (slot,))
+        assert mismatch.startswith("Fee reward 0 != base ")
+        ((flag, mismatched, base, priority, fees),) = query(warehouse, """
+            select has_fee_split_mismatch, blocks_fee_split_mismatched, base_fees_base_units, priority_fees_base_units,
+                   block_fees_base_units
+            from canonical.validator_fees where validator_key = %s and period_id = '2'""", (victim,))
+        want = env.expected([2])[(victim, "2")]
+        assert (flag, mismatched, base, priority, fees) == (True, 1, None, None, want["block_fees"])
+        assert want["base_fees"] is None and want["priority_fees"] is None  # the ledger says the same
+        row = mart(warehouse)[(victim, "2")]
+        assert lamports(row["block_fees_native"]) == want["block_fees"] and row["base_fees_native"] is None
+        assert query(warehouse, "select count(*) from canonical.validator_fees where has_fee_split_mismatch") == [(1,)]
+        # Everyone else to the lamport, splits included.
+        assert_matches_ledger(env, warehouse, [2], skip={(victim, "2")})

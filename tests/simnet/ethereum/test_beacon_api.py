@@ -113,8 +113,8 @@ def test_validator_ids_limits_and_filters(beacon):
     r = post(url, "/eth/v1/beacon/states/head/validators", {"ids": [str(i) for i in range(65)],
                                                             "statuses": ["withdrawal"]})
     assert r.status_code == 200
-    assert {(v["index"], v["status"]) for v in r.json()["data"]} == {("10", "withdrawal_done"),
-                                                                     ("12", "withdrawal_done")}
+    assert {(v["index"], v["status"]) for v in r.json()["data"]} == {("10", "withdrawal_done"), ("12", "withdrawal_done"),
+                                                                     ("26", "withdrawal_done")}
     r = get(url, "/eth/v1/beacon/states/head/validators", params={"status": "exited_slashed"})
     assert [v["index"] for v in r.json()["data"]] == ["20"]
     assert post(url, "/eth/v1/beacon/states/head/validators", {"statuses": ["sleepy"]}).status_code == 400
@@ -299,9 +299,11 @@ def test_beacon_blocks_are_electra_blocks_with_the_planted_operations(beacon):
     requests_ = message["body"]["execution_requests"]
     assert set(requests_) == {"deposits", "withdrawals", "consolidations"}
     assert requests_["consolidations"] == [{
-        "source_address": model.withdrawal_address(ev.consolidation_source),
-        "source_pubkey": model.pubkey(ev.consolidation_source),
-        "target_pubkey": model.pubkey(ev.consolidation_target)}]
+        "source_address": model.withdrawal_address(source), "source_pubkey": model.pubkey(source),
+        "target_pubkey": model.pubkey(target)} for source, target in ev.consolidations]
+    partial = get(url, f"/eth/v2/beacon/blocks/{ev.partial_withdrawal_slot}").json()["data"]["message"]["body"]
+    assert partial["execution_requests"]["withdrawals"] == [{
+        "source_address": model.withdrawal_address(7), "validator_pubkey": model.pubkey(7), "amount": "5000000000"}]
     deposit = get(url, f"/eth/v2/beacon/blocks/{ev.deposit_slot}").json()["data"]["message"]["body"]
     (request,) = deposit["execution_requests"]["deposits"]
     assert set(request) == {"pubkey", "withdrawal_credentials", "amount", "signature", "index"}
@@ -312,3 +314,34 @@ def test_beacon_blocks_are_electra_blocks_with_the_planted_operations(beacon):
     assert proof["signed_header_1"]["message"]["proposer_index"] == str(ev.slashed_validator)
     exit_ = get(url, f"/eth/v2/beacon/blocks/{ev.exit_slot}").json()["data"]["message"]["body"]
     assert exit_["voluntary_exits"][0]["message"]["validator_index"] == str(ev.exit_validator)
+
+
+def test_pending_queues_follow_the_state(beacon):
+    """Electra's queues as the state at each slot holds them: a request joins at its block and
+    leaves at the epoch transition (deposits, consolidations) or payload (partial withdrawals)
+    that processes it."""
+    model, url = beacon
+    ev, S = model.events, model.S
+
+    def queue(name: str, slot: int) -> list[dict]:
+        r = get(url, f"/eth/v1/beacon/states/{slot}/{name}")
+        assert r.status_code == 200 and r.headers["Eth-Consensus-Version"] == "electra", r.text
+        body = r.json()
+        assert set(body) == {"execution_optimistic", "finalized", "data"}
+        return body["data"]
+
+    assert queue("pending_deposits", ev.deposit_slot - 1) == []
+    (entry,) = queue("pending_deposits", ev.deposit_slot)
+    assert entry == {"pubkey": model.pubkey(64), "withdrawal_credentials": model.withdrawal_credentials(64),
+                     "amount": str(ev.deposit_amount), "signature": entry["signature"], "slot": str(ev.deposit_slot)}
+    assert queue("pending_deposits", ev.deposit_epoch * S - 1) == [entry]
+    assert queue("pending_deposits", ev.deposit_epoch * S) == []
+    assert [d["slot"] for d in queue("pending_deposits", ev.topup_epoch * S - 1)] == [str(ev.topup_slot)]
+    consolidations = [{"source_index": str(s), "target_index": str(t)} for s, t in ev.consolidations]
+    assert queue("pending_consolidations", ev.consolidation_slot - 1) == []
+    assert queue("pending_consolidations", ev.consolidation_epoch * S - 1) == consolidations
+    assert queue("pending_consolidations", ev.consolidation_epoch * S) == []
+    assert queue("pending_partial_withdrawals", ev.partial_withdrawal_slot) == [
+        {"validator_index": "7", "amount": "5000000000", "withdrawable_epoch": str(ev.partial_withdrawable_epoch)}]
+    assert queue("pending_partial_withdrawals", model.sim.partial_paid_slot) == []
+    assert get(url, "/eth/v1/beacon/states/99999/pending_deposits").status_code == 404

@@ -12,7 +12,7 @@ import requests
 from simnet.ethereum import EthereumModel
 from simnet.ethereum.beacon import BeaconApi
 from simnet.ethereum.execution import ExecutionApi
-from simnet.ethereum.ledger import ethereum_exceptions, ethereum_ledger, principal_events
+from simnet.ethereum.ledger import ethereum_exceptions, ethereum_ledger, principal_events, principal_flows, queued_principal
 from simnet.ethereum.relay import RelayApi
 from simnet.faults import FaultPlan
 from simnet.http import SimServer
@@ -22,7 +22,9 @@ GWEI = 10**9
 
 @pytest.fixture(scope="module")
 def model():
-    return EthereumModel()
+    # 2025-01-04 complete (its last epoch is 196) and not final: the consolidations it processes
+    # can be added up from the APIs
+    return EthereumModel(head_slot=(196 + 3) * 8, archive=True)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +38,8 @@ def net(model):
         s.stop()
 
 
-def test_rows(model):
+def test_rows():
+    model = EthereumModel()  # the default head: 2025-01-04 is incomplete
     rows = ethereum_ledger(model, model.days())
     by_day = Counter(r.period_id for r in rows)
     assert by_day == {"2025-01-01": 64, "2025-01-02": 65, "2025-01-03": 65, "2025-01-04": 65}
@@ -109,8 +112,17 @@ class Warehouse:
                 if e <= self.epochs[-1] - 2:
                     credited[v] += sum(parts)
         bids = self.relay_values()
-        index_of = {v["validator"]["pubkey"]: int(v["index"])
-                    for v in self.beacon("/eth/v1/beacon/states/head/validators")["data"]}
+        head = self.beacon("/eth/v1/beacon/states/head/validators")["data"]
+        index_of = {v["validator"]["pubkey"]: int(v["index"]) for v in head}
+        record = {int(v["index"]): v["validator"] for v in head}
+        first, last = self.slots.start, self.slots[-1]
+        # Electra's queues: what left them between the bounding states was applied in the day
+        queued = Counter()
+        for state, sign in ((first - 1, 1), (last, -1)):
+            for d in self.beacon(f"/eth/v1/beacon/states/{state}/pending_deposits")["data"]:
+                queued[(d["pubkey"], int(d["amount"]), int(d["slot"]))] += sign
+        consolidations = {(int(c["source_index"]), int(c["target_index"]))
+                          for c in self.beacon(f"/eth/v1/beacon/states/{first - 1}/pending_consolidations")["data"]}
         for slot in self.slots:
             r = self.s.get(self.urls["beacon"] + f"/eth/v2/beacon/blocks/{slot}", timeout=30)
             if r.status_code == 404:
@@ -129,10 +141,18 @@ class Warehouse:
             for w in payload["withdrawals"]:
                 flows[int(w["validator_index"])] -= int(w["amount"])
             for d in body["execution_requests"]["deposits"]:
-                flows[index_of[d["pubkey"]]] += int(d["amount"])
+                queued[(d["pubkey"], int(d["amount"]), slot)] += 1
+            for c in body["execution_requests"]["consolidations"]:
+                consolidations.add((index_of[c["source_pubkey"]], index_of[c["target_pubkey"]]))
             number = hex(int(payload["block_number"]))
             bid = bids.get(payload["block_hash"])
-            if bid is None:  # locally built: the priority fees
+            recipient = self.model.expected_fee_recipient(proposer)  # the operator's list
+            if bid is None and payload["fee_recipient"] != recipient:  # a builder's block, its relay not asked
+                block = self.rpc("eth_getBlockByNumber", number, True)
+                tail = block["transactions"][-1]
+                if tail["from"] == block["miner"] and tail["to"] == recipient:
+                    income[proposer][3] += int(tail["value"], 16)
+            elif bid is None:  # locally built: the priority fees
                 block = self.rpc("eth_getBlockByNumber", number, False)
                 base = int(block["baseFeePerGas"], 16)
                 income[proposer][2] += sum((int(x["effectiveGasPrice"], 16) - base) * int(x["gasUsed"], 16)
@@ -141,6 +161,19 @@ class Warehouse:
                 block = self.rpc("eth_getBlockByNumber", number, True)
                 income[proposer][3] += sum(int(t["value"], 16) for t in block["transactions"]
                                            if t["to"] == bid["proposer_fee_recipient"] and t["from"] == block["miner"])
+        for (pubkey, amount, _), n in queued.items():
+            flows[index_of[pubkey]] += amount * n
+        for c in {(int(c["source_index"]), int(c["target_index"]))
+                  for c in self.beacon(f"/eth/v1/beacon/states/{last}/pending_consolidations")["data"]}:
+            consolidations.discard(c)
+        for source, target in consolidations:  # processed at the source's withdrawable epoch
+            w = int(record[source]["withdrawable_epoch"])
+            assert first <= w * 8 <= last
+            (before,) = self.beacon(f"/eth/v1/beacon/states/{w * 8 - 1}/validators", {"ids": [str(source)]}, "POST")["data"]
+            reward = sum(self.attestation(w - 2).get(source, [0]))
+            moved = min(int(before["balance"]) + reward, int(before["validator"]["effective_balance"]))
+            flows[source] -= moved
+            flows[target] += moved
         return income, credited, flows
 
     def balances(self, slot) -> dict[int, int]:
@@ -148,7 +181,7 @@ class Warehouse:
         return {int(v["index"]): int(v["balance"]) for v in data}
 
 
-@pytest.mark.parametrize("day", ["2025-01-02", "2025-01-03"])
+@pytest.mark.parametrize("day", ["2025-01-02", "2025-01-03", "2025-01-04"])
 def test_ledger_is_what_the_apis_add_up_to(model, net, day):
     wh = Warehouse(model, net, day)
     income, credited, flows = wh.run()
@@ -158,23 +191,20 @@ def test_ledger_is_what_the_apis_add_up_to(model, net, day):
         issuance, penalties, fees, mev = income[v]
         assert (row.issuance, row.penalties, row.block_fees, row.mev) == \
             (issuance * GWEI, penalties * GWEI, fees, mev), v
-    # balances: what is left after rewards and visible principal flows is the consolidation and
-    # the slashing, exactly as the model reports them (and nothing else)
+    # balances: what is left after rewards and the principal the state moved (withdrawals, the
+    # deposits and consolidations the queues processed) is the slashing, and nothing else
     before, after = wh.balances(wh.slots.start - 1), wh.balances(wh.slots[-1])
     residual = {v: after[v] - before.get(v, 0) - credited[v] - flows[v] for v in after}
     ev = model.events
     expected = Counter()
-    if ev.consolidation_slot in wh.slots:
-        expected[ev.consolidation_source] -= model.sim.consolidated_amount
-        expected[ev.consolidation_target] += model.sim.consolidated_amount
     if ev.slashing_slot in wh.slots:
         expected[ev.slashed_validator] -= model.slashing_penalty()
     assert {v: r for v, r in residual.items() if r} == {v: r for v, r in expected.items() if r}
 
 
 def test_principal_flows_never_become_income(model):
-    """Over days 2-3, income = balance change - principal, up to the two-epoch crediting shift."""
-    days = ["2025-01-02", "2025-01-03"]
+    """Over days 2-4, income = balance change - principal, up to the two-epoch crediting shift."""
+    days = ["2025-01-02", "2025-01-03", "2025-01-04"]
     a, b = model.epochs_of_day(days[0]).start, model.epochs_of_day(days[-1])[-1]
     first, last = a * 8, b * 8 + 7
     ledger = defaultdict(int)
@@ -197,7 +227,8 @@ def test_principal_flows_never_become_income(model):
 def test_exceptions(model, net):
     rows = ethereum_exceptions(model, model.days())
     by_kind = {r.kind: r for r in rows}
-    assert set(by_kind) == {"slashing", "mev_value_mismatch", "mev_payment_missing", "unexpected_fee_recipient"}
+    assert set(by_kind) == {"slashing", "mev_value_mismatch", "mev_payment_missing", "unexpected_fee_recipient",
+                            "relay_value_disagreement", "relay_not_configured"}
     ev = model.events
     slashing = by_kind["slashing"]
     assert (slashing.validator_key, slashing.slot, slashing.expected, slashing.actual) == \
@@ -217,6 +248,28 @@ def test_exceptions(model, net):
             assert row.actual == int(bid["value"])
         day_rows = ethereum_ledger(model, [row.period_id], validators=[int(row.validator_key)])
         assert day_rows[0].mev >= row.actual
+    # relays disagreeing on one block: one row per relay claim, each with the value that relay
+    # reported; the block paid the higher claim
+    slot = ev.relay_disagreement_slot
+    claims = sorted((r.expected, r.actual) for r in rows if r.kind == "relay_value_disagreement")
+    reported = []
+    for relay in model.relays_for(slot):
+        (trace,) = requests.get(net[relay] + "/relay/v1/data/bidtraces/proposer_payload_delivered",
+                                params={"slot": slot}, timeout=30).json()
+        reported.append(int(trace["value"]))
+    paid = model.payloads.block(slot).paid
+    assert claims == sorted((value, paid) for value in reported) and len(set(reported)) == 2 and paid == max(reported)
+    # blocks only an unconfigured relay delivered: no configured relay knows them; one paid the
+    # proposer at the end of the block, the other paid nothing
+    unconfigured = {r.slot: r for r in rows if r.kind == "relay_not_configured"}
+    assert set(unconfigured) == {ev.unconfigured_relay_slot, ev.unconfigured_unpaid_slot}
+    for slot, row in unconfigured.items():
+        assert all(requests.get(url + "/relay/v1/data/bidtraces/proposer_payload_delivered", params={"slot": slot},
+                                timeout=30).json() == [] for name, url in net.items() if name in model.params.relays)
+        block = model.payloads.block(slot)
+        assert block.miner != model.expected_fee_recipient(model.proposer(slot)) and row.expected is None
+        assert row.actual == (block.paid if slot == ev.unconfigured_relay_slot else 0)
+    assert unconfigured[ev.unconfigured_relay_slot].actual > 0
     assert ethereum_exceptions(model, ["2025-01-01"]) == []
 
 
@@ -232,3 +285,31 @@ def test_late_days_are_restated_until_final():
     assert sum(r.issuance for r in late.values()) > sum(r.issuance for r in early.values())
     assert ethereum_ledger(m, [date(2025, 1, 2)]) == settled_before  # final rows never change
     assert late == {r.validator_key: r for r in ethereum_ledger(EthereumModel(), [day])}
+
+
+def test_principal_as_a_warehouse_books_it_and_what_stays_queued(model):
+    """Queue-applied deposits on the day the queue applied them (at its last slot, the first state
+    to show them applied), consolidations at their transition's slot; at each day's end, what the
+    queues still hold."""
+    ev = model.events
+    flows = principal_flows(model, ["2025-01-02", "2025-01-03", "2025-01-04"])
+    last_of_jan3 = model.epochs_of_day("2025-01-03")[-1] * 8 + 7
+    assert [f for f in flows if f[1] == "top_up"] == [("7", "top_up", "2025-01-03", last_of_jan3, 96 * 10**18)]
+    assert [f for f in flows if f[1] == "deposit"] == [
+        ("64", "deposit", "2025-01-02", model.epochs_of_day("2025-01-02")[-1] * 8 + 7, 32 * 10**18)]
+    moves = sorted(f for f in flows if f[1].startswith("consolidation"))
+    assert {(f[2], f[3]) for f in moves} == {("2025-01-04", ev.consolidation_epoch * 8)}
+    assert sum(f[4] for f in moves) == 0 and sorted(f[4] for f in moves if f[0] == "23") == sorted(
+        v * GWEI for v in model.sim.consolidated.values())
+    assert queued_principal(model, "2025-01-02") == {"7": {"deposits": 96 * 10**18, "withdrawals": 0,
+                                                         "consolidation_out": 0, "consolidation_in": 0}}
+    jan3 = queued_principal(model, "2025-01-03")
+    assert set(jan3) == {"10", "26", "23"} and jan3["23"]["consolidation_in"] == jan3["10"]["consolidation_out"] + \
+        jan3["26"]["consolidation_out"]
+    for source in (10, 26):  # valued as the end state shows the source
+        assert jan3[str(source)]["consolidation_out"] == min(model.balance(source, last_of_jan3), 32 * GWEI) * GWEI
+    assert queued_principal(model, "2025-01-01") == queued_principal(model, "2025-01-04") == {}
+    # before the deposit queue created it, the new validator is known by its pubkey only
+    early = EthereumModel(head_slot=ev.deposit_slot + 1)
+    (key,) = queued_principal(early, early.day_of_epoch(ev.deposit_slot // 8))
+    assert key == early.pubkey(64)

@@ -108,30 +108,52 @@ def test_attestation_rewards_components(model):
 
 def test_planted_flows(model):
     ev = model.events
+    S = model.S
     kinds = Counter(e.kind for e in model.principal_events())
-    assert kinds["deposit"] == kinds["top_up"] == kinds["consolidation_out"] == kinds["consolidation_in"] == 1
+    assert kinds["deposit"] == kinds["top_up"] == 1 and kinds["consolidation_out"] == kinds["consolidation_in"] == 2
     assert kinds["voluntary_exit"] == kinds["slashing_penalty"] == 1
-    assert kinds["full_withdrawal"] == 2  # the exited validator, and the consolidation source's remainder
+    assert kinds["full_withdrawal"] == 1  # the exited validator (the sources' excess left as partials)
     assert kinds["partial_withdrawal"] > 1000
-    # the new validator: appears with the deposit's block, pending, then active
-    assert model.registry_size(ev.deposit_slot - 1) == 64 and model.registry_size(ev.deposit_slot) == 65
+    # the deposit waits in the queue until finality covers its slot (finalized = E - 2 at the
+    # transition into E), then the new validator joins the registry, pending, then active
+    assert ev.deposit_epoch == -(-ev.deposit_slot // S) + 2 == 58
+    assert model.registry_size(ev.deposit_epoch * S - 1) == 64 and model.registry_size(ev.deposit_epoch * S) == 65
+    assert model.sim.pending_deposits(ev.deposit_epoch * S - 1) == [(64, ev.deposit_amount, ev.deposit_slot)]
+    assert model.sim.pending_deposits(ev.deposit_epoch * S) == []
     statuses = [model.validator_record(ev.deposit_validator, s)["status"]
-                for s in (ev.deposit_slot, ev.deposit_slot + 8, ev.deposit_slot + 8 * 6)]
+                for s in (ev.deposit_epoch * S, (ev.deposit_epoch + 1) * S, model.activation_epoch(64) * S)]
     assert statuses == ["pending_initialized", "pending_queued", "active_ongoing"]
-    assert model.balance(ev.deposit_validator, ev.deposit_slot) == ev.deposit_amount
-    # top-up: +32 ETH to a 0x02 validator, whose effective balance follows at the next epoch
-    t = ev.topup_validator
-    e = ev.topup_slot // 8
-    assert model.credential_type(t) == 2
-    assert model.effective_balance(t, e + 1) == model.effective_balance(t, e) + 32 * ETH
-    # consolidation: the source's whole balance moves to the 0x02 target in the request's block
-    src, dst, c = ev.consolidation_source, ev.consolidation_target, ev.consolidation_slot
-    moved = model.sim.consolidated_amount
-    assert moved >= 32 * ETH and model.balance(src, c) == 0
-    assert model.validator_record(src, model.head_slot)["status"] == "withdrawal_done"
-    assert model.balance(src, model.head_slot) == 0
+    assert model.balance(ev.deposit_validator, ev.deposit_epoch * S) == ev.deposit_amount
+    # top-up: 96 ETH is more than an epoch's activation churn (64 ETH): finalized at the transition
+    # into 84, applied at the next one with the carried churn; the effective balance follows at once
+    t, e = ev.topup_validator, ev.topup_epoch
+    assert model.credential_type(t) == 2 and -(-ev.topup_slot // S) + 2 == e - 1 == 84
+    assert model.effective_balance(t, e) == model.effective_balance(t, e - 1) + 96 * ETH
+    (top_up,) = [x for x in model.principal_events() if x.kind == "top_up"]
+    assert top_up.slot == e * S and top_up.amount_gwei == 96 * ETH
+    assert model.sim.pending_deposits(e * S - 1) == [(t, 96 * ETH, ev.topup_slot)]
+    # the EIP-7002 partial withdrawal: queued with the exit churn's epoch + the withdrawability
+    # delay, paid by the first payload of that epoch, before the sweep
+    p = ev.partial_withdrawal_validator
+    assert model.sim.pending_partial_withdrawals(ev.partial_withdrawal_slot) == [(p, 5 * ETH, ev.partial_withdrawable_epoch)]
+    paid = model.sim.partial_paid_slot
+    assert paid == model.produced_slots(ev.partial_withdrawable_epoch * S, paid)[0]
+    assert model.withdrawals(paid)[0].validator_index == p and model.withdrawals(paid)[0].amount == 5 * ETH
+    assert model.sim.pending_partial_withdrawals(paid) == []
+    # consolidations: both sources exit through the consolidation churn; at their withdrawable
+    # epoch the transition moves min(balance, effective balance): 32 ETH from 10, all of 26's 31.8
+    dst, c, w = ev.consolidation_target, ev.consolidation_slot, ev.consolidation_epoch
+    assert w == c // S + 1 + 4 + 4
+    assert model.sim.pending_consolidations(w * S - 1) == list(ev.consolidations)
+    assert model.sim.pending_consolidations(w * S) == []
+    assert model.sim.consolidated[(10, dst)] == 32 * ETH
+    low = model.sim.consolidated[(26, dst)]
+    assert 31.8 * ETH < low < 32 * ETH and model.balance(26, w * S) == 0 and model.effective_balance(26, w - 1) == 32 * ETH
+    for src in (10, 26):
+        assert model.validator_record(src, model.head_slot)["status"] == "withdrawal_done"
+        assert model.balance(src, model.head_slot) == 0
     assert model.credential_type(dst) == 2
-    assert model.effective_balance(dst, c // 8 + 1) == model.effective_balance(dst, 0) + 32 * ETH
+    assert model.effective_balance(dst, w) == model.effective_balance(dst, 0) + 64 * ETH
     # exit then full withdrawal
     x = ev.exit_validator
     lifecycle = [model.validator_record(x, s)["status"] for s in (ev.exit_slot - 1, ev.exit_slot,

@@ -2,8 +2,11 @@
 --   balance_end - balance_start + withdrawals - deposits - consolidated_in + consolidated_out
 -- must equal the rewards credited in the day: attestation rewards of epochs a-2..b-2 (credited at
 -- the transition into e+2) plus the proposer and sync rewards of the day's blocks. The states are
--- those at the last slots of epochs a-1 and b. A residual (a slashing penalty, missing data) is
--- reported as an exception, never booked as income.
+-- those at the last slots of epochs a-1 and b. Principal counts when the state moved it (see
+-- int_ethereum__principal_flows_listed): `deposits` is what the deposit queue moved into the
+-- balance, net of balance a switch to compounding moved into the queue. A residual (a slashing
+-- penalty, missing data) is reported as an exception, never booked as income. Since Electra a day
+-- is checkable only when both states' deposit and consolidation queues are known.
 with
 
 grid as (
@@ -28,7 +31,7 @@ flows as (
 
     select
         chain, validator_index, day,
-        coalesce(sum(amount_wei) filter (where kind in ('deposit', 'top_up')), 0) as deposits_wei,
+        coalesce(sum(amount_wei) filter (where kind in ('deposit', 'top_up', 'excess_applied', 'excess_queued')), 0) as deposits_wei,
         coalesce(-sum(amount_wei) filter (where kind = 'withdrawal'), 0) as withdrawals_wei,
         coalesce(sum(amount_wei) filter (where kind = 'consolidation_in'), 0) as consolidated_in_wei,
         coalesce(-sum(amount_wei) filter (where kind = 'consolidation_out'), 0) as consolidated_out_wei,
@@ -63,6 +66,12 @@ window_coverage as (
 
 ),
 
+queues as (
+
+    select * from {{ ref('int_ethereum__queues_observed') }}
+
+),
+
 slashed as (
 
     select distinct s.chain, s.validator_index, days.day
@@ -88,7 +97,8 @@ checked as (
         coalesce(flows.consolidated_out_wei, 0) as consolidated_out_wei,
         coalesce(attestations.credited_in_day_wei, 0) + coalesce(blocks.proposer_wei, 0) + coalesce(blocks.sync_wei, 0) as rewards_credited_wei,
         coalesce(flows.has_missing_amount, false) as has_missing_amount,
-        window_coverage.is_covered,
+        window_coverage.is_covered and coalesce(queues.is_deposit_queue_known and queues.is_consolidation_queue_known, false)
+            as is_covered,
         slashed.validator_index is not null
             or (coalesce(end_state.is_slashed, false) and not coalesce(start_state.is_slashed, false)) as is_slashed_in_day,
         greatest(attestations.load_id, blocks.load_id, flows.load_id, start_state.load_id::numeric, end_state.load_id::numeric) as load_id
@@ -103,6 +113,7 @@ checked as (
     left join attestations on attestations.chain = grid.chain and attestations.validator_index = grid.validator_index and attestations.day = grid.day
     left join blocks on blocks.chain = grid.chain and blocks.validator_index = grid.validator_index and blocks.day = grid.day
     left join window_coverage on window_coverage.chain = grid.chain and window_coverage.day = grid.day
+    left join queues on queues.chain = grid.chain and queues.day = grid.day
     left join slashed on slashed.chain = grid.chain and slashed.validator_index = grid.validator_index and slashed.day = grid.day
 
 )

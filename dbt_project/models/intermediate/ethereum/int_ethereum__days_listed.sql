@@ -29,6 +29,7 @@ select
     windows.last_slot,
     windows.start_state_slot,
     windows.end_state_slot,
+    windows.electra_fork_slot,
     windows.last_epoch + 2 <= heads.finalized_epoch as is_final,
     windows.load_id::numeric as load_id
 

@@ -1,5 +1,15 @@
--- Principal moves, never income: deposits (a new validator) and top-ups, withdrawals (partial
--- and full), and EIP-7251 consolidations (out of the source, into the target), in wei, by slot.
+-- Principal moves, never income, booked when the state moves them (wei, by slot):
+-- - withdrawals (partial and full, and the payouts of EIP-7002 requests), in their block;
+-- - deposits and top-ups: before Electra in the block that carries them; since Electra when the
+--   pending deposit queue applies them (int_ethereum__deposits_applied: at the day's end state,
+--   the first to show them applied), with the balance a switch to compounding queues
+--   (excess_queued, negative) and the queue gives back (excess_applied);
+-- - EIP-7251 consolidations when process_pending_consolidations moves them, at the first slot of
+--   the epoch their transition starts: out of the source, into the target,
+--   min(balance, effective_balance) of the source, its balance being the one before the
+--   transition plus the rewards the transition credits first (ethereum/consensus-specs
+--   specs/electra/beacon-chain.md). `position` is the withdrawal index, the other validator of a
+--   consolidation, or the rank of a queue-applied deposit in its day.
 with
 
 days as (
@@ -22,29 +32,42 @@ starts as (
 
 ),
 
+consolidated as (
+
+    select *, least(source_balance_wei + source_reward_wei, source_effective_balance_wei) as amount_wei
+    from {{ ref('stg_ethereum__consolidations_processed') }}
+
+),
+
 events as (
 
     select w.chain, w.validator_index, w.slot, 'withdrawal' as kind, w.withdrawal_index as position,
-           -w.amount_wei as amount_wei, w.load_id::numeric as load_id
+           -w.amount_wei as amount_wei, false as is_queue_applied, w.load_id::numeric as load_id
     from {{ ref('stg_ethereum__withdrawals') }} as w
 
     union all
 
-    select d.chain, s.validator_index, d.slot, 'deposit', d.position, d.amount_wei, d.load_id::numeric
+    -- before Electra, a deposit moved the balance in its own block
+    select d.chain, s.validator_index, d.slot, 'deposit', d.position, d.amount_wei, false, d.load_id::numeric
     from {{ ref('stg_ethereum__deposits') }} as d
     join states as s on s.chain = d.chain and s.pubkey = d.pubkey
+    join days on days.chain = d.chain and d.slot between days.first_slot and days.last_slot
+    where days.electra_fork_slot is null or d.slot < days.electra_fork_slot
 
     union all
 
-    select c.chain, c.source_index, c.slot, 'consolidation_out', c.position, -c.amount_wei, c.load_id::numeric
-    from {{ ref('stg_ethereum__consolidations') }} as c
-    where c.source_index is not null
+    select a.chain, a.validator_index, a.slot, a.kind, a.position, a.amount_wei, true, a.load_id
+    from {{ ref('int_ethereum__deposits_applied') }} as a
 
     union all
 
-    select c.chain, c.target_index, c.slot, 'consolidation_in', c.position, c.amount_wei, c.load_id::numeric
-    from {{ ref('stg_ethereum__consolidations') }} as c
-    where c.target_index is not null
+    select c.chain, c.source_index, c.slot, 'consolidation_out', c.target_index, -c.amount_wei, false, c.load_id::numeric
+    from consolidated as c
+
+    union all
+
+    select c.chain, c.target_index, c.slot, 'consolidation_in', c.source_index, c.amount_wei, false, c.load_id::numeric
+    from consolidated as c
 
 )
 
@@ -55,7 +78,7 @@ select
     days.period_seq,
     events.slot,
     case
-        when events.kind = 'deposit' and starts.pubkey is not null then 'top_up'
+        when events.kind = 'deposit' and not events.is_queue_applied and starts.pubkey is not null then 'top_up'
         else events.kind
     end as kind,
     events.position,

@@ -1,9 +1,15 @@
 -- Every block a tracked validator proposed in a loaded day, classified and checked.
--- Relayed (MEV-Boost): a relay reports delivering this block hash (several relays may report the
--- same block: deduplicated by hash). The validator's MEV is what the block actually paid to the
--- relay's proposer_fee_recipient in its last transaction (from the block's fee recipient, the
--- builder); the block's priority fees belong to the builder. A builder that makes the proposer's
--- address the block's fee recipient pays it the priority fees directly instead.
+-- Relayed (MEV-Boost): a configured relay reports delivering this block hash (several relays may
+-- report the same block: deduplicated by hash). The validator's MEV is what the block actually
+-- paid to the relay's proposer_fee_recipient in its last transaction (from the block's fee
+-- recipient, the builder); the block's priority fees belong to the builder. A builder that makes
+-- the proposer's address the block's fee recipient pays it the priority fees directly instead.
+-- Relayed by a relay that is not configured: no configured relay claims the block, but it is a
+-- builder's: its fee recipient (coinbase) is not one of the operator's fee recipients, or, when
+-- operators.yaml lists none, its last transaction is a transfer from the coinbase to another
+-- address (the builder payment convention). MEV = that last transfer, to one of the operator's
+-- fee recipients when it lists them (0 when there is none); priority fees 0 (the builder's: they
+-- never reached the validator's fee recipient). has_relay_claim tells the two relayed kinds apart.
 -- Locally built: the validator earns the block's priority fees, sum over receipts of
 -- (effectiveGasPrice - baseFeePerGas) x gasUsed; blob and base fees are burned.
 with
@@ -74,46 +80,89 @@ recipients as (
     join {{ ref('operator_fee_recipients') }} as f on f.chain = o.chain and f.operator = o.operator
     group by o.chain, o.validator_index
 
+),
+
+classified as (
+
+    select
+        p.*,
+        r.block_hash is not null as has_relay_claim,
+        r.relays, r.claimed_wei, r.claimed_min_wei, r.fee_recipients_reported, r.proposer_fee_recipient,
+        r.load_id as relay_load_id,
+        b.block_number is not null as has_execution_block,
+        b.miner, b.transaction_count, b.load_id as block_load_id,
+        pr.priority_fees_wei as block_priority_fees_wei, pr.has_receipts as receipts_complete,
+        lt.from_address as last_from, lt.to_address as last_to, lt.value_wei as last_value_wei,
+        rc.expected_fee_recipients,
+        -- a builder's block no configured relay claims
+        r.block_hash is null and b.block_number is not null and (
+            case
+                when rc.expected_fee_recipients is not null then not (b.miner = any (rc.expected_fee_recipients))
+                else lt.from_address = b.miner and lt.to_address <> b.miner and lt.value_wei > 0
+            end
+        ) as is_unconfigured_relay
+    from proposals as p
+    left join relayed as r on r.chain = p.chain and r.slot = p.slot and r.block_hash = p.block_hash
+    left join blocks as b on b.chain = p.chain and b.block_number = p.block_number
+    left join priority as pr on pr.chain = p.chain and pr.block_number = p.block_number
+    left join last_transactions as lt on lt.chain = p.chain and lt.block_number = p.block_number
+    left join recipients as rc on rc.chain = p.chain and rc.validator_index = p.validator_index
+
+),
+
+paid as (
+
+    select
+        *,
+        case
+            when has_relay_claim then proposer_fee_recipient
+            -- the payment convention; with listed fee recipients only a payment to one of them counts
+            when is_unconfigured_relay and last_from = miner and last_value_wei > 0 and last_to <> miner
+                and (expected_fee_recipients is null or last_to = any (expected_fee_recipients)) then last_to
+            when is_unconfigured_relay then null
+            else fee_recipient
+        end as paid_to
+    from classified
+
 )
 
 select
-    p.chain,
-    p.slot,
-    p.epoch,
-    p.day,
-    p.period_seq,
-    p.validator_index,
-    p.block_number,
-    p.block_hash,
-    p.block_reward_wei,
-    r.block_hash is not null as is_relayed,
-    r.relays,
-    r.claimed_wei as mev_claimed_wei,
-    r.claimed_min_wei <> r.claimed_wei or r.fee_recipients_reported > 1 as relays_disagree,
-    coalesce(r.proposer_fee_recipient, p.fee_recipient) as paid_to,
-    b.block_number is not null as has_execution_block,
-    coalesce(pr.has_receipts, b.transaction_count = 0) as has_receipts,
+    chain,
+    slot,
+    epoch,
+    day,
+    period_seq,
+    validator_index,
+    block_number,
+    block_hash,
+    block_reward_wei,
+    has_relay_claim or coalesce(is_unconfigured_relay, false) as is_relayed,
+    has_relay_claim,
+    relays,
+    claimed_wei as mev_claimed_wei,
+    claimed_min_wei <> claimed_wei or fee_recipients_reported > 1 as relays_disagree,
+    paid_to,
+    has_execution_block,
+    coalesce(receipts_complete, transaction_count = 0) as has_receipts,
     case
-        when r.block_hash is null then null
-        when b.block_number is null then null
-        when b.miner = r.proposer_fee_recipient then coalesce(pr.priority_fees_wei, 0)
-        when lt.to_address = r.proposer_fee_recipient and lt.from_address = b.miner then lt.value_wei
-        else 0
+        when has_relay_claim then
+            case
+                when not has_execution_block then null
+                when miner = proposer_fee_recipient then coalesce(block_priority_fees_wei, 0)
+                when last_to = proposer_fee_recipient and last_from = miner then last_value_wei
+                else 0
+            end
+        when is_unconfigured_relay then case when paid_to is null then 0 else last_value_wei end
     end as mev_paid_wei,
     case
-        when r.block_hash is not null then 0
-        else coalesce(pr.priority_fees_wei, 0)
+        when has_relay_claim or is_unconfigured_relay then 0
+        else coalesce(block_priority_fees_wei, 0)
     end as priority_fees_wei,
-    rc.expected_fee_recipients,
+    expected_fee_recipients,
     case
-        when rc.expected_fee_recipients is null then null
-        else not (coalesce(r.proposer_fee_recipient, p.fee_recipient) = any (rc.expected_fee_recipients))
+        when expected_fee_recipients is null or paid_to is null then null
+        else not (paid_to = any (expected_fee_recipients))
     end as is_unexpected_fee_recipient,
-    greatest(p.load_id, r.load_id, b.load_id::numeric) as load_id
+    greatest(load_id, relay_load_id, block_load_id::numeric) as load_id
 
-from proposals as p
-left join relayed as r on r.chain = p.chain and r.slot = p.slot and r.block_hash = p.block_hash
-left join blocks as b on b.chain = p.chain and b.block_number = p.block_number
-left join priority as pr on pr.chain = p.chain and pr.block_number = p.block_number
-left join last_transactions as lt on lt.chain = p.chain and lt.block_number = p.block_number
-left join recipients as rc on rc.chain = p.chain and rc.validator_index = p.validator_index
+from paid

@@ -1,5 +1,7 @@
 -- Leader income per vote account and epoch: the Fee rewards of its produced blocks. The base and
--- priority split is given only when every produced block came with its transactions.
+-- priority split is given only when every produced block came with its transactions and its parts
+-- add up to its Fee reward; a block whose parts do not (has_fee_split_mismatch) keeps its Fee
+-- reward in the total, voids the epoch's split and flags the row.
 with
 
 identities as (
@@ -12,29 +14,47 @@ blocks as (
 
     select * from {{ ref('stg_solana__blocks') }}
 
+),
+
+summed as (
+
+    select
+        identities.chain,
+        identities.vote_pubkey,
+        identities.epoch,
+        count(blocks.slot) as leader_slots_fetched,
+        count(blocks.slot) filter (where blocks.is_produced) as blocks_produced,
+        count(blocks.slot) filter (where not blocks.is_produced) as blocks_skipped,
+        count(blocks.slot) filter (where blocks.is_produced and blocks.has_fee_split_mismatch) as blocks_fee_split_mismatched,
+        coalesce(sum(blocks.fee_reward_lamports) filter (where blocks.is_produced), 0) as block_fees_lamports,
+        coalesce(bool_and(coalesce(blocks.has_fee_split, false) and not coalesce(blocks.has_fee_split_mismatch, false))
+            filter (where blocks.is_produced), true)
+            as has_complete_split,
+        coalesce(sum(blocks.base_fee_lamports) filter (where blocks.is_produced), 0) as base_sum,
+        coalesce(sum(blocks.priority_fee_lamports) filter (where blocks.is_produced), 0) as priority_sum,
+        max(blocks.load_id::numeric) as load_id
+
+    from identities
+    left join blocks
+        on blocks.chain = identities.chain
+        and blocks.epoch = identities.epoch
+        and blocks.identity_pubkey = identities.identity_pubkey
+    group by identities.chain, identities.vote_pubkey, identities.epoch
+
 )
 
 select
-    identities.chain,
-    identities.vote_pubkey,
-    identities.epoch,
-    count(blocks.slot) as leader_slots_fetched,
-    count(blocks.slot) filter (where blocks.is_produced) as blocks_produced,
-    count(blocks.slot) filter (where not blocks.is_produced) as blocks_skipped,
-    coalesce(sum(blocks.fee_reward_lamports) filter (where blocks.is_produced), 0) as block_fees_lamports,
-    case
-        when bool_and(blocks.has_fee_split) filter (where blocks.is_produced) is not false
-            then coalesce(sum(blocks.base_fee_lamports) filter (where blocks.is_produced), 0)
-    end as base_fees_lamports,
-    case
-        when bool_and(blocks.has_fee_split) filter (where blocks.is_produced) is not false
-            then coalesce(sum(blocks.priority_fee_lamports) filter (where blocks.is_produced), 0)
-    end as priority_fees_lamports,
-    max(blocks.load_id::numeric) as load_id
+    chain,
+    vote_pubkey,
+    epoch,
+    leader_slots_fetched,
+    blocks_produced,
+    blocks_skipped,
+    blocks_fee_split_mismatched,
+    blocks_fee_split_mismatched > 0 as has_fee_split_mismatch,
+    block_fees_lamports,
+    case when has_complete_split then base_sum end as base_fees_lamports,
+    case when has_complete_split then priority_sum end as priority_fees_lamports,
+    load_id
 
-from identities
-left join blocks
-    on blocks.chain = identities.chain
-    and blocks.epoch = identities.epoch
-    and blocks.identity_pubkey = identities.identity_pubkey
-group by identities.chain, identities.vote_pubkey, identities.epoch
+from summed

@@ -1,5 +1,5 @@
--- What the validator looked like in an epoch: commission (as credited for the epoch, else as
--- snapshotted during it), Jito settings, stake, delinquency, leader slots and production, credits.
+-- What the validator looked like in an epoch: commission in basis points (as credited for the
+-- epoch, else as snapshotted during it), Jito settings, stake, delinquency, leader slots and production, credits.
 with
 
 grid as (
@@ -33,7 +33,9 @@ select
     grid.vote_pubkey,
     grid.epoch,
     identities.identity_pubkey,
-    coalesce(rewards.commission_pct, snapshots.commission_pct) as commission_pct,
+    -- The commission the reward answer carried (in basis points); the epoch's own vote-account
+    -- snapshot only when there was no reward to carry one (0% commission, no credits).
+    coalesce(rewards.commission_bps, snapshots.commission_bps) as commission_bps,
     jito.is_running_jito,
     jito.mev_commission_bps,
     jito.priority_fee_commission_bps,

@@ -18,6 +18,7 @@ renamed as (
         source.last_slot,
         source.start_state_slot,
         source.end_state_slot,
+        source.electra_fork_slot,
         source.response_id::text as response_id,
         source._dlt_load_id as load_id
 

@@ -16,7 +16,9 @@ renamed as (
         amount as amount_lamports,
         post_balance as post_balance_lamports,
         effective_slot,
-        commission::numeric as commission_pct,
+        -- Basis points: commissionBps from SIMD-0291 nodes, else the percent x 100 (also for rows
+        -- loaded before Aurora stored basis points). Null when there was no reward.
+        coalesce(commission_bps, commission * 100)::integer as commission_bps,
         response_id::text as response_id,
         _dlt_load_id as load_id
 

@@ -15,8 +15,9 @@ renamed as (
         vote_pubkey::text as vote_pubkey,
         node_pubkey::text as identity_pubkey,
         activated_stake as activated_stake_lamports,
-        commission::numeric as commission_pct,
-        commission_bps,
+        -- Basis points: reported by SIMD-0291 nodes (inflationRewardsCommissionBps), else the
+        -- percent x 100 (rows loaded before Aurora stored basis points have only the percent).
+        coalesce(commission_bps, commission * 100)::integer as commission_bps,
         epoch_vote_account as is_epoch_vote_account,
         last_vote as last_vote_slot,
         root_slot,

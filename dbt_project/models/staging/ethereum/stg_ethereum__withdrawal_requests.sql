@@ -1,0 +1,27 @@
+with
+
+source as (
+
+    select * from {{ source('ethereum', 'withdrawal_requests') }}
+
+),
+
+renamed as (
+
+    select
+        source.chain::text as chain,
+        source.slot,
+        source.position,
+        source_address::text as source_address,
+        validator_pubkey::text as validator_pubkey,
+        source.validator_index,
+        {{ consensus_to_base_units('amount_gwei') }} as amount_wei,
+        source.response_id::text as response_id,
+        source._dlt_load_id as load_id
+
+    from source
+    join {{ ref('chains') }} as chains on chains.chain = source.chain
+
+)
+
+select * from renamed

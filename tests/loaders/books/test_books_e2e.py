@@ -1,0 +1,261 @@
+"""The operator's books end to end: `aurora demo` (both simulated chains, the demo operators'
+books.yaml with a co-owned Solana validator, Ethereum client validators under a 10% fee and cost
+lines of every kind) loaded once for the module, then the splits, the exports, the report in a
+real browser and the demo's own summary, each checked against the marts to the last unit."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+import psycopg2
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from loaders.cli import app
+from tests.support.browser import CHROMIUM, render_in_chromium
+from tests.support.db import query
+
+runner = CliRunner()
+MONTH = date(2025, 1, 1)
+WHOLE = Decimal(10) ** 12
+
+
+@pytest.fixture(scope="module")
+def demo(module_warehouse):
+    from loaders.cli import build, load_registry, print_table, query_table
+    from loaders.demo import DEMO_DATABASE, run_demo
+
+    output = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        # run_demo points dlt at its own directory; the patch puts the variable back afterwards.
+        patch.setenv("AURORA_PIPELINES_DIR", "unset-by-the-demo")
+        patch.setenv("AURORA_HTTP_BACKOFF_SECONDS", "0.01")
+        run_demo(module_warehouse, Console(file=output, width=240), load_registry, build, print_table, query_table)
+    demo_warehouse = module_warehouse.with_database(DEMO_DATABASE)
+    yield demo_warehouse, output.getvalue()
+    admin = psycopg2.connect(host=module_warehouse.host, port=module_warehouse.port, user=module_warehouse.user,
+                             password=module_warehouse.password, dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'drop database if exists "{DEMO_DATABASE}" with (force)')
+    admin.close()
+
+
+def aurora(demo_warehouse, *args, expect=0):
+    result = runner.invoke(app, list(args), env={"AURORA_DATABASE_URL": demo_warehouse.url})
+    assert result.exit_code == expect, result.output
+    return result
+
+
+def statement(demo_warehouse, operator: str) -> dict[str, dict]:
+    columns = ["chain", "gross_revenue_native", "gross_revenue_usd", "net_pnl_native", "net_pnl_usd", "is_final",
+               "native_symbol", "issuance_native", "block_fees_native", "mev_native", "priority_fee_sharing_native",
+               "vote_costs_native", "operating_costs_native", "issuance_usd", "block_fees_usd", "mev_usd",
+               "priority_fee_sharing_usd", "vote_costs_usd", "operating_costs_usd"]
+    rows = query(demo_warehouse, f"select {', '.join(columns)} from marts.fct_operator_statement_monthly "
+                                 "where operator = %s and month = %s", (operator, MONTH))
+    return {row[0]: dict(zip(columns, row)) for row in rows}
+
+
+def test_every_split_adds_up_and_follows_the_terms(demo):
+    warehouse, _ = demo
+    # Every component of every validator row reaches its holders whole: nothing created or lost.
+    mismatched = query(warehouse, """
+        with split as (
+            select chain, validator_key, period_id, component, sum(amount_base_units) as amount
+            from intermediate.int_books__validator_days_split group by 1, 2, 3, 4),
+        mart as (
+            select chain, validator_key, period_id, c.component, c.amount
+            from marts.fct_validator_pnl
+            cross join lateral (values ('issuance', issuance_base_units), ('block_fees', block_fees_base_units),
+                ('mev', mev_base_units), ('priority_fee_sharing', priority_fee_sharing_base_units),
+                ('vote_costs', vote_costs_base_units), ('penalties', penalties_base_units)) as c(component, amount)
+            where operator is not null)
+        select count(*), count(*) filter (where split.amount is distinct from mart.amount)
+        from mart left join split using (chain, validator_key, period_id, component)""")
+    assert mismatched[0][0] > 100 and mismatched[0][1] == 0
+
+    # Each holder's part is its weight's share of the piece, within the one unit the rounding moves.
+    parts = query(warehouse, """
+        select s.chain, s.holder, s.holder_kind, s.amount_base_units, s.piece_base_units, h.weight
+        from intermediate.int_books__validator_days_split as s
+        join intermediate.int_books__holder_weights_resolved as h
+          on h.chain = s.chain and h.validator_key = s.validator_key and h.effective_from = s.term_from
+         and h.component = s.component and h.holder = s.holder""")
+    holders = {(chain, holder, kind) for chain, holder, kind, *_ in parts}
+    # The co-owned Solana validator: acme 60%, beta 25% (an operator itself), the rest unnamed.
+    assert {("solana", "acme", "operator"), ("solana", "beta", "co_owner"), ("solana", "others", "others")} <= holders
+    # beta's Ethereum clients: beta keeps 10%, the client the rest.
+    assert {("ethereum", "beta", "operator"), ("ethereum", "client", "client")} <= holders
+    for _, _, _, amount, piece, weight in parts:
+        exact = piece * weight / WHOLE
+        assert abs(amount - exact) < 1, (amount, piece, weight)
+    nonzero = [(h, k, a, p) for _, h, k, a, p, _ in parts if p != 0 and k == "client"]
+    assert nonzero and all(a != 0 for *_, a, p in nonzero)
+
+    # beta's books hold its 25% of acme's co-owned validator, next to its own validators.
+    kinds = query(warehouse, "select distinct holder_kind from marts.fct_operator_validator_pnl "
+                             "where operator = 'beta' and chain = 'solana'")
+    assert sorted(k for (k,) in kinds) == ["co_owner", "operator"]
+
+
+def test_the_operator_day_adds_up_its_validators_and_the_statement_its_days(demo):
+    warehouse, _ = demo
+    days = query(warehouse, """
+        select count(*) filter (where d.net_pnl_base_units is distinct from v.net + coalesce(d.unallocated_costs_base_units, 0)
+                                   or d.gross_revenue_base_units <> v.gross)
+        from marts.fct_operator_pnl as d
+        join (select operator, chain, day, sum(net_pnl_base_units) as net, sum(gross_revenue_base_units) as gross
+              from marts.fct_operator_validator_pnl group by 1, 2, 3) as v using (operator, chain, day)""")
+    assert days == [(0,)]
+    months = query(warehouse, """
+        select count(*) filter (where m.gross_revenue_base_units <> d.gross or m.net_pnl_base_units is distinct from d.net)
+        from marts.fct_operator_statement_monthly as m
+        join (select operator, chain, month, sum(gross_revenue_base_units) as gross, sum(net_pnl_base_units) as net
+              from marts.fct_operator_pnl group by 1, 2, 3) as d using (operator, chain, month)""")
+    assert months == [(0,)]
+    # Cost lines reach the books: 2.50 USD per Ethereum validator-day and the one-off HSM for acme.
+    costs = dict(query(warehouse, "select cost_line, sum(amount) from marts.fct_operator_costs where operator = 'acme' group by 1"))
+    validator_days = query(warehouse, "select count(*) from marts.fct_operator_validator_pnl "
+                                      "where operator = 'acme' and chain = 'ethereum' and holder_kind = 'operator'")[0][0]
+    assert costs["ethereum_nodes"] == Decimal("2.50") * validator_days and costs["hsm_purchase"] == Decimal("0.05")
+
+
+@pytest.mark.parametrize("operator", ["acme", "beta"])
+def test_export_totals_equal_the_statement(demo, operator):
+    warehouse, _ = demo
+    want = statement(warehouse, operator)
+    assert set(want) == {"solana", "ethereum"}
+    window = ["--operator", operator, "--from", "2025-01-01", "--to", "2025-01-31", "--basis", "accrual"]
+    plain = list(csv.DictReader(io.StringIO(aurora(warehouse, "export", *window, "--format", "csv").stdout)))
+    koinly = list(csv.DictReader(io.StringIO(aurora(warehouse, "export", *window, "--format", "koinly").stdout)))
+    cointracking = list(csv.reader(io.StringIO(aurora(warehouse, "export", *window, "--format", "cointracking").stdout)))
+    assert len(plain) == len(koinly) == len(cointracking) - 1 > 10
+
+    native, usd = defaultdict(Decimal), defaultdict(Decimal)
+    for row in plain:
+        native[row["chain"]] += Decimal(row["amount"])
+        usd[row["chain"]] += Decimal(row["value_usd"])
+    for chain, row in want.items():
+        assert native[chain] == row["gross_revenue_native"], chain
+        assert usd[chain] == row["gross_revenue_usd"], chain
+
+    by_token = defaultdict(Decimal)
+    for row in koinly:
+        by_token[row["Currency"]] += Decimal(row["Amount"])
+        assert row["Label"] == ("reward" if Decimal(row["Amount"]) > 0 else "cost")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", row["Koinly Date"])
+    assert by_token == {want[c]["native_symbol"]: want[c]["gross_revenue_native"] for c in want}
+
+    header, *rows = cointracking
+    assert header[:11] == ["Type", "Buy", "Cur.", "Sell", "Cur.", "Fee", "Cur.", "Exchange", "Trade-Group", "Comment", "Date"]
+    by_token = defaultdict(Decimal)
+    for row in rows:
+        if row[0] == "Staking":
+            by_token[row[2]] += Decimal(row[1])
+        else:
+            assert row[0] == "Other Expense"
+            by_token[row[4]] -= Decimal(row[3])
+    assert by_token == {want[c]["native_symbol"]: want[c]["gross_revenue_native"] for c in want}
+    assert len({row[11] for row in rows}) == len(rows)  # Tx-IDs are unique
+
+
+def test_cash_basis_regroups_solana_income_and_never_pays_more_than_earned(demo):
+    warehouse, _ = demo
+    # Solana: the same held amounts, booked when paid: totals per operator equal the accrual basis.
+    totals = query(warehouse, """
+        select operator, component, sum(amount_base_units) filter (where basis = 'accrual'),
+               sum(amount_base_units) filter (where basis = 'cash')
+        from marts.fct_income_events where chain = 'solana' group by 1, 2""")
+    assert totals and all(row[2] == row[3] for row in totals), totals
+    # Ethereum issuance in cash: withdrawals, as income only up to what was accrued (plus the
+    # opening balance above 32 ETH); never more than the withdrawals themselves.
+    withdrawn = query(warehouse, """
+        select coalesce(sum(-amount_base_units), 0) from canonical.principal_flows where kind = 'withdrawal'""")[0][0]
+    cash = query(warehouse, """
+        select coalesce(sum(amount_base_units), 0) from marts.fct_income_events
+        where chain = 'ethereum' and basis = 'cash' and component = 'issuance'""")[0][0]
+    assert 0 < cash <= withdrawn
+    # Block income reaches the fee recipient in its block: the same in both bases.
+    same = query(warehouse, """
+        select count(*) from (
+            select operator, validator_key, component, event_key, amount_base_units from marts.fct_income_events
+            where chain = 'ethereum' and component in ('block_fees', 'mev') and basis = 'accrual'
+            except
+            select operator, validator_key, component, event_key, amount_base_units from marts.fct_income_events
+            where chain = 'ethereum' and component in ('block_fees', 'mev') and basis = 'cash') as missing""")
+    assert same == [(0,)]
+
+
+def test_export_and_report_refuse_bad_input(demo, tmp_path):
+    warehouse, _ = demo
+    window = ["--from", "2025-01-01", "--to", "2025-01-31"]
+    result = aurora(warehouse, "export", "--operator", "zeta", *window, expect=2)
+    assert "unknown operator 'zeta' (the warehouse has: acme, beta)" in result.output
+    result = aurora(warehouse, "export", "--operator", "acme", *window, "--format", "xlsx", expect=2)
+    assert "--format: must be one of csv, koinly, cointracking" in result.output
+    result = aurora(warehouse, "export", "--operator", "acme", "--from", "2025-02-01", "--to", "2025-01-01", expect=2)
+    assert "--to: 2025-01-01 is before --from: 2025-02-01" in result.output
+    result = aurora(warehouse, "report", "--operator", "zeta", "--month", "2025-01", "--out", str(tmp_path / "r.html"), expect=2)
+    assert "unknown operator 'zeta'" in result.output and not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")
+def test_the_report_renders_in_chromium_and_shows_the_statement(demo, tmp_path):
+    warehouse, _ = demo
+    page = tmp_path / "acme.html"
+    aurora(warehouse, "report", "--operator", "acme", "--month", "2025-01", "--out", str(page))
+    text = page.read_text()
+    # Self-contained: no script, stylesheet or image fetched from anywhere.
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", text)
+
+    probe, dom, stderr = render_in_chromium(page, tmp_path)
+    assert probe["errors"] == [], probe["errors"]
+    assert not [line for line in stderr.splitlines() if "CONSOLE" in line and ("Uncaught" in line or "Error" in line)]
+    charts = {chart["id"]: chart for chart in probe["charts"]}
+    assert set(charts) == {"chart-daily", "chart-validators"}
+    for chart in charts.values():
+        assert chart["main_svgs"] > 0 and chart["marks"] > 0 and chart["width"] > 0 and chart["height"] > 0, chart
+
+    # The daily chart: one stacked bar per component and the net line, each day summed over chains.
+    days = query(warehouse, "select day, issuance_usd, net_pnl_usd from marts.fct_operator_pnl where operator = 'acme' and month = %s", (MONTH,))
+    issuance, net = defaultdict(Decimal), defaultdict(Decimal)
+    for day, issuance_usd, net_usd in days:
+        issuance[day.isoformat()] += issuance_usd
+        net[day.isoformat()] += net_usd
+    traces = {trace["name"]: trace for trace in charts["chart-daily"]["traces"]}
+    assert dict(zip(traces["Issuance"]["x"], traces["Issuance"]["y"])) == pytest.approx({d: float(v) for d, v in issuance.items()})
+    assert dict(zip(traces["Net P&L"]["x"], traces["Net P&L"]["y"])) == pytest.approx({d: float(v) for d, v in net.items()})
+
+    # Every number of the statement table, as the browser shows it, equals the mart, exactly.
+    want = statement(warehouse, "acme")
+    cells = re.findall(r'<td class="num (final|provisional)" data-chain="(\w+)" data-field="(\w+)" data-value="([-0-9.]+)">([^<]*)', dom)
+    assert len(cells) == len(want) * 16
+    for state, chain, field, value, shown in cells:
+        row = want[chain]
+        assert Decimal(value) == row[field], (chain, field)
+        assert state == ("final" if row["is_final"] else "provisional")
+        if field.endswith("_usd"):
+            assert shown == f"{row[field].quantize(Decimal('0.01')):,f}"
+        else:
+            assert Decimal(shown) == row[field]
+
+
+def test_make_demo_ends_with_the_reports_and_a_line_per_operator(demo):
+    warehouse, output = demo
+    from loaders.books.report import read_month
+    from loaders.demo import monthly_summary
+
+    paths = re.findall(r"^report: (\S+\.html)$", output, re.M)
+    assert [p.rsplit("/", 1)[1] for p in paths] == ["report-acme-2025-01.html", "report-beta-2025-01.html"]
+    for path, operator in zip(paths, ["acme", "beta"]):
+        assert "<html" in open(path).read(200)
+        line = monthly_summary(operator, MONTH, read_month(warehouse, operator, MONTH).statement)
+        assert line in output.splitlines()
+        assert re.match(rf"{operator} 2025-01: ethereum net -?[0-9.]+ ETH, solana net -?[0-9.]+ SOL; net -?[0-9,.]+ USD \((final|provisional)\)$", line)
