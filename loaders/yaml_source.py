@@ -334,8 +334,8 @@ class _Composer:
             )
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
-        path = self._path_of_next() if self.stack else ()
-        text = problem_text(self.source.label, path, f"invalid YAML: {problem}")
+        # No key path: where a syntax error sits in the tree is a guess; its line is not.
+        text = problem_text(self.source.label, (), f"invalid YAML: {problem}")
         return text + (f" ({where})" if where else "")
 
 
