@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -92,7 +93,8 @@ def get_config(ctx: typer.Context) -> AuroraConfig:
     except ConfigError as exc:
         err_console.print(f"[bold red]error:[/] {len(exc.problems)} problem(s) in the config files:", highlight=False)
         for problem in exc.problems:
-            err_console.print(f"  {problem}", highlight=False, markup=False)
+            # One problem per line, never wrapped: people grep these and paste them into issues.
+            err_console.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(2)
 
 
@@ -137,7 +139,8 @@ def db_env() -> None:
     """Print shell exports for running dbt by hand: eval "$(aurora db env)"."""
     warehouse = get_warehouse()
     for key, value in warehouse.env().items():
-        print(f"export {key}='{value}'")
+        # shlex.quote: safe for any value under eval, quotes, spaces, $ and backticks included.
+        print(f"export {key}={shlex.quote(value)}")
 
 
 @db_app.command("psql", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -150,6 +153,89 @@ def db_psql(ctx: typer.Context) -> None:
 def db_status() -> None:
     """Say which warehouse is in use and whether the embedded server runs."""
     print(embedded_status())
+
+
+@db_app.command("start")
+def db_start(
+    listen: Optional[str] = typer.Option(
+        None, "--listen", help="Also listen on TCP, [HOST:]PORT (host 127.0.0.1 by default), passwords only. "
+        "Default: AURORA_DB_LISTEN, else socket only."),
+    socket_only: bool = typer.Option(False, "--socket-only", help="No TCP, whatever AURORA_DB_LISTEN says."),
+) -> None:
+    """Start the embedded Postgres (restarting it if it listens otherwise than asked)."""
+    from loaders.warehouse import listen_from_env, parse_listen, start_embedded
+
+    if os.environ.get("AURORA_DATABASE_URL"):
+        fail("AURORA_DATABASE_URL is set: Aurora uses that server and starts none", 2)
+    if listen and socket_only:
+        fail("--listen and --socket-only contradict each other", 2)
+    try:
+        address = None if socket_only else (parse_listen(listen, "--listen") if listen else listen_from_env())
+        warehouse, restarted = start_embedded(address)
+    except WarehouseError as exc:
+        fail(str(exc), 2)
+        return
+    what = "restarted" if restarted else "running"
+    if address is None:
+        print(f"the embedded Postgres is {what}: socket only, in {warehouse.host} (no TCP)")
+    else:
+        print(f"the embedded Postgres is {what}: TCP {address} (password logins only; `aurora db grant-reader NAME` "
+              f"makes one) and its socket in {warehouse.host}")
+
+
+@db_app.command("grant-reader")
+def db_grant_reader(
+    name: str = typer.Argument(..., help="The login to create (or update), e.g. metabase."),
+    password_env: Optional[str] = typer.Option(None, "--password-env", help="Take the password from this environment variable."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from the first line of standard input."),
+    generate: bool = typer.Option(False, "--generate-password", help="Generate a password and print it once."),
+) -> None:
+    """A read-only login for BI tools: marts and registry only, rebuilt tables included.
+
+    Without an option, asks for the password on a terminal, and generates one otherwise."""
+    import secrets
+
+    from loaders.warehouse import READER_GROUP, grant_reader
+
+    if sum((bool(password_env), password_stdin, generate)) > 1:
+        fail("choose one of --password-env, --password-stdin and --generate-password", 2)
+    shown = None
+    if password_env:
+        password = os.environ.get(password_env, "")
+        if not password:
+            fail(f"--password-env: the variable {password_env} is not set or empty", 2)
+    elif password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif not generate and sys.stdin.isatty():
+        password = typer.prompt(f"password for {name}", hide_input=True, confirmation_prompt=True)
+    else:
+        password = shown = secrets.token_urlsafe(24)
+    warehouse = get_warehouse()
+    try:
+        grant_reader(warehouse, name, password)
+    except WarehouseError as exc:
+        fail(str(exc), 2)
+    print(f"{name} can read the marts and registry schemas of {warehouse.database} (through the role {READER_GROUP}), "
+          "nothing else, and cannot write.")
+    if shown:
+        print(f"password for {name} (shown once, store it now): {shown}")
+    if warehouse.embedded:
+        print("BI tools connect over TCP: `aurora db start --listen 127.0.0.1:5433` (see docs/bi.md).")
+
+
+@db_app.command("revoke-reader")
+def db_revoke_reader(name: str = typer.Argument(..., help="A login made by grant-reader.")) -> None:
+    """Drop a read-only login made by grant-reader."""
+    from loaders.warehouse import revoke_reader
+
+    try:
+        dropped = revoke_reader(get_warehouse(), name)
+    except WarehouseError as exc:
+        fail(str(exc), 2)
+        return
+    if not dropped:
+        fail(f"{name} is not a reader made by `aurora db grant-reader`", 2)
+    print(f"dropped the reader {name}")
 
 
 @db_app.command("stop")
@@ -172,7 +258,15 @@ def load_registry(config: AuroraConfig, warehouse: Warehouse, books: BooksConfig
     from loaders.raw_schemas import ensure_raw_schemas
 
     pipeline = make_pipeline(PIPELINE, DATASET, warehouse)
-    pipeline.run(registry_loader.registry_source(config))
+    # The registry is the config files, whole: a package left by a failed load is stale by
+    # definition, and dlt would retry it before this one, failing every run after the files are
+    # fixed. Drop it, before and after.
+    _drop_pending(pipeline)
+    try:
+        pipeline.run(registry_loader.registry_source(config))
+    except Exception:
+        _drop_pending(pipeline)
+        raise
     load_books_into(warehouse, books or empty_books())
     ensure_raw_schemas(warehouse)
     console.print(
@@ -180,6 +274,11 @@ def load_registry(config: AuroraConfig, warehouse: Warehouse, books: BooksConfig
         f"{len(config.mappings)} mappings, {len(config.operators)} operators",
         highlight=False,
     )
+
+
+def _drop_pending(pipeline) -> None:
+    if pipeline.has_pending_data:
+        pipeline.abort_packages()
 
 
 def build(warehouse: Warehouse, select: list[str] | None = None, extra: list[str] | None = None, quiet: bool = False) -> None:
@@ -353,6 +452,30 @@ def _run_ethereum(config, chain, warehouse, from_date, to_date):
             fail(f"{exc}. Days loaded before this one are kept; run again to continue.", 1)
         progress.update(days_task, completed=len(summary.periods))
     return summary
+
+
+@app.command("docs")
+def docs_command(
+    port: int = typer.Option(8080, "--port", min=1, max=65535, help="Port to serve the site on."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to serve on (0.0.0.0: every interface)."),
+    generate_only: bool = typer.Option(False, "--generate-only", help="Write the site and stop; do not serve it."),
+) -> None:
+    """Generate the dbt docs site (models, columns, tests, lineage, exposures) and serve it."""
+    from loaders.dbt_runner import run_dbt
+    from loaders.warehouse import aurora_home
+
+    warehouse = get_warehouse()
+    outcome = run_dbt(warehouse, ["docs", "generate"], quiet=True)
+    if not outcome.success:
+        fail(f"dbt docs generate failed: {outcome.error or 'see ' + str(aurora_home() / 'dbt' / 'logs')}", 1)
+    site = aurora_home() / "dbt" / "target" / "index.html"
+    console.print(f"docs site written: {site}", highlight=False)
+    if generate_only:
+        return
+    console.print(f"serving it on http://{host}:{port} (Ctrl-C stops)", highlight=False)
+    served = run_dbt(warehouse, ["docs", "serve", "--port", str(port), "--host", host, "--no-browser"], quiet=True)
+    if not served.success:
+        fail(f"dbt docs serve failed: {served.error}", 1)
 
 
 @app.command("export")

@@ -1,21 +1,35 @@
 """Typed models of chains.yaml, providers.yaml and operators.yaml.
 
-Everything is checked before anything runs. Each problem names the file, the key path and what
-is wrong, e.g. ``providers.yaml: providers.jito.requests_per_second: must be greater than 0``.
+Everything is checked before anything runs. Each problem names the file, the key path, what is
+wrong and the line, e.g. ``providers.yaml: providers.jito_kobe.requests_per_second: must be a
+number from 0.001 to 10000, got 0 (line 18)``.
+
+Building blocks for other config files (reuse them; the ranges are documented in
+docs/configuration.md):
+
+- ``loaders.yaml_source.read_yaml``: the strict reader (size, UTF-8, duplicate keys, no aliases,
+  line numbers) returning a ``YamlSource`` whose ``problem(key_path, message)`` formats a message;
+- ``int_between(low, high)``, ``number_between(low, high, places=...)``, ``text(max_length)``:
+  pydantic field types that refuse booleans, non-finite numbers, values outside the range and
+  numbers with more decimal places than the warehouse column keeps;
+- ``validate_model`` (a pydantic model against a YAML node, problems with key paths and lines),
+  ``keyed_section`` (a top-level mapping of key -> settings), ``check_count`` (too many entries).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from loaders.yaml_source import ConfigError, YamlSource, read_yaml
+from loaders.yaml_source import ConfigError, YamlLimits, YamlSource, read_yaml
 
 __all__ = [
     "AuroraConfig",
@@ -24,11 +38,22 @@ __all__ = [
     "MappingConfig",
     "OperatorConfig",
     "ProviderConfig",
+    "YamlLimits",
+    "YamlSource",
+    "check_count",
+    "int_between",
+    "keyed_section",
     "load_config",
+    "number_between",
+    "read_yaml",
+    "text",
+    "validate_model",
 ]
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
 ENV_VAR_PATTERN = r"^[A-Z_][A-Z0-9_]*$"
+# An HTTP header name (RFC 9110 token).
+HEADER_PATTERN = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"
 PROVIDER_TYPES = ("solana_rpc", "jito", "beacon", "execution_rpc", "relay", "prices")
 ROLES = ("rewards", "fees", "mev", "meta", "prices")
 PERIOD_TYPES = ("epoch", "day")
@@ -51,13 +76,76 @@ ROLE_TYPES: dict[str, dict[str, tuple[str, ...]]] = {
         "prices": ("prices",),
     },
 }
+# Roles a run of the family cannot start without (loaders/solana/run.py, loaders/ethereum/run.py).
+# The others are optional: without them the run says what it could not check and the rows carry
+# the gap (no mev provider: MEV unknown; no prices provider: no USD; Ethereum without an execution
+# node: fee recipients and MEV payments are not checked).
+REQUIRED_ROLES: dict[str, tuple[str, ...]] = {
+    "solana": ("rewards", "fees", "meta"),
+    "ethereum": ("rewards",),
+}
 # This release computes Solana per epoch and Ethereum per UTC day (see docs/pnl.md).
 FAMILY_PERIOD = {"solana": "epoch", "ethereum": "day"}
 
+# How many entries a file may hold (docs/configuration.md, "Limits").
+MAX_CHAINS = 64
+MAX_PROVIDERS = 256
+MAX_MAPPINGS = 4096
+MAX_OPERATORS = 1024
+MAX_VALIDATORS_PER_CHAIN = 250_000
+MAX_FEE_RECIPIENTS = 1000
+# Ethereum validator indices: one per deposit of at least 1 ETH, so fewer than the ETH supply
+# (~120 million); mainnet is at ~2.2 million. Anything above 2^31 - 1 is a typo.
+MAX_VALIDATOR_INDEX = 2**31 - 1
+GENESIS_RANGE = (datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc))
+
+
+# ---------------------------------------------------------------- reusable field types
+def _plain(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def int_between(low: int, high: int) -> Any:
+    """An integer field from `low` to `high` inclusive. Refuses booleans, floats (3.0 too) and
+    strings, so a value that passes always fits the bigint column it is stored in."""
+
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"must be an integer from {low} to {high}, got {_plain(value)}")
+        if not low <= value <= high:
+            raise ValueError(f"must be an integer from {low} to {high}, got {value}")
+        return value
+
+    return Annotated[int, BeforeValidator(check)]
+
+
+def number_between(low: float, high: float, *, places: int | None = None) -> Any:
+    """A finite number field (an integer or a decimal) from `low` to `high` inclusive, with at
+    most `places` decimal places (the scale of its numeric column: more would be rounded away)."""
+
+    def check(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"must be a number from {low:g} to {high:g}, got {_plain(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"must be a finite number from {low:g} to {high:g}, got {value}")
+        if not low <= value <= high:  # exact for integers of any size, no float conversion
+            shown = value if isinstance(value, float) or abs(value) < 10**15 else f"a {len(str(abs(value)))}-digit integer"
+            raise ValueError(f"must be a number from {low:g} to {high:g}, got {shown}")
+        if places is not None and isinstance(value, float):
+            exponent = Decimal(repr(value)).normalize().as_tuple().exponent
+            if isinstance(exponent, int) and -exponent > places:
+                raise ValueError(f"must have at most {places} decimal places (what the warehouse keeps), got {value!r}")
+        return float(value)
+
+    return Annotated[float, BeforeValidator(check)]
+
+
+def text(max_length: int, min_length: int = 1, pattern: str | None = None) -> Any:
+    """A string field of bounded length (and optionally a pattern)."""
+    return Annotated[str, Field(min_length=min_length, max_length=max_length, pattern=pattern)]
+
+
 Key = Annotated[str, Field(pattern=KEY_PATTERN, max_length=63)]
-PositiveInt = Annotated[int, Field(gt=0)]
-NonNegativeInt = Annotated[int, Field(ge=0)]
-PositiveNumber = Annotated[float, Field(gt=0)]
 
 
 class _Strict(BaseModel):
@@ -67,21 +155,21 @@ class _Strict(BaseModel):
 class ChainConfig(_Strict):
     key: Key
     family: Literal["solana", "ethereum"]
-    name: Annotated[str, Field(min_length=1)]
+    name: text(100)
     period_type: Literal["epoch", "day"]
     native_symbol: Annotated[str, Field(pattern=r"^[A-Z0-9]{2,10}$")]
-    base_unit: Annotated[str, Field(min_length=1)]
-    decimals: Annotated[int, Field(ge=0, le=30)]
+    base_unit: text(32)
+    decimals: int_between(0, 30)
     # Units some providers report in, converted to the base unit in staging (gwei for beacon).
-    consensus_unit: Annotated[str, Field(min_length=1)] | None = None
-    consensus_decimals: Annotated[int, Field(ge=0, le=30)] | None = None
-    slots_per_epoch: PositiveInt
-    slot_seconds: PositiveNumber
+    consensus_unit: text(32) | None = None
+    consensus_decimals: int_between(0, 30) | None = None
+    slots_per_epoch: int_between(1, 10_000_000)
+    slot_seconds: number_between(0.001, 3600, places=6)
     genesis_time: datetime
-    finality_lag: NonNegativeInt
-    price_id: Annotated[str, Field(min_length=1)] | None = None
-    vote_credits_per_vote: PositiveInt | None = None
-    lamports_per_signature: PositiveInt | None = None
+    finality_lag: int_between(0, 100)
+    price_id: text(100) | None = None
+    vote_credits_per_vote: int_between(1, 1000) | None = None
+    lamports_per_signature: int_between(1, 1_000_000) | None = None
 
     @field_validator("genesis_time", mode="before")
     @classmethod
@@ -94,7 +182,10 @@ class ChainConfig(_Strict):
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 raise ValueError("must carry a time zone (end it with Z for UTC)")
-            return value.astimezone(timezone.utc)
+            value = value.astimezone(timezone.utc)
+            low, high = GENESIS_RANGE
+            if not low <= value < high:
+                raise ValueError(f"must be from {low:%Y-%m-%d} to {high:%Y-%m-%d}, got {value.isoformat()}")
         return value
 
     @property
@@ -108,14 +199,14 @@ class ChainConfig(_Strict):
 class ProviderConfig(_Strict):
     key: Key
     type: Literal["solana_rpc", "jito", "beacon", "execution_rpc", "relay", "prices"]
-    base_url: str
-    api_key_env: Annotated[str, Field(pattern=ENV_VAR_PATTERN)] | None = None
+    base_url: text(2048)
+    api_key_env: Annotated[str, Field(pattern=ENV_VAR_PATTERN, max_length=128)] | None = None
     # Where the key goes: an HTTP header (the default) or a query parameter.
-    api_key_header: Annotated[str, Field(min_length=1)] | None = None
-    api_key_param: Annotated[str, Field(min_length=1)] | None = None
-    requests_per_second: PositiveNumber
-    timeout_seconds: PositiveNumber
-    retries: NonNegativeInt
+    api_key_header: text(128, pattern=HEADER_PATTERN) | None = None
+    api_key_param: text(128) | None = None
+    requests_per_second: number_between(0.001, 10_000, places=4)
+    timeout_seconds: number_between(0.1, 3600, places=4)
+    retries: int_between(0, 100)
 
     @field_validator("base_url")
     @classmethod
@@ -133,12 +224,12 @@ class MappingConfig(_Strict):
     chain: Key
     provider: Key
     role: Literal["rewards", "fees", "mev", "meta", "prices"]
-    priority: PositiveInt
+    priority: int_between(1, 1000)
 
 
 class OperatorConfig(_Strict):
     key: Key
-    name: Annotated[str, Field(min_length=1)]
+    name: text(200)
     # Checked per chain family in _parse_operators, which knows what a valid id looks like.
     validators: dict[str, list[Any]] = Field(default_factory=dict)
     # Ethereum: the execution addresses this operator's validators should be paid to. A proposal
@@ -166,12 +257,11 @@ class AuroraConfig:
 
     def tracked_validators(self, chain: str) -> list[str]:
         """Validators listed for a chain across operators; empty means 'track every validator'."""
-        seen: list[str] = []
+        seen: dict[str, None] = {}  # ordered and O(1): operators may list 250,000 validators
         for operator in self.operators:
             for validator in operator.validators.get(chain, []):
-                if str(validator) not in seen:
-                    seen.append(str(validator))
-        return seen
+                seen.setdefault(str(validator), None)
+        return list(seen)
 
 
 # ---------------------------------------------------------------- pydantic messages, reworded
@@ -223,18 +313,30 @@ def _describe(error: dict[str, Any]) -> str:
     return error["msg"][0].lower() + error["msg"][1:]
 
 
-def _validate(
+def validate_model(
     model: type[BaseModel], data: Any, source: YamlSource, path: tuple, problems: list[str]
 ) -> Any:
+    """`model` validated against the YAML node at `path`; None (and problems appended) if invalid."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
             loc = tuple(part for part in error["loc"] if not str(part).startswith("function-"))
             # Union members (`int | None`) add the member type to the location: drop it.
-            loc = tuple(p for p in loc if p not in ("int", "str", "float", "none", "constrained-int"))
+            loc = tuple(p for p in loc if p not in ("int", "str", "float", "none", "constrained-int", "constrained-str"))
             problems.append(source.problem(path + loc, _describe(error)))
         return None
+
+
+_validate = validate_model  # the name used before it was public
+
+
+def check_count(source: YamlSource, path: tuple, entries: Any, limit: int, what: str, problems: list[str]) -> bool:
+    """False (and a problem) when a mapping or list holds more than `limit` entries."""
+    if isinstance(entries, (dict, list)) and len(entries) > limit:
+        problems.append(source.problem(path, f"has {len(entries)} {what}; at most {limit} are allowed"))
+        return False
+    return True
 
 
 def declared_keys(source: YamlSource | None, section: str) -> set[str]:
@@ -244,10 +346,10 @@ def declared_keys(source: YamlSource | None, section: str) -> set[str]:
     return set(entries) if isinstance(entries, dict) else set()
 
 
-def _keyed_section(
-    source: YamlSource, section: str, model: type[BaseModel], problems: list[str]
+def keyed_section(
+    source: YamlSource, section: str, model: type[BaseModel], problems: list[str], limit: int = 1000
 ) -> dict[str, Any]:
-    """A top-level mapping of key -> fields, validated entry by entry."""
+    """A top-level mapping of key -> fields, validated entry by entry (at most `limit` entries)."""
     data = source.data
     if not isinstance(data, dict) or section not in data:
         problems.append(source.problem((), f"must have a top-level '{section}:' mapping"))
@@ -255,6 +357,8 @@ def _keyed_section(
     entries = data[section]
     if not isinstance(entries, dict) or not entries:
         problems.append(source.problem((section,), "must be a non-empty mapping of key -> settings"))
+        return {}
+    if not check_count(source, (section,), entries, limit, "entries", problems):
         return {}
     out = {}
     for key, fields in entries.items():
@@ -264,10 +368,13 @@ def _keyed_section(
         if "key" in fields:
             problems.append(source.problem((section, key, "key"), "is taken from the entry's name; remove it"))
             continue
-        item = _validate(model, {"key": key, **fields}, source, (section, key), problems)
+        item = validate_model(model, {"key": key, **fields}, source, (section, key), problems)
         if item is not None:
             out[key] = item
     return out
+
+
+_keyed_section = keyed_section
 
 
 def _unknown_top_level(source: YamlSource, allowed: set[str], problems: list[str]) -> None:
@@ -280,7 +387,7 @@ def _unknown_top_level(source: YamlSource, allowed: set[str], problems: list[str
 # ---------------------------------------------------------------- files
 def _parse_chains(source: YamlSource, problems: list[str]) -> dict[str, ChainConfig]:
     _unknown_top_level(source, {"chains"}, problems)
-    chains = _keyed_section(source, "chains", ChainConfig, problems)
+    chains = keyed_section(source, "chains", ChainConfig, problems, limit=MAX_CHAINS)
     for key, chain in chains.items():
         at = ("chains", key)
         if chain.period_type != FAMILY_PERIOD[chain.family]:
@@ -302,10 +409,10 @@ def _parse_chains(source: YamlSource, problems: list[str]) -> dict[str, ChainCon
 
 
 def _parse_providers(
-    source: YamlSource, chains: dict[str, ChainConfig], chain_keys: set[str], problems: list[str]
+    source: YamlSource, chains: dict[str, ChainConfig], chain_keys: set[str] | None, problems: list[str]
 ) -> tuple[dict[str, ProviderConfig], tuple[MappingConfig, ...]]:
     _unknown_top_level(source, {"providers", "mappings"}, problems)
-    providers = _keyed_section(source, "providers", ProviderConfig, problems)
+    providers = keyed_section(source, "providers", ProviderConfig, problems, limit=MAX_PROVIDERS)
     for key, provider in providers.items():
         if provider.api_key_header and provider.api_key_param:
             problems.append(source.problem(("providers", key), "set api_key_header or api_key_param, not both"))
@@ -319,6 +426,8 @@ def _parse_providers(
     if not isinstance(raw, list):
         problems.append(source.problem(("mappings",), "must be a list"))
         return providers, ()
+    if not check_count(source, ("mappings",), raw, MAX_MAPPINGS, "mappings", problems):
+        return providers, ()
 
     mappings: list[MappingConfig] = []
     taken: dict[tuple[str, str, int], int] = {}
@@ -329,7 +438,7 @@ def _parse_providers(
         if mapping is None:
             continue
         chain = chains.get(mapping.chain)
-        if mapping.chain not in chain_keys:
+        if chain_keys is not None and mapping.chain not in chain_keys:
             known = ", ".join(sorted(chain_keys)) or "none"
             problems.append(source.problem(at + ("chain",), f"unknown chain '{mapping.chain}' (the chains file has: {known})"))
         provider = providers.get(mapping.provider)
@@ -362,7 +471,28 @@ def _parse_providers(
         else:
             paired[pair] = index
         mappings.append(mapping)
+    _check_required_roles(source, chains, providers, mappings, problems)
     return providers, tuple(mappings)
+
+
+def _check_required_roles(
+    source: YamlSource, chains: dict[str, ChainConfig], providers: dict[str, ProviderConfig],
+    mappings: list[MappingConfig], problems: list[str],
+) -> None:
+    """Every configured chain has a provider for each role its runs cannot start without."""
+    served = {(m.chain, m.role) for m in mappings}
+    if not isinstance(source.data, dict) or not isinstance(source.data.get("mappings"), list):
+        return
+    for key, chain in chains.items():
+        for role in REQUIRED_ROLES[chain.family]:
+            if (key, role) not in served:
+                allowed = " or ".join(ROLE_TYPES[chain.family][role])
+                problems.append(source.problem(
+                    ("mappings",),
+                    f"chain '{key}' has no provider for the {role} role; add a mapping "
+                    f"{{chain: {key}, role: {role}, provider: <a {allowed} provider>, priority: 1}} "
+                    f"({chain.family} runs need {', '.join(REQUIRED_ROLES[chain.family])})",
+                ))
 
 
 BASE58 = re.compile(r"^[1-9A-HJ-NP-Za-km-z]{32,44}$")
@@ -371,7 +501,7 @@ ETH_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
 def _parse_operators(
-    source: YamlSource, chains: dict[str, ChainConfig], chain_keys: set[str], problems: list[str]
+    source: YamlSource, chains: dict[str, ChainConfig], chain_keys: set[str] | None, problems: list[str]
 ) -> tuple[OperatorConfig, ...]:
     _unknown_top_level(source, {"operators"}, problems)
     raw = source.data.get("operators") if isinstance(source.data, dict) else None
@@ -381,6 +511,9 @@ def _parse_operators(
     if not isinstance(raw, list):
         problems.append(source.problem(("operators",), "must be a list"))
         return ()
+    if not check_count(source, ("operators",), raw, MAX_OPERATORS, "operators", problems):
+        return ()
+    listed: dict[str, int] = {}
     operators: list[OperatorConfig] = []
     keys: dict[str, int] = {}
     owner: dict[tuple[str, str], str] = {}
@@ -395,11 +528,15 @@ def _parse_operators(
         for chain_key, validators in operator.validators.items():
             vat = at + ("validators", chain_key)
             chain = chains.get(chain_key)
-            if chain_key not in chain_keys:
+            if chain_keys is not None and chain_key not in chain_keys:
                 problems.append(source.problem(vat, f"unknown chain '{chain_key}' (the chains file has: {', '.join(sorted(chain_keys)) or 'none'})"))
                 continue
             if chain is None:
                 continue  # the chain itself is invalid and already reported
+            listed[chain_key] = listed.get(chain_key, 0) + len(validators)
+            if listed[chain_key] > MAX_VALIDATORS_PER_CHAIN:
+                problems.append(source.problem(vat, f"more than {MAX_VALIDATORS_PER_CHAIN} validators are listed for {chain_key}; that is the most Aurora tracks"))
+                return tuple(operators)
             for position, validator in enumerate(validators):
                 problem = _validator_problem(chain.family, validator)
                 if problem:
@@ -412,11 +549,13 @@ def _parse_operators(
         for chain_key, addresses in operator.fee_recipients.items():
             fat = at + ("fee_recipients", chain_key)
             chain = chains.get(chain_key)
-            if chain_key not in chain_keys:
+            if chain_keys is not None and chain_key not in chain_keys:
                 problems.append(source.problem(fat, f"unknown chain '{chain_key}' (the chains file has: {', '.join(sorted(chain_keys)) or 'none'})"))
                 continue
             if chain is not None and chain.family != "ethereum":
                 problems.append(source.problem(fat, f"fee recipients apply to the ethereum family, not {chain.family}"))
+                continue
+            if not check_count(source, fat, addresses, MAX_FEE_RECIPIENTS, "addresses", problems):
                 continue
             for position, address in enumerate(addresses):
                 if not isinstance(address, str) or not ETH_ADDRESS.match(address):
@@ -427,16 +566,33 @@ def _parse_operators(
 
 def _validator_problem(family: str, validator: str | int) -> str | None:
     if family == "solana":
-        if not isinstance(validator, str) or not BASE58.match(validator):
-            return f"must be a base58 vote account pubkey, got {validator!r}"
+        if not isinstance(validator, str) or not BASE58.match(validator) or len(_b58decode(validator)) != 32:
+            return f"must be a base58 vote account pubkey (32 bytes), got {_plain(validator)}"
         return None
+    wanted = f"a validator index (0 to {MAX_VALIDATOR_INDEX}) or a 0x-prefixed 48-byte pubkey"
     if isinstance(validator, bool):
-        return f"must be a validator index or a 0x-prefixed 48-byte pubkey, got {validator!r}"
+        return f"must be {wanted}, got {validator!r}"
     if isinstance(validator, int):
-        return None if validator >= 0 else "a validator index must be >= 0"
-    if isinstance(validator, str) and (validator.isdigit() or ETH_PUBKEY.match(validator)):
+        return None if 0 <= validator <= MAX_VALIDATOR_INDEX else f"must be {wanted}, got {validator}"
+    if isinstance(validator, str) and ETH_PUBKEY.match(validator):
         return None
-    return f"must be a validator index or a 0x-prefixed 48-byte pubkey, got {validator!r}"
+    if isinstance(validator, str) and validator.isascii() and validator.isdigit():
+        if len(validator) > 1 and validator.startswith("0"):
+            return f"a validator index has no leading zeros, got {validator!r}"
+        if int(validator) <= MAX_VALIDATOR_INDEX:
+            return None
+    return f"must be {wanted}, got {_plain(validator)}"
+
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def _b58decode(value: str) -> bytes:
+    number = 0
+    for char in value:
+        number = number * 58 + _B58.index(char)
+    zeros = len(value) - len(value.lstrip("1"))
+    return b"\0" * zeros + (number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b"")
 
 
 def _normalise_validator(family: str, validator: str | int) -> str:
@@ -464,17 +620,19 @@ def load_config(
     mappings: tuple[MappingConfig, ...] = ()
     operators: tuple[OperatorConfig, ...] = ()
 
+    limits = YamlLimits.from_env()
     sources: dict[str, YamlSource] = {}
     for name, path in (("chains", chains_path), ("providers", providers_path), ("operators", operators_path)):
         if path is None:
             continue
         try:
-            sources[name] = read_yaml(Path(path))
+            sources[name] = read_yaml(Path(path), limits)
         except ConfigError as exc:
             problems.extend(exc.problems)
     if "chains" in sources:
         chains = _parse_chains(sources["chains"], problems)
-    chain_keys = declared_keys(sources.get("chains"), "chains")
+    # An unreadable chains file is reported once: references to its chains are not checked.
+    chain_keys = declared_keys(sources["chains"], "chains") if "chains" in sources else None
     if "providers" in sources:
         providers, mappings = _parse_providers(sources["providers"], chains, chain_keys, problems)
     if "operators" in sources:

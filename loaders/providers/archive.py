@@ -2,7 +2,9 @@
 
 Rows land in the `http_responses` table of the chain's raw dataset, in the same dlt load as the
 rows parsed from them, which carry the `response_id`. Secrets never reach a row: URLs are stored
-without their query string, parameters without the API key, errors redacted.
+without their query string, parameters without the API key, errors redacted (every encoding).
+Bodies are stored as received: they are the lineage of every number (their sha256 is of the bytes
+received), so they are not rewritten.
 """
 
 from __future__ import annotations
@@ -115,6 +117,11 @@ class ResponseArchive:
         error: str | None = None,
     ) -> str:
         response_id = uuid.uuid4().hex
+        if error:
+            # Second net: callers redact, but no error text reaches a row with a live key in it.
+            from loaders.providers.client import LOG_REDACTION
+
+            error = LOG_REDACTION.redact(error)
         text = None
         if body is not None and len(body) <= self.max_body_bytes:
             text = body.decode("utf-8", errors="replace")

@@ -3,22 +3,34 @@
 Retries follow dlt's request helpers (429 and 5xx, connection errors, timeouts, exponential
 backoff honouring Retry-After) and add one case they cannot see: a 200 whose body does not parse,
 or fails the endpoint's validation, is retried too, because endpoint-specific validation only
-exists here. Each attempt is archived. Keys are added at send time and redacted everywhere.
+exists here. Each attempt is archived.
+
+Keys are added at send time and redacted everywhere, in every form they can take on the way out
+(literal, percent-encoded either way, JSON- or repr-escaped, base64): in errors, archived rows,
+exceptions, and every log record (a record factory, so urllib3's debug lines too). Redirects are
+followed here, not by requests: a key never follows a redirect to another host (requests would
+drop an Authorization header but send a custom header such as x-api-key along).
 """
 
 from __future__ import annotations
 
+import base64
+import html
 import json
 import logging
 import os
+import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import quote, quote_plus, urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import requote_uri
 
 from loaders.config import ProviderConfig
 from loaders.providers.archive import ResponseArchive
@@ -27,6 +39,72 @@ from loaders.providers.ratelimit import RateLimiter
 log = logging.getLogger("aurora.http")
 
 RETRY_STATUS = {429, *range(500, 600)}
+MAX_REDIRECTS = 5
+MASK = "***"
+
+
+# ---------------------------------------------------------------- secrets, in every form
+def secret_forms(secret: str) -> list[str]:
+    """Every spelling of `secret` that can end up in a message, longest first."""
+    forms = {secret, requote_uri(secret), html.escape(secret), json.dumps(secret)[1:-1], repr(secret)[1:-1],
+             repr(secret.encode())[2:-1], secret.encode("unicode_escape").decode("ascii")}
+    for encoded in (quote(secret, safe=""), quote(secret), quote(secret, safe="/:@"), quote_plus(secret), quote_plus(secret, safe="/")):
+        forms.add(encoded)
+        forms.add(re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), encoded))
+    raw = secret.encode()
+    forms.update({base64.b64encode(raw).decode().rstrip("="), base64.urlsafe_b64encode(raw).decode().rstrip("=")})
+    return sorted((f for f in forms if f), key=len, reverse=True)
+
+
+def redact_secret(text: str, secret: str | None) -> str:
+    if not secret or not text:
+        return text
+    for form in secret_forms(secret):
+        text = text.replace(form, MASK)
+    return text
+
+
+class _LogRedaction:
+    """Masks the keys of every live ProviderClient in every log record, whoever logs it."""
+
+    def __init__(self) -> None:
+        self.secrets: set[str] = set()
+        self.lock = threading.Lock()
+        self.installed = False
+
+    def add(self, secret: str) -> None:
+        with self.lock:
+            self.secrets.add(secret)
+            if not self.installed:
+                previous = logging.getLogRecordFactory()
+
+                def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+                    return self.redact_record(previous(*args, **kwargs))
+
+                logging.setLogRecordFactory(factory)
+                self.installed = True
+
+    def redact(self, text: str) -> str:
+        for secret in list(self.secrets):
+            text = redact_secret(text, secret)
+        return text
+
+    def redact_record(self, record: logging.LogRecord) -> logging.LogRecord:
+        if not self.secrets:
+            return record
+        try:
+            message = record.getMessage()
+        except Exception:
+            return record
+        clean = self.redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
+        return record
+
+
+LOG_REDACTION = _LogRedaction()
 
 
 class PayloadError(ValueError):
@@ -66,6 +144,10 @@ class Rejected(Exception):
 
 class ProviderUnavailable(Exception):
     """No provider could answer (after retries and fallback)."""
+
+
+class RedirectRefused(ClientError):
+    """A redirect that would carry the API key to another host (or down to plain http)."""
 
 
 @dataclass
@@ -119,6 +201,9 @@ class ProviderClient:
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = "aurora-pnl"
         self.stats = {"requests": 0, "retries": 0, "waited_seconds": 0.0}
+        secret = self._secret()
+        if secret:
+            LOG_REDACTION.add(secret)
 
     @property
     def key(self) -> str:
@@ -129,8 +214,8 @@ class ProviderClient:
         return self.provider.api_key()
 
     def redact(self, text: str) -> str:
-        secret = self._secret()
-        return text.replace(secret, "***") if secret else text
+        """`text` without this provider's key, in any of the forms it can take."""
+        return redact_secret(text, self._secret())
 
     def _url(self, path: str) -> tuple[str, str]:
         """(the URL to call, the URL to store): a {api_key} placeholder is filled only in the first."""
@@ -173,12 +258,23 @@ class ProviderClient:
             if attempt > 1:
                 self.stats["retries"] += 1
             try:
-                response = self.session.request(
-                    method, url, params=send_params, json=json_body, headers=headers, timeout=self.provider.timeout_seconds
-                )
+                response = self._send(method, url, send_params, json_body, headers, endpoint)
                 body = response.content
-            except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            except RedirectRefused as exc:
+                self.archive.record(
+                    provider=self.key, provider_type=self.provider.type, endpoint=endpoint, url=stored_url,
+                    params=archived_params, attempt=attempt, http_status=None, body=None, error=str(exc),
+                )
+                raise
+            except requests.RequestException as exc:
+                transient = isinstance(exc, (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError))
                 reason = self.redact(f"{type(exc).__name__}: {exc}")
+                if not transient:  # an invalid URL or the like: retrying cannot help
+                    self.archive.record(
+                        provider=self.key, provider_type=self.provider.type, endpoint=endpoint, url=stored_url,
+                        params=archived_params, attempt=attempt, http_status=None, body=None, error=reason,
+                    )
+                    raise ClientError(f"{self.key} {endpoint}: {reason}") from None
                 malformed = False
                 last_id = self.archive.record(
                     provider=self.key, provider_type=self.provider.type, endpoint=endpoint, url=stored_url,
@@ -221,6 +317,38 @@ class ProviderClient:
             return kept
         raise AttemptsExhausted(self.key, endpoint, f"{reason} (after {attempts} attempts)", malformed, last_id)
 
+    def _send(self, method: str, url: str, params: dict[str, Any] | None, json_body: Any,
+              headers: dict[str, str], endpoint: str) -> requests.Response:
+        """One request, its redirects followed by hand: the key goes only where it was meant to."""
+        origin = urlsplit(url)
+        hop_params, hop_method, hop_body = params, method, json_body
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self.session.request(
+                hop_method, url, params=hop_params, json=hop_body, headers=headers,
+                timeout=self.provider.timeout_seconds, allow_redirects=False,
+            )
+            if not response.is_redirect:
+                return response
+            target = urljoin(response.url, response.headers["Location"])
+            response.close()
+            same = _same_origin(origin, urlsplit(target))
+            if not same:
+                if self._secret():
+                    where = urlsplit(target)
+                    raise RedirectRefused(self.redact(
+                        f"{self.key} {endpoint}: HTTP {response.status_code} redirects to another host "
+                        f"({where.scheme}://{where.netloc}); the API key is not sent there: point base_url at the final address"
+                    ))
+                headers = {}
+            if response.status_code in (301, 302, 303) and hop_method not in ("GET", "HEAD"):
+                hop_method, hop_body = "GET", None  # what requests (and browsers) do
+            # The Location carries the query the server wants; only the key is added back, same host only.
+            key_param = self.provider.api_key_param
+            secret = self._secret()
+            hop_params = {key_param: secret} if same and key_param and secret and "{api_key}" not in self.provider.base_url else None
+            url = target
+        raise requests.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects")
+
     def _backoff(self, attempt: int, attempts: int, retry_after: float | None) -> None:
         if attempt >= attempts:
             return
@@ -230,6 +358,19 @@ class ProviderClient:
             delay = min(self.settings.backoff_seconds * 2 ** (attempt - 1), self.settings.max_backoff_seconds)
         self.stats["waited_seconds"] += delay
         time.sleep(delay)
+
+
+def _same_origin(origin: Any, target: Any) -> bool:
+    """Same scheme, host and port, or the same host moving from http up to https."""
+    if origin.hostname != target.hostname:
+        return False
+    if origin.scheme == target.scheme:
+        return (origin.port or _default_port(origin.scheme)) == (target.port or _default_port(target.scheme))
+    return origin.scheme == "http" and target.scheme == "https"
+
+
+def _default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
 
 
 def _snippet(body: bytes, limit: int = 200) -> str:

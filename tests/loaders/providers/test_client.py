@@ -172,3 +172,178 @@ def test_archive_keeps_bodies_up_to_the_limit(monkeypatch):
     import hashlib
 
     assert big["sha256"] == hashlib.sha256(b'{"big":"0123456789"}').hexdigest() and big["body_bytes"] == 20
+
+
+# ---------------------------------------------------------------- secrets in every encoding
+HOSTILE_KEY = "k3y+/=&?#%é 'q\"~:@x"
+
+
+def test_every_encoding_of_a_key_is_masked():
+    from urllib.parse import quote, quote_plus
+
+    from loaders.providers.client import redact_secret
+
+    for form in (HOSTILE_KEY, quote(HOSTILE_KEY, safe=""), quote(HOSTILE_KEY), quote_plus(HOSTILE_KEY),
+                 quote_plus(HOSTILE_KEY).lower().replace("k3y", "k3y"), json.dumps(HOSTILE_KEY)[1:-1], repr(HOSTILE_KEY)[1:-1],
+                 quote(HOSTILE_KEY, safe="").lower()):
+        text = f"GET /v1?api-key={form}&x=1 failed"
+        assert redact_secret(text, HOSTILE_KEY) == "GET /v1?api-key=***&x=1 failed", form
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("placement", [{"api_key_param": "api-key"}, {"api_key_header": "x-api-key"}])
+def test_a_key_with_url_special_characters_never_leaks(monkeypatch, caplog, placement):
+    """Connection errors quote the URL (and so the key) percent-encoded: masked there too."""
+    import logging
+    from urllib.parse import quote, quote_plus
+
+    monkeypatch.setenv("HOSTILE_KEY", HOSTILE_KEY)
+    caplog.set_level(logging.DEBUG)
+    archive = ResponseArchive()
+    client = ProviderClient(provider(f"http://127.0.0.1:{_closed_port()}", api_key_env="HOSTILE_KEY", retries=1, **placement),
+                            archive, FAST)
+    with pytest.raises(ProviderUnavailable) as caught:
+        JsonRpc(ProviderChain([client], "solana/meta")).call("getSlot", [])
+    logging.getLogger("urllib3.connectionpool").debug("sent %s", f"/?api-key={quote_plus(HOSTILE_KEY)}")
+    texts = [str(caught.value), json.dumps(archive.drain_responses(), default=str), caplog.text]
+    assert "ConnectionError" in texts[1]
+    for form in (HOSTILE_KEY, quote(HOSTILE_KEY, safe=""), quote_plus(HOSTILE_KEY), quote(HOSTILE_KEY)):
+        for text in texts:
+            assert form not in text
+
+
+class _Recorder:
+    """A local HTTP server that answers with a fixed status and headers and records requests."""
+
+    def __init__(self, status=200, headers=None, body=b'{"jsonrpc":"2.0","id":0,"result":7}'):
+        import http.server
+        import threading
+
+        self.seen: list[tuple[str, str, dict]] = []
+        recorder = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                recorder.seen.append((self.command, self.path, dict(self.headers)))
+                self.send_response(status)
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def servers():
+    made = []
+
+    def make(**kw):
+        made.append(_Recorder(**kw))
+        return made[-1]
+
+    yield make
+    for server in made:
+        server.close()
+
+
+@pytest.mark.parametrize("placement", [{"api_key_header": "x-api-key"}, {"api_key_param": "api-key"}, {}])
+def test_a_key_is_never_sent_to_another_host_on_redirect(monkeypatch, servers, placement):
+    from loaders.providers.client import ClientError
+
+    monkeypatch.setenv("SIM_RPC_KEY", "sk-live-redirect")
+    elsewhere = servers()
+    # Another host: the same server under another name (localhost vs 127.0.0.1) is another origin.
+    other = elsewhere.url.replace("127.0.0.1", "localhost")
+    origin = servers(status=307, headers={"Location": other + "/landing"})
+    archive = ResponseArchive()
+    client = ProviderClient(provider(origin.url, api_key_env="SIM_RPC_KEY", retries=0, **placement), archive, FAST)
+    with pytest.raises(ClientError, match=r"redirects to another host \(http://localhost:\d+\); the API key is not sent there"):
+        client.request("POST", "/", endpoint="getSlot", json_body={"jsonrpc": "2.0", "id": 0, "method": "getSlot"})
+    assert elsewhere.seen == []
+    assert len(origin.seen) == 1
+    (row,) = archive.drain_responses()
+    assert "redirects to another host" in row["error"] and "sk-live-redirect" not in json.dumps(row, default=str)
+
+
+def test_redirects_on_the_same_host_keep_the_key_and_keyless_ones_are_followed(monkeypatch, servers):
+    monkeypatch.setenv("SIM_RPC_KEY", "sk-live-same")
+    final = servers()
+    same_host = servers(status=308, headers={"Location": final.url + "/moved"})
+    client = ProviderClient(provider(same_host.url, api_key_env="SIM_RPC_KEY", api_key_header="x-api-key"), ResponseArchive(), FAST)
+    # 127.0.0.1 on another port is another origin: this one is refused...
+    with pytest.raises(Exception, match="redirects to another host"):
+        client.request("POST", "/", endpoint="getSlot", json_body={})
+    # ...while a path on the same origin is followed, key and body kept (308 keeps the method).
+    moving = servers(status=308, headers={"Location": "/v2/rpc"})
+    moving_client = ProviderClient(provider(moving.url, api_key_env="SIM_RPC_KEY", api_key_header="x-api-key"), ResponseArchive(), FAST)
+    with pytest.raises(Exception, match="more than 5 redirects|after"):
+        moving_client.request("POST", "/", endpoint="getSlot", json_body={})  # it redirects forever
+    assert [path for _, path, _ in moving.seen][:2] == ["/", "/v2/rpc"]
+    assert all(headers.get("x-api-key") == "sk-live-same" for _, _, headers in moving.seen)
+    # Without a key, a redirect to another host is simply followed.
+    keyless = ProviderClient(provider(same_host.url), ResponseArchive(), FAST)
+    assert keyless.request("POST", "/", endpoint="getSlot", json_body={}).value["result"] == 7
+    assert final.seen[-1][:2] == ("POST", "/moved")
+
+
+def test_dlt_files_and_rows_hold_no_form_of_the_key(warehouse, monkeypatch, tmp_path):
+    """The failed attempts travel through dlt (load packages, state, trace) into the warehouse."""
+    import gzip
+    from pathlib import Path
+    from urllib.parse import quote, quote_plus
+
+    import dlt
+
+    from loaders.pipeline import make_pipeline, pipelines_dir
+    from loaders.providers.archive import archive_resources
+    from tests.support.db import query
+
+    monkeypatch.setenv("HOSTILE_KEY", HOSTILE_KEY)
+    archive = ResponseArchive()
+    client = ProviderClient(provider(f"http://127.0.0.1:{_closed_port()}", api_key_env="HOSTILE_KEY", retries=1,
+                                     api_key_param="api-key"), archive, FAST)
+    with pytest.raises(ProviderUnavailable):
+        JsonRpc(ProviderChain([client], "solana/meta")).call("getSlot", [])
+
+    @dlt.source(name="leak_check")
+    def source():
+        return archive_resources(archive, set(), set())
+
+    pipeline = make_pipeline("leak_check", "raw_leak_check", warehouse)
+    pipeline.run(source())
+    errors = [row[0] for row in query(warehouse, "select error from raw_leak_check.http_responses")]
+    assert len(errors) == 2 and all("ConnectionError" in e for e in errors)
+    forms = {HOSTILE_KEY, quote(HOSTILE_KEY, safe=""), quote_plus(HOSTILE_KEY), quote(HOSTILE_KEY)}
+    files = [p for p in Path(pipelines_dir()).rglob("*") if p.is_file()]
+    assert files
+    for path in files:
+        data = path.read_bytes()
+        if path.suffix == ".gz":
+            data = gzip.decompress(data)
+        text = data.decode("utf-8", errors="replace")
+        assert not any(form in text for form in forms), path
+    for error in errors:
+        assert not any(form in error for form in forms)
