@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from loaders.yaml_source import ConfigError, YamlSource, read_yaml
 
@@ -82,6 +82,28 @@ class ChainConfig(_Strict):
     price_id: Annotated[str, Field(min_length=1)] | None = None
     vote_credits_per_vote: PositiveInt | None = None
     lamports_per_signature: PositiveInt | None = None
+    # Where the operator's load schedule starts: the first epoch (epoch chains) or UTC day (day
+    # chains) incremental runs must hold. Unset: the first incremental run's finality window.
+    start: int | date | None = None
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _parse_start(cls, value: Any, info: ValidationInfo) -> Any:
+        period = info.data.get("period_type")
+        if value is None:
+            return None
+        if period == "day":
+            if isinstance(value, datetime):
+                return value.date()
+            if isinstance(value, date):
+                return value
+            try:
+                return date.fromisoformat(str(value))
+            except ValueError:
+                raise ValueError("must be a UTC day such as 2025-06-01 for a day chain") from None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError("must be an epoch number (an integer >= 0) for an epoch chain")
+        return value
 
     @field_validator("genesis_time", mode="before")
     @classmethod

@@ -108,6 +108,21 @@ class DayData:
     def rows(self, name: str) -> list[dict[str, Any]] | Iterator[list[dict[str, Any]]]:
         return self.streams[name]() if name in self.streams else self.tables.get(name, [])
 
+    @classmethod
+    def window_only(cls, plan: DayPlan) -> "DayData":
+        """A day whose data could not be read: only its window, so the day is in the grid."""
+        data = cls(plan)
+        data.tables["day_windows"] = [day_window_row(plan)]
+        return data
+
+
+def day_window_row(plan: DayPlan) -> dict[str, Any]:
+    return {
+        "day": plan.period, "first_epoch": plan.first_epoch, "last_epoch": plan.last_epoch,
+        "first_slot": plan.first_slot, "last_slot": plan.last_slot,
+        "start_state_slot": plan.start_state_slot, "end_state_slot": plan.end_state_slot, "response_id": None,
+    }
+
 
 class EthereumFetcher:
     def __init__(
@@ -262,11 +277,7 @@ class EthereumFetcher:
         data = DayData(plan)
         t = data.tables
         S = plan.slots_per_epoch
-        t["day_windows"] = [{
-            "day": plan.period, "first_epoch": plan.first_epoch, "last_epoch": plan.last_epoch,
-            "first_slot": plan.first_slot, "last_slot": plan.last_slot,
-            "start_state_slot": plan.start_state_slot, "end_state_slot": plan.end_state_slot, "response_id": None,
-        }]
+        t["day_windows"] = [day_window_row(plan)]
         wanted = [str(v) for v in self.tracked_config] if self.tracked_config else None
         epochs = list(range(max(plan.first_epoch - 2, 0), plan.last_epoch + 1))
         self._check_history(plan, epochs[0])
@@ -413,8 +424,10 @@ class EthereumFetcher:
                 problem = (f"eth_getBlockReceipts: {len(receipt.result)} receipts for {len(block.result['transactions'])} "
                            f"transactions in block {number}")
             if problem:
+                malformed = bool(block.malformed or receipt.malformed) or not (block.error or receipt.error)
                 self.rejections.reject(key, plan.period, "eth_getBlockByNumber/eth_getBlockReceipts", str(problem),
-                                       block.response_id, proposer[number])
+                                       block.response_id, proposer[number],
+                                       gap="response_rejected" if malformed else "provider_failed:fees")
                 continue
             self.rejections.resolve(key, plan.period, "eth_getBlockByNumber", block.response_id, proposer[number])
             by_hash = {r["transaction_hash"]: r for r in receipt.result}
@@ -441,8 +454,10 @@ class EthereumFetcher:
             key = f"relay:{relay}:slot={slot}"
             if isinstance(fetched, (AttemptsExhausted, ClientError, NotFound)):
                 # One relay failing leaves that block's MEV uncertain: a gap, not a guess.
+                malformed = isinstance(fetched, AttemptsExhausted) and fetched.malformed
                 self.rejections.reject(key, plan.period, "proposer_payload_delivered", str(fetched),
-                                       getattr(fetched, "response_id", None), str(block["proposer_index"]))
+                                       getattr(fetched, "response_id", None), str(block["proposer_index"]),
+                                       gap="response_rejected" if malformed else "provider_failed:mev")
                 continue
             if isinstance(fetched, Exception):
                 raise fetched
