@@ -1,5 +1,7 @@
 -- Leader income per vote account and epoch: the Fee rewards of its produced blocks. The base and
--- priority split is given only when every produced block came with its transactions.
+-- priority split is given only when every produced block came with its transactions, and never
+-- for an epoch whose blocks were not fetched (network-wide without a scan, or no leader schedule
+-- and no scan: the rows say block_fees_not_scanned or leader_schedule_unknown).
 with
 
 identities as (
@@ -12,6 +14,12 @@ blocks as (
 
     select * from {{ ref('stg_solana__blocks') }}
 
+),
+
+unfetched as (
+
+    select chain, period_seq as epoch from {{ ref('stg_solana__period_loads') }} where block_source in ('none', 'unknown')
+
 )
 
 select
@@ -23,11 +31,11 @@ select
     count(blocks.slot) filter (where not blocks.is_produced) as blocks_skipped,
     coalesce(sum(blocks.fee_reward_lamports) filter (where blocks.is_produced), 0) as block_fees_lamports,
     case
-        when bool_and(blocks.has_fee_split) filter (where blocks.is_produced) is not false
+        when bool_and(blocks.has_fee_split) filter (where blocks.is_produced) is not false and unfetched.epoch is null
             then coalesce(sum(blocks.base_fee_lamports) filter (where blocks.is_produced), 0)
     end as base_fees_lamports,
     case
-        when bool_and(blocks.has_fee_split) filter (where blocks.is_produced) is not false
+        when bool_and(blocks.has_fee_split) filter (where blocks.is_produced) is not false and unfetched.epoch is null
             then coalesce(sum(blocks.priority_fee_lamports) filter (where blocks.is_produced), 0)
     end as priority_fees_lamports,
     max(blocks.load_id::numeric) as load_id
@@ -37,4 +45,5 @@ left join blocks
     on blocks.chain = identities.chain
     and blocks.epoch = identities.epoch
     and blocks.identity_pubkey = identities.identity_pubkey
-group by identities.chain, identities.vote_pubkey, identities.epoch
+left join unfetched on unfetched.chain = identities.chain and unfetched.epoch = identities.epoch
+group by identities.chain, identities.vote_pubkey, identities.epoch, unfetched.epoch
