@@ -112,6 +112,11 @@ def run_ethereum(
             mode = plan.mode_of(seq)
 
             def progress_row(day_plan=day_plan, final=final, mode=mode, extra=()) -> dict:
+                # Runs last in the day's load: failures an earlier run recorded for the day resolve.
+                for role in ("rewards", "fees", "meta", "mev"):
+                    fetcher.rejections.resolve(f"provider:{role}:day={day_plan.period}", day_plan.period, role, None)
+                if "history_unavailable" not in extra:
+                    fetcher.rejections.resolve(f"history:day={day_plan.period}", day_plan.period, "validators/attestation_rewards", None)
                 unsettled = list(extra)
                 if not final:
                     unsettled.append("not_finalized")

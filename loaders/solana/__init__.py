@@ -91,7 +91,7 @@ def solana_epoch(fetcher: SolanaFetcher, epoch: int, mode: str, progress: Callab
         *_schedule_resources(fetcher, done),
         _resource(fetcher, PERIOD_LOADS, lambda: [period_load_row(
             period_id=str(epoch), period_seq=epoch, run_id=fetcher.archive.run_id, mode=mode,
-            unsettled=fetcher.settlement(epoch), block_source=fetcher.block_source.get(epoch),
+            unsettled=fetcher.period_loaded(epoch), block_source=fetcher.block_source.get(epoch),
         )], done),
     ]
     return with_archive(fetcher.archive, resources, done)

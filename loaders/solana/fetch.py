@@ -605,6 +605,13 @@ class SolanaFetcher:
                 reasons.append("mev_unsettled")
         return reasons
 
+    def period_loaded(self, epoch: int) -> list[str]:
+        """The epoch's load reached its end: a provider failure recorded for it by an earlier run
+        is resolved. Returns why the epoch is not settled (see settlement)."""
+        for role in ("rewards", "fees", "meta", "mev"):
+            self.resolve(f"provider:{role}:epoch={epoch}", epoch, role, None)
+        return self.settlement(epoch)
+
     # ------------------------------------------------------------ rejections
     def reject(self, key: str, epoch: int, endpoint: str, reason: str, response_id: str | None, validator: str | None = None,
                gap: str = "response_rejected") -> None:

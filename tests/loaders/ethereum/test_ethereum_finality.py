@@ -83,7 +83,8 @@ def story(module_warehouse, tmp_path_factory):
                           if e.kind == "partial_withdrawal" and e.validator_index in TRACKED
                           and m.proposer(e.slot) not in TRACKED)
         story.withdrawal = withdrawal
-        net.faults.add(api="beacon", endpoint="block", kind="wrong_type", match={"block_id": withdrawal.slot}, times=None)
+        net.faults.add(api="beacon", endpoint="block", kind="wrong_type", path="data.message.body.execution_payload.withdrawals",
+                       match={"block_id": withdrawal.slot}, times=None)
         net.faults.add(api=f"relay_{DOWN_RELAY}", endpoint="proposer_payload_delivered", kind="server_error", times=None)
         net.faults.add(api="prices", endpoint="market_chart_range", kind="server_error", times=None)
         outages = [
@@ -123,11 +124,12 @@ def test_the_backfill_names_every_gap_and_finalizes_nothing_wrong(story):
     day1 = [r for k, r in rows.items() if k[1] == DAYS[0].isoformat()]
     assert len(day1) == len(TRACKED) and all("history_unavailable" in r["data_gaps"] for r in day1)
     # The relay down for the day: its proposers' rows say so; the prices outage: every row.
-    proposers = {str(story.model.proposer(s)) for d in DAYS[1:] for e in story.model.epochs_of_day(d)
-                 for s in range(e * story.model.S, (e + 1) * story.model.S) if story.model.is_produced(s)}
+    m = story.model
     for (validator, day), row in rows.items():
         assert "provider_failed:prices" in row["data_gaps"] and row["price_usd"] is None
         if day != DAYS[0].isoformat():
+            epochs = m.epochs_of_day(date.fromisoformat(day))
+            proposers = {str(m.proposer(s)) for s in m.produced_slots(epochs.start * m.S, (epochs[-1] + 1) * m.S - 1)}
             assert ("provider_failed:mev" in row["data_gaps"]) == (validator in proposers)
         assert not row["is_final"]
     out = story.outputs["backfill"]
