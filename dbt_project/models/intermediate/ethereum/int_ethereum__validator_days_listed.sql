@@ -1,4 +1,4 @@
--- The Ethereum P&L grid: every expected UTC day (int_periods_expected) with, when the day's
+-- The Ethereum P&L grid: every expected UTC day (int_ethereum__days_expected) with, when the day's
 -- bounding states were read, every tracked validator present in either of them; when they were
 -- not (a node that no longer serves them, a load that failed, a scheduled day not loaded yet),
 -- every tracked (network-wide: every known) validator already active by the day's last epoch,
@@ -7,20 +7,9 @@ with
 
 days as (
 
-    select
-        expected.chain,
-        (date '1970-01-01' + expected.period_seq::integer) as day,
-        expected.period_seq,
-        coalesce(windows.start_state_slot, -1) as start_state_slot,
-        coalesce(windows.end_state_slot, -1) as end_state_slot,
-        -- The epoch starting last in the day: (midnight ending it - genesis) / epoch seconds.
-        coalesce(windows.last_epoch, ceil(extract(epoch from
-            ((date '1970-01-01' + expected.period_seq::integer + 1)::timestamp at time zone 'UTC') - chains.genesis_time)
-            / (chains.slot_seconds * chains.slots_per_epoch))::bigint - 1) as last_epoch
-    from {{ ref('int_periods_expected') }} as expected
-    join {{ ref('chains') }} as chains on chains.chain = expected.chain and chains.family = 'ethereum'
-    left join {{ ref('stg_ethereum__day_windows') }} as windows
-        on windows.chain = expected.chain and windows.period_seq = expected.period_seq
+    select chain, day, period_seq, coalesce(start_state_slot, -1) as start_state_slot,
+           coalesce(end_state_slot, -1) as end_state_slot, last_epoch
+    from {{ ref('int_ethereum__days_expected') }}
 
 ),
 

@@ -1,3 +1,7 @@
+-- A table: it reads every canonical table; a --full-refresh drops them at once, and their drops
+-- would cascade into a view of all of them together (see int_periods_expected).
+{{ config(materialized='table') }}
+
 -- P&L rows whose inputs break a row-level invariant (macros/invariants_failed.sql): each check is
 -- (name, relation, condition true on the offending rows). The mart flags those rows
 -- invariant_failed:<name>, keeps them not final, and `aurora run` / `aurora build` name them and

@@ -1,3 +1,6 @@
+-- A table: it reads both chains (see int_periods_expected for why that matters).
+{{ config(materialized='table') }}
+
 -- Why an expected P&L row is not final, one row per (row, code), in the vocabulary of
 -- docs/pnl.md ("Gaps"). `wait` says when a code is a gap: `now` (a provider failed, history is
 -- gone, a component was never fetched, an invariant broke), `lag` (an input that may still

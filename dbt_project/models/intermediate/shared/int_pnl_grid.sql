@@ -1,3 +1,6 @@
+-- A table: it reads both chains (see int_periods_expected for why that matters).
+{{ config(materialized='table') }}
+
 -- The expected P&L rows: (chain, validator, period) from the periods the warehouse must hold
 -- (int_periods_expected) and each validator's active range, never from whatever data arrived.
 -- Solana: every tracked vote account (operators.yaml) in every expected epoch; network-wide,

@@ -1,3 +1,6 @@
+-- A table: it reads both chains (see int_periods_expected for why that matters).
+{{ config(materialized='table') }}
+
 -- Items still rejected: per chain, period, validator and the gap they leave (response_rejected,
 -- provider_failed:<role>, history_unavailable); a null validator_key means the gap touches every
 -- validator of the period. A rejected re-fetch of an item that never changes (a block, a past
