@@ -281,6 +281,34 @@ def _drop_pending(pipeline) -> None:
         pipeline.abort_packages()
 
 
+INVARIANT_ROWS_SHOWN = 20
+
+
+def invariant_failures(warehouse: Warehouse) -> list[tuple]:
+    """P&L rows that broke a row-level invariant (built, flagged invariant_failed:<test>, not final)."""
+    try:
+        _, rows = query_table(warehouse, """
+            select chain, validator_key, period_id, data_gaps from marts.fct_validator_pnl
+            where data_gaps like '%invariant_failed:%' order by chain, period_seq, validator_key""")
+    except Exception:  # no mart yet (a partial --select): nothing to report
+        return []
+    return rows
+
+
+def report_invariants(warehouse: Warehouse) -> bool:
+    """Name the rows that broke an invariant; True when there are any (the command then fails)."""
+    rows = invariant_failures(warehouse)
+    if not rows:
+        return False
+    err_console.print(f"[bold red]{len(rows)} P&L row(s) broke a row-level invariant[/] (built, flagged, not final):", highlight=False)
+    for chain, validator, period, gaps in rows[:INVARIANT_ROWS_SHOWN]:
+        codes = ", ".join(c for c in gaps.split(", ") if c.startswith("invariant_failed:"))
+        err_console.print(f"  {chain} {validator} {period}: {codes}", highlight=False, markup=False)
+    if len(rows) > INVARIANT_ROWS_SHOWN:
+        err_console.print(f"  ... and {len(rows) - INVARIANT_ROWS_SHOWN} more (marts.fct_validator_pnl, data_gaps)", highlight=False)
+    return True
+
+
 def build(warehouse: Warehouse, select: list[str] | None = None, extra: list[str] | None = None, quiet: bool = False) -> None:
     from loaders.dbt_runner import run_dbt
 
@@ -330,6 +358,8 @@ def build_command(
     load_registry(config, warehouse, ctx.obj.books_config)
     extra = (["--full-refresh"] if full_refresh else []) + (["--vars", "{heal: true}"] if heal else [])
     build(warehouse, select, extra)
+    if report_invariants(warehouse):
+        raise typer.Exit(1)
 
 
 def query_table(warehouse: Warehouse, sql: str) -> tuple[list[str], list[tuple]]:
@@ -375,10 +405,18 @@ def run_command(
     to_date: Optional[datetime] = typer.Option(None, "--to-date", formats=["%Y-%m-%d"], help="Last UTC day to load (Ethereum)."),
     no_fee_split: bool = typer.Option(False, "--no-fee-split", help="Fetch blocks without transactions: total block fees only, lighter."),
     scan_all_blocks: bool = typer.Option(False, "--scan-all-blocks", help="With no validators listed, fetch every block of the network (costly)."),
+    no_block_scan: bool = typer.Option(False, "--no-block-scan", help="Never scan an epoch's blocks when no leader schedule was kept (rows say leader_schedule_unknown)."),
+    heal_budget: Optional[int] = typer.Option(None, "--heal-budget", min=0, help="Periods with open gaps re-fetched by this run (default 10, env AURORA_HEAL_BUDGET)."),
     build_after: bool = typer.Option(True, "--build/--no-build", help="Run dbt build after loading."),
 ) -> None:
-    """Load a chain's data for a range (incremental when no range is given), then build."""
+    """Load a chain's data for a range (incremental when no range is given), then build.
+
+    Exit status: 0 loaded and built; 1 a provider stayed down, dbt failed, or a row broke an
+    invariant (the rows are named); 2 a usage or config error; 3 loaded and built, but some
+    answers were rejected or failed (the rows say which gap, and later runs heal them)."""
     config = get_config(ctx)
+    if heal_budget is not None:
+        os.environ["AURORA_HEAL_BUDGET"] = str(heal_budget)
     if chain not in config.chains:
         fail(f"--chain: unknown chain '{chain}' (the chains file has: {', '.join(sorted(config.chains))})", 2)
     chain_config = config.chains[chain]
@@ -387,7 +425,7 @@ def run_command(
     if chain_config.family == "solana":
         if from_date or to_date:
             fail("--from-date/--to-date are for day-based chains (ethereum); use --from-epoch/--to-epoch", 2)
-        summary = _run_solana(config, chain_config, warehouse, from_epoch, to_epoch, no_fee_split, scan_all_blocks)
+        summary = _run_solana(config, chain_config, warehouse, from_epoch, to_epoch, no_fee_split, scan_all_blocks, no_block_scan)
         print_summary(console, summary, "epoch")
     else:
         if from_epoch is not None or to_epoch is not None:
@@ -397,15 +435,26 @@ def run_command(
         print_summary(console, summary, "day")
     if build_after:
         build(warehouse)
+        if report_invariants(warehouse):
+            raise typer.Exit(1)
+    if summary.failed:
+        fail(f"{summary.failed}. Periods loaded before it are kept and its rows say provider_failed; run again to continue.", 1)
+    if summary.rejected:
+        raise typer.Exit(3)
 
 
-def _run_solana(config, chain, warehouse, from_epoch, to_epoch, no_fee_split, scan_all_blocks):
+def _print_plan(lines: list[str]) -> None:
+    for line in lines:
+        console.print(f"plan: {line}", highlight=False, markup=False)
+
+
+def _run_solana(config, chain, warehouse, from_epoch, to_epoch, no_fee_split, scan_all_blocks, no_block_scan=False):
     from loaders.providers import ProviderUnavailable
     from loaders.solana.fetch import ConfigMismatch, SolanaOptions
     from loaders.runs import PlanError
     from loaders.solana.run import run_solana
 
-    options = SolanaOptions(split_fees=not no_fee_split, scan_all_blocks=scan_all_blocks)
+    options = SolanaOptions(split_fees=not no_fee_split, scan_all_blocks=scan_all_blocks, block_scan=not no_block_scan)
     with progress_bar(console) as progress:
         epochs_task = progress.add_task("epochs", total=None)
         blocks_task = progress.add_task("blocks", total=None, visible=False)
@@ -419,7 +468,7 @@ def _run_solana(config, chain, warehouse, from_epoch, to_epoch, no_fee_split, sc
 
         try:
             summary = run_solana(config, chain, warehouse, from_epoch=from_epoch, to_epoch=to_epoch,
-                                 options=options, on_epoch=on_epoch, on_blocks=on_blocks)
+                                 options=options, on_epoch=on_epoch, on_blocks=on_blocks, on_plan=_print_plan)
         except (ConfigMismatch, PlanError) as exc:
             fail(str(exc), 2)
         except ProviderUnavailable as exc:
@@ -445,7 +494,8 @@ def _run_ethereum(config, chain, warehouse, from_date, to_date):
             progress.update(step_task, description=what, total=total, completed=done, visible=True)
 
         try:
-            summary = run_ethereum(config, chain, warehouse, from_date=from_date, to_date=to_date, on_day=on_day, on_step=on_step)
+            summary = run_ethereum(config, chain, warehouse, from_date=from_date, to_date=to_date, on_day=on_day, on_step=on_step,
+                                   on_plan=_print_plan)
         except (ConfigMismatch, PlanError) as exc:
             fail(str(exc), 2)
         except ProviderUnavailable as exc:

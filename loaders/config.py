@@ -22,12 +22,12 @@ import math
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from loaders.yaml_source import ConfigError, YamlLimits, YamlSource, read_yaml
 
@@ -41,6 +41,7 @@ __all__ = [
     "YamlLimits",
     "YamlSource",
     "check_count",
+    "day_between",
     "int_between",
     "keyed_section",
     "load_config",
@@ -98,6 +99,10 @@ MAX_FEE_RECIPIENTS = 1000
 # (~120 million); mainnet is at ~2.2 million. Anything above 2^31 - 1 is a typo.
 MAX_VALIDATOR_INDEX = 2**31 - 1
 GENESIS_RANGE = (datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc))
+# `start` in chains.yaml: an epoch number (mainnet Solana is near 900 after five years; 10 million
+# epochs of two days are 55,000 years) or a UTC day inside the genesis range.
+MAX_START_EPOCH = 10_000_000
+START_DAYS = (date(1970, 1, 1), date(2099, 12, 31))
 
 
 # ---------------------------------------------------------------- reusable field types
@@ -105,18 +110,44 @@ def _plain(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
+def _check_int(low: int, high: int, what: str = "an integer", note: str = "") -> Any:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"must be {what} from {low} to {high}{note}, got {_plain(value)}")
+        if not low <= value <= high:
+            raise ValueError(f"must be {what} from {low} to {high}{note}, got {value}")
+        return value
+
+    return check
+
+
 def int_between(low: int, high: int) -> Any:
     """An integer field from `low` to `high` inclusive. Refuses booleans, floats (3.0 too) and
     strings, so a value that passes always fits the bigint column it is stored in."""
+    return Annotated[int, BeforeValidator(_check_int(low, high))]
 
-    def check(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"must be an integer from {low} to {high}, got {_plain(value)}")
+
+def _check_day(low: date, high: date, what: str = "a day", note: str = "") -> Any:
+    def check(value: Any) -> date:
+        if isinstance(value, datetime):  # YAML reads 2025-06-01T00:00:00Z as a time: a day has none
+            raise ValueError(f"must be {what} (no time of day) from {low} to {high}{note}, got {value.isoformat()}")
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"must be {what} from {low} to {high}{note}, got {value!r}") from None
+        if not isinstance(value, date):
+            raise ValueError(f"must be {what} from {low} to {high}{note}, got {_plain(value)}")
         if not low <= value <= high:
-            raise ValueError(f"must be an integer from {low} to {high}, got {value}")
+            raise ValueError(f"must be {what} from {low} to {high}{note}, got {value}")
         return value
 
-    return Annotated[int, BeforeValidator(check)]
+    return check
+
+
+def day_between(low: date, high: date) -> Any:
+    """A calendar day (YAML `2025-06-01`, quoted or not) from `low` to `high` inclusive."""
+    return Annotated[date, BeforeValidator(_check_day(low, high))]
 
 
 def number_between(low: float, high: float, *, places: int | None = None) -> Any:
@@ -170,6 +201,18 @@ class ChainConfig(_Strict):
     price_id: text(100) | None = None
     vote_credits_per_vote: int_between(1, 1000) | None = None
     lamports_per_signature: int_between(1, 1_000_000) | None = None
+    # Where the operator's load schedule starts: the first epoch (epoch chains) or UTC day (day
+    # chains) incremental runs must hold. Unset: the first incremental run's finality window.
+    start: int | date | None = None
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _parse_start(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            return None
+        if info.data.get("period_type") == "day":
+            return _check_day(*START_DAYS, what="a UTC day", note=" (a day chain starts on a day, e.g. 2025-06-01)")(value)
+        return _check_int(0, MAX_START_EPOCH, what="an epoch number", note=" (an epoch chain starts at an epoch)")(value)
 
     @field_validator("genesis_time", mode="before")
     @classmethod

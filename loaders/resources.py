@@ -57,11 +57,16 @@ class RejectionLog:
         self.archive = archive
         self.chain = chain
         self.open_keys = open_keys or set()
+        self.rejected_periods: set[str] = set()  # periods with an item rejected in this run
 
-    def reject(self, key: str, period: str, endpoint: str, reason: str, response_id: str | None, validator: str | None = None) -> None:
+    def reject(self, key: str, period: str, endpoint: str, reason: str, response_id: str | None, validator: str | None = None,
+               gap: str = "response_rejected") -> None:
+        """`gap`: response_rejected (the answers stayed malformed), provider_failed:<role> (no
+        usable answer: HTTP or RPC errors), history_unavailable (the node no longer has it)."""
         log.warning("rejected %s: %s", key, reason)
+        self.rejected_periods.add(period)
         self.archive.reject(item_key=key, chain=self.chain, period_id=period, endpoint=endpoint,
-                            reason=reason, response_id=response_id, validator_key=validator)
+                            reason=reason, response_id=response_id, validator_key=validator, gap=gap)
 
     def resolve(self, key: str, period: str, endpoint: str, response_id: str | None, validator: str | None = None) -> None:
         if key in self.open_keys:

@@ -37,8 +37,15 @@ def print_summary(console: Console, summary, period_word: str) -> None:
     for note in summary.notes:
         console.print(f"note: {note}", highlight=False, markup=False)
     if summary.rejected:
-        console.print(f"[bold yellow]{len(summary.rejected)} rejected response(s)[/] (stored in rejected_items; retried on the next run):", highlight=False)
+        gaps: dict[str, int] = {}
         for r in summary.rejected:
-            console.print(f"  {r.period_id} {r.item_key}: {r.reason}", highlight=False, markup=False)
+            gaps[r.gap or "response_rejected"] = gaps.get(r.gap or "response_rejected", 0) + 1
+        console.print(
+            f"[bold yellow]{len(summary.rejected)} rejected response(s)[/] (stored in rejected_items; retried on the next run): "
+            + ", ".join(f"{n} {gap}" for gap, n in sorted(gaps.items())), highlight=False)
+        for r in summary.rejected:
+            console.print(f"  {r.period_id} {r.item_key} [{r.gap or 'response_rejected'}]: {r.reason}", highlight=False, markup=False)
     else:
         console.print("no rejected responses")
+    if summary.failed:
+        console.print(f"[bold red]stopped:[/] {summary.failed}", highlight=False)

@@ -21,6 +21,14 @@ class RunSummary:
     notes: list[str] = field(default_factory=list)
     non_final: list[str] = field(default_factory=list)
     providers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    plan: list[str] = field(default_factory=list)  # what the run set out to do, printed before it starts
+    failed: str | None = None  # the provider failure that stopped the run, if any
+
+    def add_provider_stats(self, key: str, stats: dict[str, Any]) -> None:
+        """Requests per provider, summed over the clients that used it in this run."""
+        mine = self.providers.setdefault(key, {"requests": 0, "retries": 0, "waited_seconds": 0.0})
+        for name in ("requests", "retries", "waited_seconds"):
+            mine[name] += stats.get(name, 0)
 
 
 class PlanError(Exception):

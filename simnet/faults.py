@@ -12,6 +12,10 @@ Kinds, as real providers show them:
 - truncate      the body is cut short: invalid JSON
 - wrong_type    one field has the wrong JSON type (`path`, default: the first scalar found)
 - extra_fields  unknown fields added to objects (clients must ignore them)
+- wrong_value   one number at `path` is off by `delta`: well-typed, plausible, wrong (a buggy or
+                corrupted provider); only a consistency check can catch it
+- rpc_error     a JSON-RPC call answers the error object {code, message} instead of its result
+                (e.g. -32004 "Block not available" from one node behind a load balancer)
 
 Late data (Jito MEV reported as 0 until it settles, an Ethereum head not yet finalized) is part
 of the chain models, not a fault: it is how the real APIs behave.
@@ -25,8 +29,8 @@ from typing import Any
 
 from simnet.jsonstream import Lazy
 
-KINDS = ("rate_limit", "server_error", "slow", "truncate", "wrong_type", "extra_fields")
-CONTENT_KINDS = ("wrong_type", "extra_fields")
+KINDS = ("rate_limit", "server_error", "slow", "truncate", "wrong_type", "extra_fields", "wrong_value", "rpc_error")
+CONTENT_KINDS = ("wrong_type", "extra_fields", "wrong_value", "rpc_error")
 
 
 @dataclass
@@ -41,6 +45,9 @@ class Fault:
     retry_after: float = 1.0
     delay: float = 3.0
     path: str | None = None
+    delta: int = 1  # wrong_value: added to the number found at `path`
+    code: int = -32004  # rpc_error: the JSON-RPC error code and message
+    message: str = "Block not available"
     seen: int = 0
     fired: int = 0
 
@@ -100,7 +107,15 @@ def apply_content_fault(obj: Any, fault: Fault) -> Any:
         return _with_extra_fields(obj)
     if fault.kind == "wrong_type":
         return _with_wrong_type(obj, fault.path.split(".") if fault.path else None)
-    return obj
+    if fault.kind == "wrong_value":
+        if not fault.path:
+            raise ValueError("a wrong_value fault needs a path to the number it changes")
+        return _break_at(obj, fault.path.split("."), lambda v: v + fault.delta if _is_number(v) else v)
+    return obj  # rpc_error is answered by the JSON-RPC layer
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _with_extra_fields(obj: Any, depth: int = 0) -> Any:
@@ -151,16 +166,16 @@ def _with_wrong_type(obj: Any, path: list[str] | None) -> Any:
     return first_scalar(obj)
 
 
-def _break_at(node: Any, path: list[str]) -> Any:
+def _break_at(node: Any, path: list[str], change=wrong_value) -> Any:
     if not path:
-        return wrong_value(node)
+        return change(node)
     head, rest = path[0], path[1:]
     if head == "[]":
         if isinstance(node, Lazy):
-            return node.map(lambda i, item: _break_at(item, rest) if i == 0 else item)
+            return node.map(lambda i, item: _break_at(item, rest, change) if i == 0 else item)
         if isinstance(node, list) and node:
-            return [_break_at(node[0], rest), *node[1:]]
+            return [_break_at(node[0], rest, change), *node[1:]]
         return node
     if isinstance(node, dict) and head in node:
-        return {k: (_break_at(v, rest) if k == head else v) for k, v in node.items()}
+        return {k: (_break_at(v, rest, change) if k == head else v) for k, v in node.items()}
     return node

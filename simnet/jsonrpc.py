@@ -85,6 +85,8 @@ class JsonRpcApi(Api):
         except RpcError as exc:
             return {"jsonrpc": "2.0", "error": exc.to_json(), "id": call_id}
         fault = self.content_fault(method, self.param_view(method, params))
+        if fault and fault.kind == "rpc_error":
+            return {"jsonrpc": "2.0", "error": {"code": fault.code, "message": fault.message}, "id": call_id}
         if fault:
             result = apply_content_fault(result, fault)
         return {"jsonrpc": "2.0", "result": result, "id": call_id}

@@ -37,3 +37,23 @@
     from ({{ touched }}) as touched
     {%- endif %}
 {%- endmacro %}
+
+
+{#
+  Restatement removes what it explains: a model whose rows are findings about a period (an
+  exception) deletes every row of each period it is about to rebuild (pre-hook), so a finding a
+  later load explains disappears even when the rebuilt period has none left. The model's own
+  lookback runs after the delete and can only widen (its watermark can only drop), so every
+  deleted period is rebuilt. Call it with the model's lookback_periods arguments.
+#}
+{% macro delete_rebuilt_periods(relations, seq_column) -%}
+    {%- if is_incremental() and not var('heal', false) -%}
+    delete from {{ this }} as target
+    using ({{ lookback_periods(relations, seq_column) }}) as rebuilt
+    where target.chain = rebuilt.chain and target.period_seq = rebuilt.period_seq
+    {%- elif is_incremental() -%}
+    delete from {{ this }}
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}

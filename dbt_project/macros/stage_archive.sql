@@ -58,6 +58,9 @@ renamed as (
         status::text as status,
         status = 'rejected' as is_open,
         reason::text as reason,
+        -- The gap the item leaves (docs/pnl.md); rows from before the column existed were all
+        -- malformed answers.
+        case when status = 'rejected' then coalesce(gap::text, 'response_rejected') end as gap,
         response_id::text as response_id,
         recorded_at,
         run_id::text as run_id,

@@ -110,6 +110,28 @@ class DayData:
     def rows(self, name: str) -> list[dict[str, Any]] | Iterator[list[dict[str, Any]]]:
         return self.streams[name]() if name in self.streams else self.tables.get(name, [])
 
+    @classmethod
+    def window_only(cls, plan: DayPlan, electra_fork_slot: int | None) -> "DayData":
+        """A day whose data could not be read: only its window, so the day is in the grid."""
+        data = cls(plan)
+        data.tables["day_windows"] = [day_window_row(plan, electra_fork_slot)]
+        return data
+
+
+def _failure_gap(exc: Exception) -> str:
+    """The gap a beacon read leaves: not served by any node = the rewards provider failed;
+    served but malformed = rejected."""
+    return "provider_failed:rewards" if isinstance(exc, NotFound) else "response_rejected"
+
+
+def day_window_row(plan: DayPlan, electra_fork_slot: int | None) -> dict[str, Any]:
+    return {
+        "day": plan.period, "first_epoch": plan.first_epoch, "last_epoch": plan.last_epoch,
+        "first_slot": plan.first_slot, "last_slot": plan.last_slot,
+        "start_state_slot": plan.start_state_slot, "end_state_slot": plan.end_state_slot,
+        "electra_fork_slot": electra_fork_slot, "response_id": None,
+    }
+
 
 class EthereumFetcher:
     def __init__(
@@ -272,12 +294,7 @@ class EthereumFetcher:
         data = DayData(plan)
         t = data.tables
         S = plan.slots_per_epoch
-        t["day_windows"] = [{
-            "day": plan.period, "first_epoch": plan.first_epoch, "last_epoch": plan.last_epoch,
-            "first_slot": plan.first_slot, "last_slot": plan.last_slot,
-            "start_state_slot": plan.start_state_slot, "end_state_slot": plan.end_state_slot,
-            "electra_fork_slot": self.electra_fork_slot, "response_id": None,
-        }]
+        t["day_windows"] = [day_window_row(plan, self.electra_fork_slot)]
         wanted = [str(v) for v in self.tracked_config] if self.tracked_config else None
         epochs = list(range(max(plan.first_epoch - 2, 0), plan.last_epoch + 1))
         self._check_history(plan, epochs[0])
@@ -435,7 +452,7 @@ class EthereumFetcher:
             fetched = self.beacon_chain.call(ask)
         except (NotFound, Rejected) as exc:
             self.rejections.reject(key, plan.period, queue, str(exc) if isinstance(exc, NotFound) else exc.reason,
-                                   getattr(exc, "response_id", None))
+                                   getattr(exc, "response_id", None), gap=_failure_gap(exc))
             return None
         self.rejections.resolve(key, plan.period, queue, fetched.response_id)
         return fetched.value, fetched.response_id
@@ -479,10 +496,12 @@ class EthereumFetcher:
         if not left:
             return
 
-        def unknown(source: int, target: int, reason: str, slot: int = plan.last_slot) -> None:
-            """No amount is guessed: a null one makes the day's reconciliation uncheckable."""
+        def unknown(source: int, target: int, reason: str, slot: int = plan.last_slot, gap: str = "response_rejected") -> None:
+            """No amount is guessed: a null one makes the day's reconciliation uncheckable. `gap`:
+            provider_failed:rewards when a state was not served, response_rejected when the
+            answers do not agree with the rules."""
             self.rejections.reject(f"consolidation:source={source}:target={target}", plan.period, "pending_consolidations",
-                                   f"consolidation {source} -> {target}: {reason}", None)
+                                   f"consolidation {source} -> {target}: {reason}", None, gap=gap)
             t["consolidations_processed"].append({
                 "epoch": None, "slot": slot, "source_index": source, "target_index": target, "source_balance_gwei": None,
                 "source_effective_balance_gwei": None, "source_reward_gwei": None, "rewards_response_id": None,
@@ -492,7 +511,8 @@ class EthereumFetcher:
             records, _ = self.states(plan.end_state_slot, sorted({str(s) for s, _ in left}))
         except (NotFound, Rejected) as exc:
             for source, target in sorted(left):
-                unknown(source, target, f"the source at slot {plan.end_state_slot} was not served ({exc})")
+                unknown(source, target, f"the source at slot {plan.end_state_slot} was not served ({exc})",
+                        gap=_failure_gap(exc))
             return
         record = {r["validator_index"]: r for r in records}
         moved_at: dict[int, list[tuple[int, int]]] = {}
@@ -515,7 +535,8 @@ class EthereumFetcher:
                 before, response_id = self.states(w * S - 1, ids)
             except (NotFound, Rejected) as exc:
                 for source, target in pairs:
-                    unknown(source, target, f"the source at slot {w * S - 1} was not served ({exc})", w * S)
+                    unknown(source, target, f"the source at slot {w * S - 1} was not served ({exc})", w * S,
+                            gap=_failure_gap(exc))
                 continue
             at = {r["validator_index"]: r for r in before}
             active = [s for s in ids if int(s) in at and (at[int(s)]["exit_epoch"] is None or at[int(s)]["exit_epoch"] > w - 2)]
@@ -576,8 +597,10 @@ class EthereumFetcher:
                 problem = (f"eth_getBlockReceipts: {len(receipt.result)} receipts for {len(block.result['transactions'])} "
                            f"transactions in block {number}")
             if problem:
+                malformed = bool(block.malformed or receipt.malformed) or not (block.error or receipt.error)
                 self.rejections.reject(key, plan.period, "eth_getBlockByNumber/eth_getBlockReceipts", str(problem),
-                                       block.response_id, proposer[number])
+                                       block.response_id, proposer[number],
+                                       gap="response_rejected" if malformed else "provider_failed:fees")
                 continue
             self.rejections.resolve(key, plan.period, "eth_getBlockByNumber", block.response_id, proposer[number])
             by_hash = {r["transaction_hash"]: r for r in receipt.result}
@@ -604,8 +627,10 @@ class EthereumFetcher:
             key = f"relay:{relay}:slot={slot}"
             if isinstance(fetched, (AttemptsExhausted, ClientError, NotFound)):
                 # One relay failing leaves that block's MEV uncertain: a gap, not a guess.
+                malformed = isinstance(fetched, AttemptsExhausted) and fetched.malformed
                 self.rejections.reject(key, plan.period, "proposer_payload_delivered", str(fetched),
-                                       getattr(fetched, "response_id", None), str(block["proposer_index"]))
+                                       getattr(fetched, "response_id", None), str(block["proposer_index"]),
+                                       gap="response_rejected" if malformed else "provider_failed:mev")
                 continue
             if isinstance(fetched, Exception):
                 raise fetched

@@ -6,40 +6,24 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from loaders.config import AuroraConfig, ChainConfig
-from loaders.ethereum import ethereum_day, ethereum_snapshots
-from loaders.ethereum.fetch import EthereumFetcher, HistoryUnavailable
+from loaders.ethereum import ethereum_day, ethereum_failure, ethereum_snapshots
+from loaders.ethereum.fetch import DayData, EthereumFetcher, HistoryUnavailable
 from loaders.ethereum.settings import DATASET, PIPELINE
 from loaders.pipeline import make_pipeline
-from loaders.providers import ProviderChain, ProviderClient, ResponseArchive
-from loaders.providers import ProviderUnavailable
+from loaders.progress import heal_budget, invariant_periods, period_load_row, plan_periods, read_progress, schedule_row
+from loaders.providers import ProviderChain, ProviderClient, ProviderUnavailable, ResponseArchive
 from loaders.runs import PlanError, RunSummary, open_rejections, run_load
 from loaders.warehouse import Warehouse
 
+EPOCH_DAY = date(1970, 1, 1)
 
-def plan_days(
-    last_complete: date | None, finality_lag: int, last_final: str | None, from_date: date | None, to_date: date | None,
-    retry_days: set[date],
-) -> tuple[list[date], list[str]]:
-    notes: list[str] = []
-    if last_complete is None:
-        return [], ["no complete day yet: the beacon chain started less than a day ago"]
-    if from_date is not None or to_date is not None:
-        start = from_date or (date.fromisoformat(last_final) + timedelta(days=1) if last_final else last_complete - timedelta(days=finality_lag))
-        end = to_date or last_complete
-        if start > end:
-            raise PlanError(f"--from-date {start} is after --to-date {end}")
-        if end > last_complete:
-            notes.append(f"days after {last_complete} are not complete yet (their last epoch's rewards need the next epoch); loading up to {last_complete}")
-            end = last_complete
-        days = {start + timedelta(days=k) for k in range((end - start).days + 1)}
-        skipped = sorted(d for d in retry_days if d not in days)
-        if skipped:
-            notes.append(f"days with rejected responses outside the range, not retried: {', '.join(map(str, skipped))}")
-    else:
-        start = date.fromisoformat(last_final) + timedelta(days=1) if last_final else last_complete - timedelta(days=finality_lag)
-        days = {start + timedelta(days=k) for k in range(max((last_complete - start).days + 1, 0))}
-        days |= {d for d in retry_days if d <= last_complete}
-    return sorted(days), notes
+
+def day_seq(day: date) -> int:
+    return (day - EPOCH_DAY).days
+
+
+def seq_day(seq: int) -> date:
+    return EPOCH_DAY + timedelta(days=seq)
 
 
 def run_ethereum(
@@ -51,6 +35,7 @@ def run_ethereum(
     to_date: date | None = None,
     on_day: Callable[[int, int, str], None] | None = None,
     on_step: Callable[[str, int, int], None] | None = None,
+    on_plan: Callable[[list[str]], None] | None = None,
 ) -> RunSummary:
     archive = ResponseArchive()
     clients: dict[str, ProviderClient] = {}
@@ -85,10 +70,17 @@ def run_ethereum(
             last_complete = None
     pipeline = make_pipeline(PIPELINE, DATASET, warehouse)
     pipeline.sync_destination()
-    state = pipeline.state.get("sources", {}).get("ethereum", {})
-    retry = {date.fromisoformat(p) for p in rejections.values()}
-    days, notes = plan_days(last_complete, chain.finality_lag, state.get("last_final_day"), from_date, to_date, retry)
-    summary.notes.extend(notes)
+    progress = read_progress(warehouse, DATASET, chain.key)
+    retry = {day_seq(date.fromisoformat(p)) for p in [*rejections.values(), *invariant_periods(warehouse, chain.key)]}
+    first_day = clock.day_of_epoch(0)
+    plan = plan_periods(
+        last_complete=day_seq(last_complete) if last_complete else None, current=day_seq(clock.day_of_epoch(head_epoch)),
+        finality_lag=chain.finality_lag, progress=progress, retry=retry,
+        from_seq=day_seq(max(from_date, first_day)) if from_date else None, to_seq=day_seq(to_date) if to_date else None,
+        config_start=day_seq(max(chain.start, first_day)) if isinstance(chain.start, date) else None, budget=heal_budget(),
+        name=lambda s: seq_day(s).isoformat(), word="day", range_flags=("--from-date", "--to-date"),
+    )
+    summary.notes.extend(plan.notes)
 
     def count() -> None:
         trace = pipeline.last_trace
@@ -98,32 +90,70 @@ def run_ethereum(
                     summary.rows[table] += n
 
     surface = (ProviderUnavailable, HistoryUnavailable)
-    run_load(pipeline, ethereum_snapshots(fetcher), surface)
-    count()
-    finalized_epoch = fetcher.finality()["finalized"]
-    for position, day in enumerate(days, start=1):
-        if on_day:
-            on_day(position, len(days), day.isoformat())
-        plan = fetcher.plan(day)
-        if plan is None:
-            summary.notes.append(f"{day}: before genesis, nothing to load")
-            continue
-        final = plan.last_epoch + 2 <= finalized_epoch  # its blocks and its last epoch's rewards
-        try:
-            data = fetcher.fetch_day(plan, on_step)
-            run_load(pipeline, ethereum_day(fetcher, data, final), surface)
-        except HistoryUnavailable as exc:
-            summary.notes.append(str(exc))
-            continue
+    schedule = schedule_row(plan, last_complete=day_seq(last_complete), run_id=archive.run_id,
+                            name=lambda s: seq_day(s).isoformat()) if last_complete else None
+    try:
+        run_load(pipeline, ethereum_snapshots(fetcher, schedule), surface)
         count()
-        summary.periods.append(day.isoformat())
-        if not final:
-            summary.non_final.append(day.isoformat())
-    from loaders.prices.run import load_prices
+        finalized_epoch = fetcher.finality()["finalized"]
+        summary.plan = [plan.describe("day")
+                        + (f" (about {len(plan.periods) * 86_400 // clock.seconds_per_slot} beacon blocks)" if plan.periods else "")]
+        if on_plan:
+            on_plan(summary.plan)
+        for position, seq in enumerate(plan.seqs, start=1):
+            day = seq_day(seq)
+            if on_day:
+                on_day(position, len(plan.seqs), day.isoformat())
+            day_plan = fetcher.plan(day)
+            if day_plan is None:
+                summary.notes.append(f"{day}: before genesis, nothing to load")
+                continue
+            final = day_plan.last_epoch + 2 <= finalized_epoch  # its blocks and its last epoch's rewards
+            mode = plan.mode_of(seq)
 
-    load_prices(config, chain, warehouse, [date.fromisoformat(d) for d in summary.periods], summary)
+            def progress_row(day_plan=day_plan, final=final, mode=mode, extra=()) -> dict:
+                # Runs last in the day's load: failures an earlier run recorded for the day resolve.
+                for role in ("rewards", "fees", "meta", "mev"):
+                    fetcher.rejections.resolve(f"provider:{role}:day={day_plan.period}", day_plan.period, role, None)
+                if "history_unavailable" not in extra:
+                    fetcher.rejections.resolve(f"history:day={day_plan.period}", day_plan.period, "validators/attestation_rewards", None)
+                unsettled = list(extra)
+                if not final:
+                    unsettled.append("not_finalized")
+                if day_plan.period in fetcher.rejections.rejected_periods:
+                    unsettled.append("rejected")
+                return period_load_row(period_id=day_plan.period, period_seq=seq, run_id=archive.run_id, mode=mode,
+                                       unsettled=unsettled)
+
+            try:
+                try:
+                    data = fetcher.fetch_day(day_plan, on_step)
+                    run_load(pipeline, ethereum_day(fetcher, data, progress_row), surface)
+                except HistoryUnavailable as exc:
+                    # The day stays in the grid, flagged history_unavailable; every run retries it.
+                    summary.notes.append(str(exc))
+                    fetcher.rejections.reject(f"history:day={day_plan.period}", day_plan.period, "validators/attestation_rewards",
+                                              str(exc), None, gap="history_unavailable")
+                    run_load(pipeline, ethereum_day(fetcher, DayData.window_only(day_plan, fetcher.electra_fork_slot),
+                                                    lambda p=progress_row: p(extra=("history_unavailable",))), surface)
+            except ProviderUnavailable as exc:
+                role = exc.role or "rewards"
+                fetcher.rejections.reject(f"provider:{role}:day={day_plan.period}", day_plan.period, role, str(exc), None,
+                                          gap=f"provider_failed:{role}")
+                run_load(pipeline, ethereum_failure(fetcher), ())
+                raise
+            count()
+            summary.periods.append(day.isoformat())
+            if not final or day_plan.period in fetcher.rejections.rejected_periods:
+                summary.non_final.append(day.isoformat())
+    except ProviderUnavailable as exc:
+        summary.failed = str(exc)
+    from loaders.prices.run import load_prices, missing_price_dates
+
     summary.rejected = archive.rejections
+    # Closes never change once published: only the dates of loaded days still without one.
+    load_prices(config, chain, warehouse, missing_price_dates(warehouse, chain, f"{DATASET}.day_windows", "t.day::date"), summary)
     summary.notes.extend(fetcher.notes)
     for key, c in clients.items():
-        summary.providers[key] = dict(c.stats)
+        summary.add_provider_stats(key, c.stats)
     return summary

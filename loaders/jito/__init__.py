@@ -8,8 +8,16 @@ from typing import Any
 import dlt
 
 from loaders.jito import helpers
-from loaders.jito.settings import COLUMNS, PRIMARY_KEY, TABLE, VALIDATORS_PATH
-from loaders.providers import ProviderChain, Rejected
+from loaders.jito.settings import (
+    COLUMNS,
+    EPOCHS_COLUMNS,
+    EPOCHS_PRIMARY_KEY,
+    EPOCHS_TABLE,
+    PRIMARY_KEY,
+    TABLE,
+    VALIDATORS_PATH,
+)
+from loaders.providers import ProviderChain
 
 
 def fetch_validators(chain: ProviderChain, epoch: int) -> tuple[list[dict[str, Any]], str]:
@@ -20,24 +28,28 @@ def fetch_validators(chain: ProviderChain, epoch: int) -> tuple[list[dict[str, A
     return fetched.value, fetched.response_id
 
 
-def jito_validators(chain: ProviderChain, fetcher, epoch: int, done: set[str]):
-    """One epoch of kobe /api/v1/validators. The epoch is restated on later runs until final:
-    kobe reports MEV as 0 until it settles, and the merge keeps the latest figures."""
-    tracked = set(fetcher.tracked)
-    key = f"jito_validators:epoch={epoch}"
+def jito_resources(fetcher, epoch: int, done: set[str]) -> list[Any]:
+    """One epoch of kobe /api/v1/validators (the tracked validators' rows) and the epoch's
+    settlement row. The epoch is restated on later runs until settled: kobe reports MEV as 0
+    until the tips are settled, and the merge keeps the latest figures."""
+    answer: dict[str, Any] = {}
 
-    def generate() -> Iterator[Any]:
-        try:
-            rows, response_id = fetch_validators(chain, epoch)
-            fetcher.resolve(key, epoch, VALIDATORS_PATH, response_id)
-        except Rejected as exc:
-            fetcher.reject(key, epoch, VALIDATORS_PATH, exc.reason, exc.response_id)
-            rows, response_id = [], None
-        selected = [
-            {"chain": fetcher.chain.key, **r, "response_id": response_id}
-            for r in rows if not tracked or r["vote_account"] in tracked
-        ]
+    def rows() -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        if not answer:
+            answer["rows"], answer["epoch"] = fetcher.jito_rows(epoch)
+        return answer["rows"], answer["epoch"]
+
+    def validators() -> Iterator[Any]:
+        selected = [{"chain": fetcher.chain.key, **r} for r in rows()[0]]
         yield selected if selected else dlt.mark.materialize_table_schema()
         done.add(TABLE)
 
-    return dlt.resource(generate, name=TABLE, write_disposition="merge", primary_key=PRIMARY_KEY, columns=COLUMNS)
+    def epochs() -> Iterator[Any]:
+        row = rows()[1]
+        yield [{"chain": fetcher.chain.key, **row}] if row else dlt.mark.materialize_table_schema()
+        done.add(EPOCHS_TABLE)
+
+    return [
+        dlt.resource(validators, name=TABLE, write_disposition="merge", primary_key=PRIMARY_KEY, columns=COLUMNS),
+        dlt.resource(epochs, name=EPOCHS_TABLE, write_disposition="merge", primary_key=EPOCHS_PRIMARY_KEY, columns=EPOCHS_COLUMNS),
+    ]

@@ -17,3 +17,15 @@ COLUMNS = {
     "active_stake": {**LAMPORTS, "nullable": True},
     "response_id": {"data_type": "text", "nullable": True},
 }
+
+# Per epoch: how many validators kobe listed and how many showed MEV. kobe reports MEV as 0 until
+# the epoch's merkle roots are uploaded; an epoch with MEV for anyone is being settled.
+EPOCHS_TABLE = "jito_epochs"
+EPOCHS_PRIMARY_KEY = ("chain", "epoch")
+EPOCHS_COLUMNS = {
+    "chain": {"data_type": "text", "nullable": False},
+    "epoch": {"data_type": "bigint", "nullable": False},
+    "validators_listed": {"data_type": "bigint", "nullable": False},
+    "validators_with_mev": {"data_type": "bigint", "nullable": False},
+    "response_id": {"data_type": "text", "nullable": True},
+}

@@ -1,4 +1,10 @@
-"""Loading the USD closes a chain's loaded periods need; called at the end of each chain's run."""
+"""Loading the USD closes a chain's periods need; called at the end of each chain's run.
+
+The dates are those of the periods the run loaded plus every earlier period still without a
+close (a provider outage heals on the next run), at most PRICE_HEAL_DAYS of them, newest first.
+A provider failure never stops the run: its attempts are archived, each date it left without a
+close is a rejection (`provider_failed:prices`), and the summary and provider table show it.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,23 @@ from datetime import date
 from loaders.config import AuroraConfig, ChainConfig
 from loaders.pipeline import make_pipeline
 from loaders.prices import prices_source
-from loaders.prices.settings import DATASET, PIPELINE
-from loaders.providers import ProviderChain, ProviderClient, ProviderUnavailable, Rejected, ResponseArchive
-from loaders.providers.client import NotFound
-from loaders.runs import RunSummary
+from loaders.prices.settings import DATASET, PIPELINE, PRICE_HEAL_DAYS, TABLE
+from loaders.providers import ProviderChain, ProviderClient, ResponseArchive
+from loaders.resources import RejectionLog
+from loaders.runs import RunSummary, open_rejections, query_or_none
 from loaders.warehouse import Warehouse
+
+
+def missing_price_dates(warehouse: Warehouse, chain: ChainConfig, table: str, date_expr: str) -> list[date]:
+    """Dates of loaded periods (`date_expr` over `table`) that have no close yet, newest first."""
+    if not chain.price_id:
+        return []
+    rows = query_or_none(warehouse, f"""
+        select distinct {date_expr} as d from {table} as t
+        where t.chain = %s and {date_expr} is not null
+          and not exists (select 1 from {DATASET}.{TABLE} as p where p.coin_id = %s and p.price_date = {date_expr})
+        order by d desc limit %s""", (chain.key, chain.price_id, PRICE_HEAL_DAYS))
+    return [r[0] for r in rows or []]
 
 
 def load_prices(config: AuroraConfig, chain: ChainConfig, warehouse: Warehouse, days: list[date], summary: RunSummary) -> None:
@@ -22,16 +40,9 @@ def load_prices(config: AuroraConfig, chain: ChainConfig, warehouse: Warehouse, 
         return
     archive = ResponseArchive()
     clients = [ProviderClient(p, archive) for p in providers]
-    source = prices_source(ProviderChain(clients, f"{chain.key}/prices"), archive, chain.price_id, sorted(set(days)))
-    try:
-        make_pipeline(PIPELINE, DATASET, warehouse).run(source)
-    except Exception as exc:  # dlt wraps the provider's failure; USD is an extra, not a reason to fail the run
-        cause = exc
-        while cause.__cause__ is not None or cause.__context__ is not None:
-            if isinstance(cause, (ProviderUnavailable, Rejected, NotFound)):
-                break
-            cause = cause.__cause__ or cause.__context__
-        summary.notes.append(f"USD prices not loaded ({chain.price_id}): {cause}")
-        return
+    rejections = RejectionLog(archive, chain.key, set(open_rejections(warehouse, DATASET, chain.key)))
+    source = prices_source(ProviderChain(clients, f"{chain.key}/prices"), archive, chain.price_id, sorted(set(days)), rejections)
+    make_pipeline(PIPELINE, DATASET, warehouse).run(source)
+    summary.rejected = [*summary.rejected, *archive.rejections]
     for client in clients:
-        summary.providers[client.key] = dict(client.stats)
+        summary.add_provider_stats(client.key, client.stats)

@@ -6,6 +6,8 @@ PATH = "/api/v3/coins/{coin}/market_chart/range"
 VS_CURRENCY = "usd"
 # CoinGecko answers hourly points for ranges of 1 to 90 days (daily beyond): ask 90 days at most.
 MAX_DAYS_PER_REQUEST = 90
+# Dates without a close re-asked per run (newest first): heals an outage, bounded.
+PRICE_HEAL_DAYS = 180
 
 TABLE = "daily_prices"
 PRIMARY_KEY = ("coin_id", "price_date")

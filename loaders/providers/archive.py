@@ -51,6 +51,8 @@ REJECTION_COLUMNS = {
     "endpoint": {"data_type": "text", "nullable": False},
     "status": {"data_type": "text", "nullable": False},  # rejected | resolved
     "reason": {"data_type": "text", "nullable": True},
+    # The gap it leaves (docs/pnl.md): response_rejected, provider_failed:<role>, history_unavailable.
+    "gap": {"data_type": "text", "nullable": True},
     "response_id": {"data_type": "text", "nullable": True},
     "recorded_at": {"data_type": "timestamp", "nullable": False},
     "run_id": {"data_type": "text", "nullable": False},
@@ -87,6 +89,7 @@ class Rejection:
     response_id: str | None
     recorded_at: datetime
     run_id: str
+    gap: str | None = None
 
 
 class ResponseArchive:
@@ -148,9 +151,10 @@ class ResponseArchive:
 
     def reject(
         self, *, item_key: str, chain: str, period_id: str, endpoint: str, reason: str, response_id: str | None,
-        validator_key: str | None = None,
+        validator_key: str | None = None, gap: str = "response_rejected",
     ) -> None:
-        row = Rejection(item_key, chain, period_id, validator_key, endpoint, "rejected", reason, response_id, datetime.now(timezone.utc), self.run_id)
+        row = Rejection(item_key, chain, period_id, validator_key, endpoint, "rejected", reason, response_id,
+                        datetime.now(timezone.utc), self.run_id, gap)
         with self._lock:
             self._pending.append(row)
             self._rejected.append(row)

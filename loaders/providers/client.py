@@ -143,7 +143,15 @@ class Rejected(Exception):
 
 
 class ProviderUnavailable(Exception):
-    """No provider could answer (after retries and fallback)."""
+    """No provider could answer (after retries and fallback). `what` is "<chain>/<role>"."""
+
+    def __init__(self, message: str, what: str | None = None):
+        super().__init__(message)
+        self.what = what
+
+    @property
+    def role(self) -> str | None:
+        return self.what.rsplit("/", 1)[-1] if self.what else None
 
 
 class RedirectRefused(ClientError):
@@ -382,7 +390,7 @@ class ProviderChain:
 
     def __init__(self, clients: list[ProviderClient], what: str):
         if not clients:
-            raise ProviderUnavailable(f"no provider is mapped for {what} in the providers file")
+            raise ProviderUnavailable(f"no provider is mapped for {what} in the providers file", what)
         self.clients = clients
         self.what = what
         self.fallbacks = 0
@@ -404,4 +412,4 @@ class ProviderChain:
             last = failures[-1]
             assert isinstance(last, AttemptsExhausted)
             raise Rejected("; ".join(str(f) for f in failures), last.response_id)
-        raise ProviderUnavailable(f"{self.what}: every provider failed: " + "; ".join(str(f) for f in failures))
+        raise ProviderUnavailable(f"{self.what}: every provider failed: " + "; ".join(str(f) for f in failures), self.what)

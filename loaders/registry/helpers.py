@@ -13,6 +13,7 @@ def chain_rows(config: AuroraConfig) -> Iterator[dict[str, Any]]:
         row = chain.model_dump()
         row["chain"] = row.pop("key")
         row["display_name"] = row.pop("name")
+        row["start"] = None if row.get("start") is None else str(row["start"])
         yield row
 
 

@@ -12,6 +12,7 @@ CHAIN_COLUMNS = {
     "price_id": {"data_type": "text", "nullable": True},
     "vote_credits_per_vote": {"data_type": "bigint", "nullable": True},
     "lamports_per_signature": {"data_type": "bigint", "nullable": True},
+    "start": {"data_type": "text", "nullable": True},  # an epoch number or an ISO day
 }
 PROVIDER_COLUMNS = {
     "provider": {"data_type": "text", "nullable": False, "primary_key": True},

@@ -2,9 +2,11 @@
 
 Roles (providers.yaml): `meta` answers the cluster and validator questions (epoch schedule and
 info, vote accounts, leader schedules, block production), `rewards` answers getInflationReward,
-`fees` answers getBlocks/getBlock/getBlockTime. Real nodes only keep leader schedules and block
-production for recent epochs and report vote accounts as of now, so every run snapshots them;
-history accumulates in the warehouse.
+`fees` answers getBlocks/getBlock/getBlockTime. Real nodes only keep leader schedules (for the
+epochs whose stakes they still hold, about four back) and block production for recent epochs,
+and report vote accounts as of now, so every run snapshots them; history accumulates in the
+warehouse. A vote account's identity can change: every epoch's leader slots are matched with
+the identity the account had in that epoch (`epoch_identities`).
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 from datetime import datetime, timezone
 from typing import Any
 
 from loaders.config import ChainConfig
-from loaders.providers import Fetched, ProviderChain, Rejected, ResponseArchive
+from loaders.providers import Fetched, ProviderChain, ProviderUnavailable, Rejected, ResponseArchive
 from loaders.providers.jsonrpc import JsonRpc, RpcError
 from loaders.resources import RejectionLog
 from loaders.solana import helpers, settings
@@ -33,6 +36,44 @@ class ConfigMismatch(Exception):
 class SolanaOptions:
     split_fees: bool = True  # fetch transaction detail to split base and priority fees
     scan_all_blocks: bool = False  # network-wide block fees when no validator is listed (costly)
+    block_scan: bool = True  # tracked: scan an epoch whose leader schedule nobody kept (costly)
+
+
+class SolanaStore(Protocol):
+    """What earlier runs left in the warehouse."""
+
+    def leader_schedule(self, epoch: int) -> tuple[dict[str, list[int]], set[str] | None] | None:
+        """(identity -> leader slots, the identities asked; None when the whole schedule was
+        stored), or None when nothing of the epoch's schedule is stored."""
+
+    def identity_snapshots(self) -> dict[str, list[tuple[int, str]]]:
+        """vote account -> [(snapshot epoch, identity)] from every stored getVoteAccounts, by epoch."""
+
+
+@dataclass
+class Schedule:
+    """An epoch's leader slots for some identities (or all of them, `whole`)."""
+
+    slots: dict[str, list[int]]
+    asked: set[str] | None  # None: the whole schedule
+    source: str  # live | stored
+
+
+
+@dataclass
+class JitoEpoch:
+    """kobe's answer for an epoch, or why there is none."""
+
+    rows: list[dict[str, Any]]
+    response_id: str | None
+    failed: str | None = None  # provider_failed:mev or response_rejected
+    reason: str | None = None
+
+    @property
+    def settled(self) -> bool:
+        """kobe reports a validator's MEV as 0 until the epoch's merkle roots are uploaded; once
+        any validator shows MEV the epoch is being settled and a 0 is a real 0."""
+        return any((r.get("mev_rewards") or 0) > 0 for r in self.rows)
 
 
 @dataclass
@@ -54,8 +95,9 @@ class SolanaFetcher:
         archive: ResponseArchive,
         tracked: list[str],
         options: SolanaOptions | None = None,
-        stored_leader_slots: Callable[[int, list[str]], dict[str, list[int]] | None] | None = None,
+        store: SolanaStore | None = None,
         open_rejections: set[str] | None = None,
+        jito: ProviderChain | None = None,
     ):
         self.chain = chain
         self.meta = JsonRpc(meta)
@@ -64,7 +106,8 @@ class SolanaFetcher:
         self.archive = archive
         self.tracked = tracked  # vote accounts; empty: every vote account
         self.options = options or SolanaOptions()
-        self.stored_leader_slots = stored_leader_slots
+        self.store = store
+        self.jito = jito
         self.rejections = RejectionLog(archive, chain.key, open_rejections)
         self.stats = FetchStats()
         self._schedule: EpochSchedule | None = None
@@ -72,7 +115,18 @@ class SolanaFetcher:
         self._info_response: str | None = None
         self._vote_accounts: list[dict[str, Any]] | None = None
         self._vote_response: str | None = None
-        self._leaders: dict[int, dict[str, list[int]] | None] = {}
+        self._schedules: dict[int, Schedule | None] = {}  # None: the node no longer keeps it
+        self._oldest_kept: int | None = None  # the oldest epoch whose schedule the node answered
+        self._schedule_rows: list[dict[str, Any]] = []
+        self._jito: dict[int, JitoEpoch] = {}
+        self._blocks: dict[int, list[int]] = {}  # produced slots per epoch (getBlocks), for scans
+        self._identities: dict[int, dict[str, str]] = {}  # epoch -> identity -> vote account
+        self._identity_rows: dict[int, list[dict[str, Any]]] = {}
+        self._snapshots: dict[str, list[tuple[int, str]]] | None = None
+        self._scanned_leaders: dict[int, set[str]] = {}  # epoch -> identities a block scan saw produce
+        self.loading: set[int] = set()  # the epochs this run loads
+        self.unsettled: dict[int, list[str]] = {}  # epoch -> why it is not settled
+        self.block_source: dict[int, str] = {}  # epoch -> schedule | scan | none | unknown
         self._fee_rules: helpers.FeeRules | None = None
 
     # ------------------------------------------------------------ cluster
@@ -126,7 +180,7 @@ class SolanaFetcher:
         return list(self.tracked) if self.tracked else [row["vote_pubkey"] for row in self.vote_accounts()]
 
     def identities(self) -> dict[str, str]:
-        """identity -> vote account, for the tracked set (as of the latest snapshot)."""
+        """identity -> vote account, for the tracked set, as of the latest snapshot."""
         wanted = set(self.tracked_votes())
         return {row["node_pubkey"]: row["vote_pubkey"] for row in self.vote_accounts() if row["vote_pubkey"] in wanted}
 
@@ -146,28 +200,184 @@ class SolanaFetcher:
                                 "is_complete": entry["epoch"] < epoch, "response_id": self._vote_response})
         return snapshots, credits
 
-    # ------------------------------------------------------------ schedules
-    def live_leader_schedule(self, epoch: int) -> tuple[dict[str, list[int]] | None, str | None]:
-        schedule = self.schedule
-        first = schedule.first_slot(epoch)
-        fetched = self.meta.call("getLeaderSchedule", [first, {"commitment": "finalized"}],
-                                 lambda r: helpers.parse_leader_schedule(r, first, schedule.slots_in(epoch)))
-        return fetched.value, fetched.response_id
+    # ------------------------------------------------------------ identities per epoch
+    def _identity_history(self) -> dict[str, list[tuple[int, str]]]:
+        """vote account -> [(epoch, identity)]: stored snapshots plus the live one."""
+        if self._snapshots is None:
+            history = {v: list(h) for v, h in (self.store.identity_snapshots() if self.store else {}).items()}
+            for row in self.vote_accounts():
+                history.setdefault(row["vote_pubkey"], []).append((self.current_epoch, row["node_pubkey"]))
+            self._snapshots = {v: sorted(set(h)) for v, h in history.items()}
+        return self._snapshots
 
-    def leader_slot_rows(self) -> list[dict[str, Any]]:
-        """Tracked identities' leader slots for the epochs the node still knows (previous, current)."""
-        identities = self.identities()
+    def identity_candidates(self, vote: str, epoch: int) -> tuple[list[str], str]:
+        """The identities the vote account may have used in an epoch, best first, and the source:
+        kobe's record for the epoch; else a getVoteAccounts snapshot taken during it; else the
+        snapshots around it (both are asked for the epoch's leader slots). kobe is asked only
+        for epochs this run loads (it is loaded with them anyway)."""
+        jito = self.jito_epoch(epoch) if epoch in self.loading and epoch < self.current_epoch else self._jito.get(epoch)
+        if jito is not None:
+            for row in jito.rows:
+                if row["vote_account"] == vote and row.get("identity_account"):
+                    return [row["identity_account"]], "jito"
+        history = self._identity_history().get(vote, [])
+        during = [identity for e, identity in history if e == epoch]
+        if during:
+            return [during[-1]], "snapshot"
+        after = [identity for e, identity in history if e > epoch][:1]
+        before = [identity for e, identity in history if e < epoch][-1:]
+        candidates = list(dict.fromkeys(after + before))
+        return candidates, "nearest_snapshot"
+
+    def epoch_identities(self, epoch: int) -> dict[str, str]:
+        """identity -> vote account for the tracked vote accounts in an epoch (every candidate)."""
+        if epoch not in self._identities:
+            out: dict[str, str] = {}
+            for vote in self.tracked_votes():
+                for identity in self.identity_candidates(vote, epoch)[0]:
+                    out.setdefault(identity, vote)
+            self._identities[epoch] = out
+        return self._identities[epoch]
+
+    def identity_rows(self, epoch: int) -> list[dict[str, Any]]:
+        """The identity each tracked vote account used in the epoch, as the loader resolved it:
+        among the candidates, the one the epoch's leader schedule lists with slots, else the one
+        whose blocks a scan found (it collected their Fee rewards), else the best guess."""
+        schedule = self._schedules.get(epoch)
+        producers = self._scanned_leaders.get(epoch, set())
         rows = []
-        for epoch in (self.current_epoch - 1, self.current_epoch):
-            if epoch < 0:
+        for vote in self.tracked:
+            candidates, source = self.identity_candidates(vote, epoch)
+            if not candidates:
                 continue
-            leaders, response_id = self.live_leader_schedule(epoch)
-            self._leaders[epoch] = leaders
-            for identity, slots in (leaders or {}).items():
-                if self.tracked and identity not in identities:
-                    continue
-                rows.extend({"slot": s, "epoch": epoch, "identity": identity, "response_id": response_id} for s in slots)
+            chosen = candidates[0]
+            if len(candidates) > 1:
+                scheduled = [c for c in candidates if schedule is not None and schedule.slots.get(c)]
+                scanned = [c for c in candidates if c in producers]
+                if len(scheduled) == 1:
+                    chosen, source = scheduled[0], "leader_schedule"
+                elif len(scanned) == 1:
+                    chosen, source = scanned[0], "blocks"
+            rows.append({"epoch": epoch, "vote_pubkey": vote, "identity_pubkey": chosen, "source": source})
         return rows
+
+    # ------------------------------------------------------------ schedules
+    def _ask_schedule(self, epoch: int, identities: list[str] | None) -> tuple[Schedule | None, bool]:
+        """getLeaderSchedule for the epoch: per identity (the `identity` option, a small answer
+        each, batched) or whole (network-wide). (schedule, kept): (None, False) when the node
+        answers null (it no longer keeps the epoch), (None, True) when the answer was unusable."""
+        schedule = self.schedule
+        first, count = schedule.first_slot(epoch), schedule.slots_in(epoch)
+        if identities == []:
+            return Schedule({}, set(), "live"), True  # nothing to ask: no tracked identity is known
+        config = {"commitment": "finalized"}
+        params = [[first, {**config, "identity": i}] for i in identities] if identities is not None else [[first, config]]
+        try:
+            outcomes = self.meta.batch("getLeaderSchedule", params, lambda r, p: helpers.parse_leader_schedule(r, first, count))
+        except Rejected as exc:
+            self.stats.notes.append(f"epoch {epoch}: leader schedule not read ({exc.reason})")
+            return None, True
+        slots: dict[str, list[int]] = {}
+        for p, outcome in zip(params, outcomes):
+            if outcome.error is not None or outcome.malformed:
+                problem = outcome.malformed or f"RPC error {outcome.error_code}: {outcome.error.get('message')}"
+                self.stats.notes.append(f"epoch {epoch}: leader schedule not read ({problem})")
+                return None, True
+            if outcome.result is None:
+                return None, False
+            for identity, found in outcome.result.items():
+                if identities is None or identity == p[1].get("identity"):
+                    slots[identity] = found
+            response_id = outcome.response_id
+        asked = set(identities) if identities is not None else None
+        for identity in (identities if identities is not None else sorted(slots)):
+            found = slots.get(identity, [])
+            self._schedule_rows.append({"kind": "schedule", "epoch": epoch, "identity": identity, "leader_slots": len(found),
+                                        "is_whole": identities is None, "response_id": response_id})
+            self._schedule_rows.extend({"kind": "slot", "slot": s, "epoch": epoch, "identity": identity,
+                                        "response_id": response_id} for s in found)
+        if identities is None:
+            self._schedule_rows.append({"kind": "schedule", "epoch": epoch, "identity": "*", "leader_slots": count,
+                                        "is_whole": True, "response_id": response_id})
+        return Schedule(slots, asked, "live"), True
+
+    def _missing_identities(self, epoch: int, schedule: Schedule | None) -> set[str]:
+        """Candidate identities the schedule must still answer for: a vote account is settled by
+        a candidate the schedule lists with slots, or by every candidate having been asked."""
+        if schedule is not None and schedule.asked is None:
+            return set()
+        asked = schedule.asked if schedule is not None else set()
+        missing: set[str] = set()
+        for vote in self.tracked:
+            candidates = self.identity_candidates(vote, epoch)[0]
+            if schedule is not None and any(schedule.slots.get(c) for c in candidates if c in asked):
+                continue
+            missing |= {c for c in candidates if c not in asked}
+        return missing
+
+    def schedule_for(self, epoch: int) -> Schedule | None:
+        """The epoch's leader slots for its tracked identities (every identity network-wide):
+        stored by an earlier run, else asked from the node while it keeps the epoch; None when
+        neither has it (the block scan is the only way left)."""
+        if epoch in self._schedules and self._schedules[epoch] is None:
+            return None
+        known = self._schedules.get(epoch)
+        if known is None and self.store is not None:
+            stored = self.store.leader_schedule(epoch)
+            known = Schedule(stored[0], stored[1], "stored") if stored is not None else None
+        if self.tracked:
+            missing = self._missing_identities(epoch, known)
+            if known is not None and not missing:
+                self._schedules[epoch] = known
+                return known
+            ask: list[str] | None = sorted(missing)
+        else:
+            if known is not None and known.asked is None:
+                self._schedules[epoch] = known
+                return known
+            ask = None
+        if self._oldest_kept is not None and epoch < self._oldest_kept:
+            live, kept = None, False  # older than an epoch the node already declined: not kept either
+        else:
+            live, kept = self._ask_schedule(epoch, ask)
+        if live is None:
+            self._schedules[epoch] = None
+            if not kept and (self._oldest_kept is None or epoch >= self._oldest_kept):
+                self._oldest_kept = epoch + 1
+            return None
+        if known is not None and known.asked is not None and live.asked is not None:
+            live = Schedule({**known.slots, **live.slots}, known.asked | live.asked, "live")
+        self._schedules[epoch] = live
+        return live
+
+    def snapshot_schedules(self, planned: list[int]) -> None:
+        """Store every epoch's schedule the node still keeps and the warehouse lacks: from the
+        next epoch back to the oldest planned one, stopping at the first the node declines."""
+        self.loading = set(planned)
+        current = self.current_epoch
+        oldest = min([*planned, current - 1]) if self.tracked else current - 1
+        for epoch in range(current + 1, max(oldest, 0) - 1, -1):
+            if self.schedule_for(epoch) is None:
+                break
+
+    def leader_schedule_rows(self) -> list[dict[str, Any]]:
+        rows, self._schedule_rows = self._schedule_rows, []
+        return rows
+
+    def needs_scan(self, epoch: int) -> bool:
+        """Whether the epoch's blocks can only be found by scanning every block."""
+        if not self.tracked:
+            return self.options.scan_all_blocks
+        return self.schedule_for(epoch) is None
+
+    def produced_slots(self, epoch: int) -> list[int]:
+        """Every produced slot of the epoch (getBlocks): what a scan fetches."""
+        if epoch not in self._blocks:
+            schedule = self.schedule
+            fetched = self.fees.call("getBlocks", [schedule.first_slot(epoch), schedule.last_slot(epoch), {"commitment": "finalized"}],
+                                     helpers.parse_block_list)
+            self._blocks[epoch] = fetched.value
+        return self._blocks[epoch]
 
     def block_production_rows(self) -> list[dict[str, Any]]:
         schedule, info = self.cluster()
@@ -183,7 +393,7 @@ class SolanaFetcher:
                 self.stats.notes.append(f"block production for epoch {epoch} unavailable: {exc.message}")
                 continue
             production = fetched.value
-            identities = self.identities()
+            identities = self.epoch_identities(epoch)
             for identity, (leader_slots, produced) in production["by_identity"].items():
                 if self.tracked and identity not in identities:
                     continue
@@ -195,17 +405,39 @@ class SolanaFetcher:
                 })
         return rows
 
-    def leaders_for(self, epoch: int) -> dict[str, list[int]] | None:
-        """Leader slots of tracked identities in an epoch: live, stored, or None (scan needed)."""
-        if epoch not in self._leaders and self.current_epoch - 1 <= epoch <= self.current_epoch:
-            self._leaders[epoch] = self.live_leader_schedule(epoch)[0]
-        leaders = self._leaders.get(epoch)
-        identities = list(self.identities()) if self.tracked else None
-        if leaders is not None:
-            return {i: s for i, s in leaders.items() if identities is None or i in identities}
-        if self.stored_leader_slots is not None and identities:
-            return self.stored_leader_slots(epoch, identities)
-        return None
+    # ------------------------------------------------------------ Jito
+    def jito_epoch(self, epoch: int) -> JitoEpoch | None:
+        """kobe /api/v1/validators for the epoch (cached: identities and settlement use it too);
+        None when no MEV provider is mapped. A failure is recorded as the epoch's rejection."""
+        if self.jito is None:
+            return None
+        if epoch not in self._jito:
+            from loaders.jito import fetch_validators
+            from loaders.jito.settings import VALIDATORS_PATH
+
+            key = f"jito_validators:epoch={epoch}"
+            try:
+                rows, response_id = fetch_validators(self.jito, epoch)
+                self._jito[epoch] = JitoEpoch(rows, response_id)
+                self.resolve(key, epoch, VALIDATORS_PATH, response_id)
+            except Rejected as exc:
+                self._jito[epoch] = JitoEpoch([], exc.response_id, "response_rejected", exc.reason)
+                self.reject(key, epoch, VALIDATORS_PATH, exc.reason, exc.response_id)
+            except ProviderUnavailable as exc:
+                self._jito[epoch] = JitoEpoch([], None, "provider_failed:mev", str(exc))
+                self.reject(key, epoch, VALIDATORS_PATH, str(exc), None, gap="provider_failed:mev")
+        return self._jito[epoch]
+
+    def jito_rows(self, epoch: int) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """(the tracked validators' kobe rows, the epoch's settlement row)."""
+        answer = self.jito_epoch(epoch)
+        if answer is None or answer.failed:
+            return [], None
+        tracked = set(self.tracked)
+        rows = [{**r, "response_id": answer.response_id} for r in answer.rows if not tracked or r["vote_account"] in tracked]
+        return rows, {"epoch": epoch, "validators_listed": len(answer.rows),
+                      "validators_with_mev": sum(1 for r in answer.rows if (r.get("mev_rewards") or 0) > 0),
+                      "response_id": answer.response_id}
 
     # ------------------------------------------------------------ rewards
     def inflation_rows(self, epoch: int) -> list[dict[str, Any]]:
@@ -221,14 +453,20 @@ class SolanaFetcher:
                 for vote in chunk:
                     self.reject(f"getInflationReward:epoch={epoch}:vote={vote}", epoch, "getInflationReward", exc.reason, exc.response_id, vote)
             return rows
+        # -32004 for every chunk: the epoch's rewards are not credited yet (awaited, no gap of
+        # its own). For some chunks only: that node failed them, a provider failure to heal.
+        not_yet = [o.error is not None and o.error_code == settings.BLOCK_NOT_AVAILABLE for o in outcomes]
+        if outcomes and all(not_yet):
+            self.stats.notes.append(f"epoch {epoch}: inflation rewards not credited yet ({outcomes[0].error.get('message')})")
+            self.unsettled.setdefault(epoch, []).append("issuance_unavailable")
+            return []
         for chunk, outcome in zip(chunks, outcomes):
-            if outcome.error is not None and outcome.error_code == settings.BLOCK_NOT_AVAILABLE:
-                self.stats.notes.append(f"epoch {epoch}: inflation rewards not paid yet ({outcome.error.get('message')})")
-                return []
             if outcome.error is not None or outcome.malformed:
                 problem = outcome.malformed or f"RPC error {outcome.error_code}: {outcome.error.get('message')}"
+                gap = "response_rejected" if outcome.malformed else "provider_failed:rewards"
                 for vote in chunk:
-                    self.reject(f"getInflationReward:epoch={epoch}:vote={vote}", epoch, "getInflationReward", problem, outcome.response_id, vote)
+                    self.reject(f"getInflationReward:epoch={epoch}:vote={vote}", epoch, "getInflationReward", problem,
+                                outcome.response_id, vote, gap=gap)
                 continue
             for row in outcome.result:
                 self.resolve(f"getInflationReward:epoch={epoch}:vote={row['vote_pubkey']}", epoch, "getInflationReward",
@@ -238,28 +476,36 @@ class SolanaFetcher:
 
     # ------------------------------------------------------------ blocks
     def block_rows(self, epoch: int, progress: Callable[[int, int], None] | None = None) -> list[dict[str, Any]]:
-        if not self.tracked and not self.options.scan_all_blocks:
-            return []
-        leaders = self.leaders_for(epoch) if self.tracked else None
-        if leaders is None:
+        """The tracked identities' leader blocks (schedule), or every block attributed by its Fee
+        reward (scan: no schedule kept, or network-wide with --scan-all-blocks)."""
+        if not self.tracked:
+            if not self.options.scan_all_blocks:
+                self.block_source[epoch] = "none"
+                return []
+            self.block_source[epoch] = "scan"
             return self._scan_blocks(epoch, progress)
-        slot_leader = {s: identity for identity, slots in leaders.items() for s in slots}
+        schedule = self.schedule_for(epoch)
+        if schedule is None:
+            if not self.options.block_scan:
+                self.block_source[epoch] = "unknown"
+                self.unsettled.setdefault(epoch, []).append("leader_schedule_unknown")
+                return []
+            self.block_source[epoch] = "scan"
+            return self._scan_blocks(epoch, progress)
+        self.block_source[epoch] = "schedule"
+        identities = self.epoch_identities(epoch)
+        slot_leader = {s: identity for identity, slots in schedule.slots.items() if identity in identities for s in slots}
         return self._fetch_blocks(epoch, sorted(slot_leader), slot_leader, progress)
 
     def _scan_blocks(self, epoch: int, progress: Callable[[int, int], None] | None) -> list[dict[str, Any]]:
-        """No leader schedule for this epoch: fetch every produced block and attribute each by the
-        identity its Fee reward went to. Costs one getBlock per produced slot of the epoch."""
-        schedule = self.schedule
-        fetched = self.fees.call("getBlocks", [schedule.first_slot(epoch), schedule.last_slot(epoch), {"commitment": "finalized"}],
-                                 helpers.parse_block_list)
-        slots = fetched.value
+        """Fetch every produced block and attribute each by the identity its Fee reward went to.
+        Costs one getBlock per produced slot of the epoch (its count is printed before loading)."""
+        slots = self.produced_slots(epoch)
         self.stats.blocks_scanned_without_schedule += len(slots)
-        self.stats.notes.append(
-            f"epoch {epoch}: no stored leader schedule; scanned all {len(slots)} blocks with getBlock "
-            "(snapshot runs within an epoch of it avoid this)"
-        )
-        wanted = set(self.identities()) if self.tracked else None
+        self.stats.notes.append(f"epoch {epoch}: no leader schedule; scanned all {len(slots)} blocks with getBlock")
+        wanted = set(self.epoch_identities(epoch)) if self.tracked else None
         rows = self._fetch_blocks(epoch, slots, {}, progress)
+        self._scanned_leaders[epoch] = {r["leader_identity"] for r in rows if r["leader_identity"]}
         return [r for r in rows if wanted is None or r["leader_identity"] in wanted]
 
     def fee_rules(self) -> helpers.FeeRules:
@@ -275,13 +521,15 @@ class SolanaFetcher:
         details = settings.DETAILS_FOR_SPLIT if self.options.split_fees else settings.DETAILS_TOTAL_ONLY
         config = {"encoding": "json", "transactionDetails": details, "rewards": True,
                   "maxSupportedTransactionVersion": 0, "commitment": "finalized"}
-        votes = self.identities()
+        votes = self.epoch_identities(epoch) if self.tracked else self.identities()
         try:
             rules = self.fee_rules() if self.options.split_fees and slots else helpers.FeeRules(self.chain.lamports_per_signature or 5000, None)
         except (Rejected, RpcError) as exc:  # retried with the blocks on the next run
             reason = exc.reason if isinstance(exc, Rejected) else str(exc)
+            gap = "response_rejected" if isinstance(exc, Rejected) else "provider_failed:fees"
             for slot in slots:
-                self.reject(f"getBlock:slot={slot}", epoch, "getAccountInfo", reason, exc.response_id, votes.get(slot_leader.get(slot)))
+                self.reject(f"getBlock:slot={slot}", epoch, "getAccountInfo", reason, exc.response_id,
+                            votes.get(slot_leader.get(slot)), gap=gap)
             return []
         rows: list[dict[str, Any]] = []
         for start in range(0, len(slots), settings.BLOCKS_PER_BATCH):
@@ -309,7 +557,7 @@ class SolanaFetcher:
                         self.resolve(key, epoch, "getBlock", outcome.response_id, vote)
                     else:
                         self.reject(key, epoch, "getBlock", f"RPC error {outcome.error_code}: {outcome.error.get('message')}",
-                                    outcome.response_id, vote)
+                                    outcome.response_id, vote, gap="provider_failed:fees")
                     continue
                 self.stats.blocks_fetched += 1
                 rows.append({**outcome.result, "epoch": epoch, "response_id": outcome.response_id})
@@ -337,7 +585,8 @@ class SolanaFetcher:
         for outcome in times:
             if outcome.error is not None or outcome.malformed:
                 problem = outcome.malformed or f"RPC error {outcome.error_code}: {outcome.error.get('message')}"
-                self.reject(f"getBlockTime:epoch={epoch}", epoch, "getBlockTime", problem, outcome.response_id)
+                self.reject(f"getBlockTime:epoch={epoch}", epoch, "getBlockTime", problem, outcome.response_id,
+                            gap="response_rejected" if outcome.malformed else "provider_failed:fees")
                 return None
         self.resolve(f"getBlockTime:epoch={epoch}", epoch, "getBlockTime", times[0].response_id)
         return {
@@ -360,9 +609,31 @@ class SolanaFetcher:
             window *= 4
         return None
 
+    # ------------------------------------------------------------ settlement
+    def settlement(self, epoch: int) -> list[str]:
+        """Why the epoch is not settled, as codes (empty: nothing a provider reports can change):
+        every answer arrived, and Jito's figures are settled for the validators running Jito."""
+        reasons = list(self.unsettled.get(epoch, []))
+        if str(epoch) in self.rejections.rejected_periods:
+            reasons.append("rejected")
+        answer = self.jito_epoch(epoch)
+        if answer is not None and not answer.failed and not answer.settled:
+            tracked = set(self.tracked)
+            if any(r["mev_commission_bps"] is not None for r in answer.rows if not tracked or r["vote_account"] in tracked):
+                reasons.append("mev_unsettled")
+        return reasons
+
+    def period_loaded(self, epoch: int) -> list[str]:
+        """The epoch's load reached its end: a provider failure recorded for it by an earlier run
+        is resolved. Returns why the epoch is not settled (see settlement)."""
+        for role in ("rewards", "fees", "meta", "mev"):
+            self.resolve(f"provider:{role}:epoch={epoch}", epoch, role, None)
+        return self.settlement(epoch)
+
     # ------------------------------------------------------------ rejections
-    def reject(self, key: str, epoch: int, endpoint: str, reason: str, response_id: str | None, validator: str | None = None) -> None:
-        self.rejections.reject(key, str(epoch), endpoint, reason, response_id, validator)
+    def reject(self, key: str, epoch: int, endpoint: str, reason: str, response_id: str | None, validator: str | None = None,
+               gap: str = "response_rejected") -> None:
+        self.rejections.reject(key, str(epoch), endpoint, reason, response_id, validator, gap=gap)
 
     def resolve(self, key: str, epoch: int, endpoint: str, response_id: str | None, validator: str | None = None) -> None:
         self.rejections.resolve(key, str(epoch), endpoint, response_id, validator)

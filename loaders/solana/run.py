@@ -6,12 +6,12 @@ from collections.abc import Callable
 
 from loaders.config import AuroraConfig, ChainConfig
 from loaders.pipeline import make_pipeline
-from loaders.providers import ProviderChain, ProviderClient, ResponseArchive
-from loaders.solana import solana_epoch, solana_snapshots
-from loaders.solana.fetch import SolanaFetcher, SolanaOptions
-from loaders.solana.settings import DATASET, PIPELINE
-from loaders.providers import ProviderUnavailable
+from loaders.progress import Plan, heal_budget, invariant_periods, plan_periods, read_progress, schedule_row
+from loaders.providers import ProviderChain, ProviderClient, ProviderUnavailable, ResponseArchive
 from loaders.runs import PlanError, RunSummary, open_rejections, query_or_none, run_load
+from loaders.solana import solana_epoch, solana_failure, solana_snapshots
+from loaders.solana.fetch import SolanaFetcher, SolanaOptions
+from loaders.solana.settings import BLOCKS_PER_BATCH, DATASET, PIPELINE
 from loaders.warehouse import Warehouse
 
 
@@ -31,44 +31,54 @@ def provider_chains(config: AuroraConfig, chain: ChainConfig, archive: ResponseA
     return chains
 
 
-def stored_leader_slots(warehouse: Warehouse, chain: str) -> Callable[[int, list[str]], dict[str, list[int]] | None]:
-    def lookup(epoch: int, identities: list[str]) -> dict[str, list[int]] | None:
-        rows = query_or_none(warehouse, f"select identity, slot from {DATASET}.leader_slots where chain = %s and epoch = %s", (chain, epoch))
-        if not rows:
+class WarehouseStore:
+    """What earlier runs stored: leader schedules and identity snapshots (loaders.solana.fetch.SolanaStore)."""
+
+    def __init__(self, warehouse: Warehouse, chain: str):
+        self.warehouse, self.chain = warehouse, chain
+
+    def leader_schedule(self, epoch: int) -> tuple[dict[str, list[int]], set[str] | None] | None:
+        asked = query_or_none(self.warehouse, f"select identity from {DATASET}.leader_schedules where chain = %s and epoch = %s",
+                              (self.chain, epoch)) or []
+        rows = query_or_none(self.warehouse, f"select identity, slot from {DATASET}.leader_slots where chain = %s and epoch = %s",
+                             (self.chain, epoch)) or []
+        if not asked and not rows:
             return None
-        out: dict[str, list[int]] = {i: [] for i in identities}
+        slots: dict[str, list[int]] = {}
         for identity, slot in rows:
-            if identity in out:
-                out[identity].append(int(slot))
+            slots.setdefault(identity, []).append(int(slot))
+        identities = {a for (a,) in asked}
+        if "*" in identities:
+            return slots, None
+        # Schedules stored before leader_schedules existed list the identities with slots only.
+        return slots, identities | set(slots)
+
+    def identity_snapshots(self) -> dict[str, list[tuple[int, str]]]:
+        rows = query_or_none(self.warehouse, f"select vote_pubkey, snapshot_epoch, node_pubkey from {DATASET}.vote_accounts where chain = %s",
+                             (self.chain,)) or []
+        out: dict[str, list[tuple[int, str]]] = {}
+        for vote, epoch, identity in rows:
+            out.setdefault(vote, []).append((int(epoch), identity))
         return out
 
-    return lookup
 
-
-def plan_epochs(
-    current: int, finality_lag: int, last_final: int | None, from_epoch: int | None, to_epoch: int | None,
-    retry_epochs: set[int],
-) -> tuple[list[int], list[str]]:
-    """Completed epochs to load, and notes. Explicit bounds win; otherwise everything after the
-    last final epoch (or, on a first run, the non-final window) plus epochs with open rejections."""
-    notes = []
-    last_complete = current - 1
-    if from_epoch is not None or to_epoch is not None:
-        start = from_epoch if from_epoch is not None else (last_final + 1 if last_final is not None else last_complete - finality_lag)
-        end = to_epoch if to_epoch is not None else last_complete
-        if start > end:
-            raise PlanError(f"--from-epoch {start} is after --to-epoch {end}")
-        if end > last_complete:
-            notes.append(f"epochs {max(start, last_complete + 1)}..{end} are not complete yet (current epoch {current}); loading up to {last_complete}")
-            end = last_complete
-        epochs = set(range(max(start, 0), end + 1))
-        skipped = sorted(e for e in retry_epochs if e not in epochs)
-        if skipped:
-            notes.append(f"epochs with rejected responses outside the range, not retried: {', '.join(map(str, skipped))}")
-    else:
-        start = last_final + 1 if last_final is not None else max(last_complete - finality_lag, 0)
-        epochs = set(range(start, last_complete + 1)) | {e for e in retry_epochs if e <= last_complete}
-    return sorted(epochs), notes
+def plan_lines(plan: Plan, fetcher: SolanaFetcher, options: SolanaOptions) -> list[str]:
+    """The plan in words, with the cost of every block scan, before anything is loaded."""
+    lines = [plan.describe("epoch")]
+    if not fetcher.tracked and not options.scan_all_blocks and plan.periods:
+        lines.append("network-wide without --scan-all-blocks: block fees are not fetched (rows say block_fees_not_scanned)")
+    scans = [e for e in plan.seqs if fetcher.needs_scan(e)]
+    if scans and fetcher.tracked and not options.block_scan:
+        lines.append(f"epochs {', '.join(map(str, scans))}: no leader schedule kept and --no-block-scan: block fees left as "
+                     "leader_schedule_unknown")
+    elif scans:
+        blocks = {e: len(fetcher.produced_slots(e)) for e in scans}
+        total = sum(blocks.values())
+        why = "every block of the network (--scan-all-blocks)" if not fetcher.tracked else \
+            "no leader schedule stored and the node no longer keeps it"
+        lines.append(f"block scan of epochs {', '.join(map(str, scans))} ({why}): {total} getBlock calls "
+                     f"in {-(-total // BLOCKS_PER_BATCH)} batched requests")
+    return lines
 
 
 def run_solana(
@@ -81,7 +91,9 @@ def run_solana(
     options: SolanaOptions | None = None,
     on_epoch: Callable[[int, int, int], None] | None = None,
     on_blocks: Callable[[int, int], None] | None = None,
+    on_plan: Callable[[list[str]], None] | None = None,
 ) -> RunSummary:
+    options = options or SolanaOptions()
     archive = ResponseArchive()
     chains = provider_chains(config, chain, archive)
     for role in ("meta", "rewards", "fees"):
@@ -91,16 +103,22 @@ def run_solana(
     rejections = open_rejections(warehouse, DATASET, chain.key)
     fetcher = SolanaFetcher(
         chain, meta=chains["meta"], rewards=chains["rewards"], fees=chains["fees"], archive=archive,
-        tracked=config.tracked_validators(chain.key), options=options,
-        stored_leader_slots=stored_leader_slots(warehouse, chain.key), open_rejections=set(rejections),
+        tracked=config.tracked_validators(chain.key), options=options, store=WarehouseStore(warehouse, chain.key),
+        open_rejections=set(rejections), jito=chains["mev"],
     )
     _, info = fetcher.cluster()
-    pipeline.sync_destination()  # restores dlt state from the warehouse if the local copy is gone
-    state = pipeline.state.get("sources", {}).get("solana", {})
-    last_final = state.get("last_final_epoch")
-    retry = {int(p) for p in rejections.values() if p.isdigit()}
-    epochs, notes = plan_epochs(info.epoch, chain.finality_lag, last_final, from_epoch, to_epoch, retry)
-    summary = RunSummary(chain=chain.key, notes=notes)
+    pipeline.sync_destination()  # the local dlt state and schemas follow the warehouse
+    progress = read_progress(warehouse, DATASET, chain.key)
+    retry = {int(p) for p in [*rejections.values(), *invariant_periods(warehouse, chain.key)] if p.isdigit()}
+    plan = plan_periods(
+        last_complete=info.epoch - 1 if info.epoch > 0 else None, current=info.epoch, finality_lag=chain.finality_lag,
+        progress=progress, retry=retry, from_seq=from_epoch, to_seq=to_epoch,
+        config_start=chain.start if isinstance(chain.start, int) else None, budget=heal_budget(),
+        word="epoch", range_flags=("--from-epoch", "--to-epoch"),
+    )
+    summary = RunSummary(chain=chain.key, notes=list(plan.notes))
+    if chains["mev"] is None:
+        summary.notes.append(f"no MEV provider mapped for {chain.key}/mev: MEV counts 0 for every validator")
 
     def count() -> None:
         trace = pipeline.last_trace
@@ -110,32 +128,46 @@ def run_solana(
                     summary.rows[table] += n
 
     surface = (ProviderUnavailable,)
-    run_load(pipeline, solana_snapshots(fetcher), surface)
-    count()
-    for position, epoch in enumerate(epochs, start=1):
-        if on_epoch:
-            on_epoch(position, len(epochs), epoch)
-        run_load(pipeline, solana_epoch(fetcher, epoch, jito=chains["mev"], progress=on_blocks), surface)
+    schedule = schedule_row(plan, last_complete=info.epoch - 1, run_id=archive.run_id) if info.epoch > 0 else None
+    try:
+        run_load(pipeline, solana_snapshots(fetcher, plan.seqs, schedule), surface)
         count()
-        summary.periods.append(str(epoch))
-        if epoch + chain.finality_lag >= info.epoch:
-            summary.non_final.append(str(epoch))
-    _load_prices(config, chain, warehouse, summary)
+        summary.plan = plan_lines(plan, fetcher, options)
+        if on_plan:
+            on_plan(summary.plan)
+        for position, epoch in enumerate(plan.seqs, start=1):
+            if on_epoch:
+                on_epoch(position, len(plan.seqs), epoch)
+            try:
+                run_load(pipeline, solana_epoch(fetcher, epoch, plan.mode_of(epoch), progress=on_blocks), surface)
+            except ProviderUnavailable as exc:
+                _record_failure(pipeline, fetcher, epoch, exc)
+                raise
+            count()
+            summary.periods.append(str(epoch))
+            if fetcher.settlement(epoch) or epoch + chain.finality_lag >= info.epoch:
+                summary.non_final.append(str(epoch))
+    except ProviderUnavailable as exc:
+        summary.failed = str(exc)
     summary.rejected = archive.rejections
+    _load_prices(config, chain, warehouse, summary)
     summary.notes.extend(fetcher.stats.notes)
-    if fetcher.stats.blocks_scanned_without_schedule:
-        summary.notes.append(f"{fetcher.stats.blocks_scanned_without_schedule} blocks fetched by scanning epochs without a stored leader schedule")
     for key, client in chains["_clients"].items():  # type: ignore[union-attr]
-        summary.providers[key] = dict(client.stats)
+        summary.add_provider_stats(key, client.stats)
     return summary
 
 
-def _load_prices(config: AuroraConfig, chain: ChainConfig, warehouse: Warehouse, summary: RunSummary) -> None:
-    """USD closes of the dates the loaded epochs ended on."""
-    from loaders.prices.run import load_prices
+def _record_failure(pipeline, fetcher: SolanaFetcher, epoch: int, exc: ProviderUnavailable) -> None:
+    """A provider that stayed down for an epoch: its archived attempts and a rejection naming the
+    role, so the epoch's rows say provider_failed:<role> and the next run heals them."""
+    role = exc.role or "rewards"
+    fetcher.reject(f"provider:{role}:epoch={epoch}", epoch, role, str(exc), None, gap=f"provider_failed:{role}")
+    run_load(pipeline, solana_failure(fetcher), ())
 
-    if not summary.periods:
-        return
-    rows = query_or_none(warehouse, f"select distinct end_time::date from {DATASET}.epoch_boundaries where chain = %s and epoch = any(%s)",
-                         (chain.key, [int(p) for p in summary.periods]))
-    load_prices(config, chain, warehouse, [r[0] for r in rows or []], summary)
+
+def _load_prices(config: AuroraConfig, chain: ChainConfig, warehouse: Warehouse, summary: RunSummary) -> None:
+    """USD closes of the dates loaded epochs ended on that have none yet (this run's and earlier ones)."""
+    from loaders.prices.run import load_prices, missing_price_dates
+
+    # The loaded epochs' boundaries are stored by now: their dates without a close are among these.
+    load_prices(config, chain, warehouse, missing_price_dates(warehouse, chain, f"{DATASET}.epoch_boundaries", "end_time::date"), summary)

@@ -71,6 +71,12 @@ COLUMNS = {
     "epoch_credits": _cols(vote_pubkey="text", epoch="int", credits="int", previous_credits="int", observed_epoch="int",
                            is_complete="bool"),
     "leader_slots": _cols(slot="int", epoch="int", identity="text"),
+    # Which identities' schedules are stored per epoch (an identity asked with no slot has 0);
+    # identity "*" marks a whole schedule (every identity without a row had no slot).
+    "leader_schedules": _cols(epoch="int", identity="text", leader_slots="int", is_whole="bool"),
+    # The identity the loader matched each tracked vote account's leader slots with, per epoch,
+    # and where it came from: jito | snapshot | nearest_snapshot | leader_schedule.
+    "vote_identities": _cols(epoch="int", vote_pubkey="text", identity_pubkey="text", source="text"),
     "block_production": _cols(epoch="int", identity="text", leader_slots="int", blocks_produced="int", first_slot="int",
                               last_slot="int", is_complete="bool"),
     "inflation_rewards": _cols(epoch="int", vote_pubkey="text", rewarded="bool", amount="lamports", post_balance="lamports?",
@@ -89,6 +95,8 @@ TABLES = {
     "vote_accounts": ("chain", "snapshot_epoch", "vote_pubkey"),
     "epoch_credits": ("chain", "vote_pubkey", "epoch"),
     "leader_slots": ("chain", "slot"),
+    "leader_schedules": ("chain", "epoch", "identity"),
+    "vote_identities": ("chain", "epoch", "vote_pubkey"),
     "block_production": ("chain", "epoch", "identity"),
     "inflation_rewards": ("chain", "epoch", "vote_pubkey"),
     "blocks": ("chain", "slot"),

@@ -19,6 +19,11 @@ consolidations at the epoch transition that processes them, deposits on the day 
 queue applies them (a state shows whether a deposit is still queued, not the epoch that took it,
 so the day's last slot, whose state first shows it applied, is where they are booked); what is
 still queued at a day's end is `queued_principal`.
+
+Finality from evidence: a day's rows are final once its last epoch is finalized (awaited, never
+a gap: the chain has not decided yet), every configured relay answered for its blocks and its
+price is published. A day whose states and rewards a pruned node no longer serves is
+`history_unavailable`: nothing can be computed until an archive node answers.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from typing import Iterable
 from simnet.ethereum.model import EthereumModel, as_date
 from simnet.ethereum.params import WEI_PER_GWEI
 from simnet.ethereum.state import PrincipalEvent
-from simnet.ledger import ExceptionRow, LedgerRow
+from simnet.ledger import ExceptionRow, Facts, LedgerRow, settle
 
 CHAIN = "ethereum"
 
@@ -49,8 +54,19 @@ def _day_window(model: EthereumModel, day: date) -> tuple[range, range] | None:
     return att, slots
 
 
+def history_served(model: EthereumModel, day: date) -> bool:
+    """Whether the beacon node still serves what the day's reconciliation needs: the state at its
+    first slot - 1 and the attestation rewards from two epochs before its first (credited at e+2)."""
+    epochs = model.epochs_of_day(day)
+    return max(epochs.start - 2, 0) >= model.oldest_state_epoch
+
+
 def ethereum_ledger(model: EthereumModel, days: Iterable[date | str],
-                    validators: Iterable[int] | None = None) -> list[LedgerRow]:
+                    validators: Iterable[int] | None = None, facts: Facts | None = None,
+                    finality_lag: int = 1) -> list[LedgerRow]:
+    """`finality_lag` in days: past it a missing price is a gap rather than awaited."""
+    facts = facts or Facts(runs=(model.head_slot,))
+    head_day = model.day_of_epoch(model.head_epoch)
     rows: list[LedgerRow] = []
     for day in map(as_date, days):
         window = _day_window(model, day)
@@ -80,14 +96,34 @@ def ethereum_ledger(model: EthereumModel, days: Iterable[date | str],
                     a[0] += r
                     a[1] += -r if r < 0 else 0
         start, end = day_bounds(day)
-        final = model.is_day_final(day)
+        proposers = {model.proposer(s) for s in model.produced_slots(slots.start, slots[-1])}
+        served = history_served(model, day)
+        past_lag = (head_day - day).days > finality_lag
         for v in members:
             issuance, penalties, fees, mev = acc[v]
+            gaps, missing = set(), set()
+            key = str(v)
+            if not served:
+                gaps.add("history_unavailable")
+            # Relays are asked about the validator's own blocks: a relay down matters to proposers.
+            for outage in facts.matching(day.isoformat(), key):
+                if outage.role == "mev" and v not in proposers:
+                    continue
+                if outage.role != "prices":
+                    gaps.add(outage.code)
+            if facts.failed("prices", day.isoformat()):
+                gaps.add("provider_failed:prices")
+                missing.add("price_missing")
+            data_gaps, awaiting, final = settle(gaps, missing, past_lag)
+            if not model.is_day_final(day):
+                awaiting = tuple(sorted({*awaiting, "not_finalized"}))
+                final = False
             rows.append(LedgerRow(
-                chain=CHAIN, validator_key=str(v), period_type="day", period_id=day.isoformat(),
+                chain=CHAIN, validator_key=key, period_type="day", period_id=day.isoformat(),
                 period_start=start, period_end=end, is_final=final,
                 issuance=issuance * WEI_PER_GWEI, block_fees=fees, block_fees_base=None, block_fees_priority=None,
                 mev=mev, priority_fee_sharing=0, vote_costs=0, penalties=penalties * WEI_PER_GWEI,
+                data_gaps=data_gaps, awaiting=awaiting,
             ))
     return rows
 

@@ -219,6 +219,11 @@ class EthereumModel(RegistryMixin, RewardsMixin):
         # Checkpoint F finalizes F's first slot: epoch e's rewards are final once F >= e + 2.
         return bool(epochs) and epochs[-1] + 2 <= self.finalized_epoch
 
+    def set_archive(self, archive: bool) -> None:
+        """Serve all history (an archive node) or only the retention window from now on: the
+        operator pointing the beacon role at another node, as far as the answers show."""
+        self.params = self.p = replace(self.params, archive=archive)
+
     @property
     def oldest_state_epoch(self) -> int:
         """Oldest epoch a pruned (non-archive) node still answers states and rewards for."""

@@ -69,7 +69,7 @@ class JitoKobeApi(Api):
         pf_bps = m.priority_fee_commission_bps(i)
         pf_rewards = m.priority_fee_rewards(i, epoch)
         return {
-            "identity_account": v.identity,
+            "identity_account": m.identity_at(i, epoch),
             "vote_account": v.vote,
             "mev_commission_bps": m.mev_commission_bps(i, epoch),
             "mev_rewards": (m.epoch(epoch).mev[i] if settled else 0) if jito else None,

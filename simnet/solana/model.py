@@ -55,6 +55,12 @@ class SolanaParams:
     # Slots whose leader cannot receive the Fee reward (the runtime burns it: an identity account
     # that would turn rent-paying or is not system-owned); none by default.
     fee_burned_slots: frozenset[int] = frozenset()
+    # getLeaderSchedule answers for this many epochs before the current one (and the next one):
+    # a node computes schedules from the epoch stakes it still keeps; older epochs answer null.
+    leader_schedule_epochs_kept: int = 4
+    # (validator index, epoch): from that epoch on the vote account's identity (node key, block
+    # producer and vote fee payer) is a new key, as after `solana vote-update-validator`.
+    identity_changes: tuple[tuple[int, int], ...] = ()
 
     def __post_init__(self) -> None:
         if self.slots_per_epoch % LEADER_GROUP or self.slots_per_epoch < 32:
@@ -124,7 +130,17 @@ class SolanaModel:
             for i in range(n)
         ]
         self.by_vote = {v.vote: v for v in self.validators}
+        # Every identity a validator ever used (changes included), for looking voters up.
+        self._identity_changes: dict[int, list[int]] = {}
+        for i, epoch in self.p.identity_changes:
+            if not 0 <= i < n:
+                raise ValueError(f"identity_changes: no validator {i}")
+            self._identity_changes.setdefault(i, []).append(epoch)
         self.by_identity = {v.identity: v for v in self.validators}
+        for i, epochs in self._identity_changes.items():
+            epochs.sort()
+            for epoch in epochs:
+                self.by_identity[self._rotated_identity(i, epoch)] = self.validators[i]
         self.head_slot = self.p.head_slot if self.p.head_slot is not None else 8 * self.p.slots_per_epoch + self.p.slots_per_epoch // 3
         self._epochs: dict[int, EpochState] = {}
         self._partial_votes: tuple[tuple[int, int], list[int]] | None = None
@@ -161,6 +177,18 @@ class SolanaModel:
     @property
     def jito_settle_slots(self) -> int:
         return self.p.jito_settle_slots if self.p.jito_settle_slots is not None else self.S // 2
+
+    # ------------------------------------------------------------ identities
+    def _rotated_identity(self, i: int, epoch: int) -> str:
+        return solana_pubkey("identity", self.p.seed, i, "from-epoch", epoch)
+
+    def identity_at(self, i: int, epoch: int) -> str:
+        """The node key validator i used in an epoch (it changes only at planted identity changes)."""
+        current = self.validators[i].identity
+        for change in self._identity_changes.get(i, ()):
+            if epoch >= change:
+                current = self._rotated_identity(i, change)
+        return current
 
     # ------------------------------------------------------------ validator traits (fixed)
     def runs_jito(self, i: int) -> bool:
@@ -364,7 +392,7 @@ class SolanaModel:
 
     def block_txs(self, slot: int, delinquent: list[bool] | None = None) -> list[Tx]:
         txs = [
-            Tx(signatures=1, priority_fee=0, fee_payer=self.validators[i].identity, is_vote=True, label=f"vote/{slot}/{i}")
+            Tx(signatures=1, priority_fee=0, fee_payer=self.identity_at(i, self.epoch_of(slot)), is_vote=True, label=f"vote/{slot}/{i}")
             for i in self.voters(slot, delinquent)
         ]
         return txs + self.user_txs(slot)

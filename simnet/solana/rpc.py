@@ -1,6 +1,7 @@
 """Solana JSON-RPC (single and batched) over the model, with real nodes' history limits.
 
-getLeaderSchedule answers for the previous, current and next epochs only (null otherwise);
+getLeaderSchedule answers for the `leader_schedule_epochs_kept` epochs before the current one,
+the current and the next (null otherwise);
 getBlockProduction only within the slot history (previous and current epoch); getVoteAccounts
 reports commission and stake as of now with epochCredits for the last five epochs. getBlock,
 getBlockTime and getInflationReward serve all history.
@@ -135,7 +136,7 @@ class SolanaRpcApi(JsonRpcApi):
             "epochVoteAccount": True,
             "inflationRewardsCommissionBps": m.commission_bps_at(i, current),
             "lastVote": last_vote,
-            "nodePubkey": v.identity,
+            "nodePubkey": m.identity_at(i, current),
             "rootSlot": max(last_vote - 31, 0),
             "votePubkey": v.vote,
         }
@@ -219,12 +220,13 @@ class SolanaRpcApi(JsonRpcApi):
             else:
                 config = _config(params, 1)
         epoch = self.m.epoch_of(slot)
-        if not self.m.current_epoch - 1 <= epoch <= self.m.current_epoch + 1:
+        kept = self.m.p.leader_schedule_epochs_kept
+        if not self.m.current_epoch - kept <= epoch <= self.m.current_epoch + 1:
             return None
         state = self.m.epoch(epoch)
         schedule: dict[str, list[int]] = {}
         for k, leader in enumerate(state.leaders):
-            schedule.setdefault(self.m.validators[leader].identity, []).append(k)
+            schedule.setdefault(self.m.identity_at(leader, epoch), []).append(k)
         identity = config.get("identity")
         if identity is not None:
             return {identity: schedule[identity]} if identity in schedule else {}
@@ -251,7 +253,7 @@ class SolanaRpcApi(JsonRpcApi):
             raise invalid_params(f"lastSlot, {last}, is too large; max {head}")
         by_identity: dict[str, list[int]] = {}
         for slot in range(first, last + 1):
-            identity = m.validators[m.leader(slot)].identity
+            identity = m.identity_at(m.leader(slot), m.epoch_of(slot))
             counts = by_identity.setdefault(identity, [0, 0])
             counts[0] += 1
             counts[1] += int(m.is_produced(slot))
@@ -317,13 +319,13 @@ class SolanaRpcApi(JsonRpcApi):
 
     def _rewards(self, slot: int, txs: list[Tx]) -> list[dict[str, Any]]:
         m = self.m
-        leader = m.validators[m.leader(slot)]
+        leader = m.leader(slot)
         fee = m.fee_reward(slot)
         out = [] if fee is None else [{
             "commission": None,
             "lamports": fee,
             "postBalance": 40_000_000_000 + m.block_height(slot) * 1_000_003 % 9_000_000_000,
-            "pubkey": leader.identity,
+            "pubkey": m.identity_at(leader, m.epoch_of(slot)),
             "rewardType": "Fee",
         }]
         epoch = m.epoch_of(slot)

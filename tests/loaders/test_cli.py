@@ -96,9 +96,10 @@ def test_the_extremes_config_check_accepts_fit_the_warehouse(warehouse, config_f
 
     chains = yaml.safe_load(config_files["chains"].read_text())
     chains["chains"]["solana"].update(slots_per_epoch=10_000_000, slot_seconds=0.001, finality_lag=100,
-                                      vote_credits_per_vote=1000, lamports_per_signature=1_000_000, decimals=30)
+                                      vote_credits_per_vote=1000, lamports_per_signature=1_000_000, decimals=30,
+                                      start=10_000_000)
     chains["chains"]["ethereum"].update(slots_per_epoch=1, slot_seconds=3600, finality_lag=0, decimals=30,
-                                        consensus_decimals=30, genesis_time="2099-12-31T23:59:59Z")
+                                        consensus_decimals=30, genesis_time="2099-12-31T23:59:59Z", start="2099-12-31")
     providers = yaml.safe_load(config_files["providers"].read_text())
     providers["providers"]["jito_kobe"].update(requests_per_second=10_000, timeout_seconds=3600, retries=100)
     providers["providers"]["coingecko"].update(requests_per_second=0.001, timeout_seconds=0.1, retries=0)
@@ -114,6 +115,8 @@ def test_the_extremes_config_check_accepts_fit_the_warehouse(warehouse, config_f
     assert result.exit_code == 0, result.output
     assert query(warehouse, "select chain, slots_per_epoch, slot_seconds::text, finality_lag, decimals from registry.chains order by chain") == [
         ("ethereum", 1, "3600.000000", 0, 30), ("solana", 10_000_000, "0.001000", 100, 30)]
+    assert query(warehouse, "select chain, start from raw_registry.chains order by chain") == [
+        ("ethereum", "2099-12-31"), ("solana", "10000000")]
     assert query(warehouse, "select requests_per_second::text, timeout_seconds::text, retries from registry.providers where provider in ('coingecko', 'jito_kobe') order by provider") == [
         ("0.0010", "0.1000", 0), ("10000.0000", "3600.0000", 100)]
     assert query(warehouse, "select max(priority) from registry.chain_provider_mappings") == [(1000,)]

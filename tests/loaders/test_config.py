@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,19 @@ def test_chain_cross_field_rules(tmp_path):
     assert "chains.solana.lamports_per_signature: is required for the solana family" in text
     assert "chains.ethereum.period_type: must be day for the ethereum family" in text
     assert "chains.ethereum.consensus_decimals: must not exceed decimals" in text
+
+
+@pytest.mark.parametrize("solana_start,ethereum_start,expected", [
+    (0, "1970-01-01", (0, "1970-01-01")),
+    (10_000_000, "2099-12-31", (10_000_000, "2099-12-31")),
+    (812, date(2025, 6, 1), (812, "2025-06-01")),  # an unquoted day: YAML reads a date
+])
+def test_start_is_an_epoch_or_a_day_by_the_chains_period(tmp_path, solana_start, ethereum_start, expected):
+    def edit(d):
+        d["chains"]["solana"]["start"] = solana_start
+        d["chains"]["ethereum"]["start"] = ethereum_start
+    config = _load(tmp_path, chains=_edited("chains", edit))
+    assert (config.chains["solana"].start, config.chains["ethereum"].start.isoformat()) == expected
 
 
 def test_ethereum_needs_its_consensus_unit(tmp_path):
@@ -428,6 +442,30 @@ MALFORMED = [
      "chains.solana.genesis_time: must be from 1970-01-01 to 2100-01-01", "genesis_time: \"9999"),
     ("genesis-year-10000", "chains", _sub('genesis_time: "2020-03-16T14:29:00Z"', "genesis_time: 10000-03-16T14:29:00Z"),
      "chains.solana.genesis_time: must be an ISO 8601 time", "genesis_time: 10000"),
+    # ---- `start`: an epoch number on an epoch chain, a UTC day on a day chain, each in its range
+    ("start-epoch-negative", "chains", _after("lamports_per_signature: 5000", "    start: -1"),
+     "chains.solana.start: must be an epoch number from 0 to 10000000 (an epoch chain starts at an epoch), got -1", "start: -1"),
+    ("start-epoch-huge", "chains", _after("lamports_per_signature: 5000", "    start: 99999999999999999999"),
+     "chains.solana.start: must be an epoch number from 0 to 10000000 (an epoch chain starts at an epoch), got 99999999999999999999",
+     "start: 9999"),
+    ("start-epoch-float", "chains", _after("lamports_per_signature: 5000", "    start: 812.0"),
+     "chains.solana.start: must be an epoch number from 0 to 10000000 (an epoch chain starts at an epoch), got 812.0", "start: 812.0"),
+    ("start-epoch-text", "chains", _after("lamports_per_signature: 5000", '    start: "812"'),
+     "chains.solana.start: must be an epoch number from 0 to 10000000 (an epoch chain starts at an epoch), got '812'", 'start: "812"'),
+    ("start-epoch-given-a-day", "chains", _after("lamports_per_signature: 5000", "    start: 2025-06-01"),
+     "chains.solana.start: must be an epoch number from 0 to 10000000 (an epoch chain starts at an epoch), got 2025-06-01",
+     "start: 2025-06-01"),
+    ("start-day-given-an-epoch", "chains", _after("price_id: ethereum", "    start: 812"),
+     "chains.ethereum.start: must be a UTC day from 1970-01-01 to 2099-12-31 (a day chain starts on a day, e.g. 2025-06-01), got 812",
+     "start: 812"),
+    ("start-day-far-future", "chains", _after("price_id: ethereum", "    start: 2200-01-01"),
+     "chains.ethereum.start: must be a UTC day from 1970-01-01 to 2099-12-31 (a day chain starts on a day, e.g. 2025-06-01), got 2200-01-01",
+     "start: 2200-01-01"),
+    ("start-day-with-time", "chains", _after("price_id: ethereum", "    start: 2025-06-01T00:00:00Z"),
+     "chains.ethereum.start: must be a UTC day (no time of day) from 1970-01-01 to 2099-12-31", "start: 2025-06-01T"),
+    ("start-day-not-a-day", "chains", _after("price_id: ethereum", '    start: "June 1st"'),
+     "chains.ethereum.start: must be a UTC day from 1970-01-01 to 2099-12-31 (a day chain starts on a day, e.g. 2025-06-01), got 'June 1st'",
+     'start: "June 1st"'),
     ("name-too-long", "chains", _sub("name: Solana", "name: " + "S" * 500),
      "chains.solana.name: must be at most 100 characters", "name: SSS"),
     # ---- too many entries, too large, not UTF-8, YAML tricks

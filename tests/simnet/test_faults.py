@@ -170,6 +170,33 @@ def test_a_plan_given_up_front_applies_from_the_first_request():
         assert plan.faults[0].fired == 1
 
 
+def test_wrong_value_shifts_one_number_and_keeps_its_type(net, node):
+    slot = net.solana.produced_slots(500, 600)[0]
+    config = {"transactionDetails": "full", "rewards": True, "maxSupportedTransactionVersion": 0}
+    clean = node.call("getBlock", slot, config)
+    net.faults.add(api="solana_rpc", kind="wrong_value", endpoint="getBlock", path="transactions.[].meta.fee", delta=3,
+                   match={"slot": slot})
+    shifted = node.call("getBlock", slot, config)
+    assert shifted["transactions"][0]["meta"]["fee"] == clean["transactions"][0]["meta"]["fee"] + 3
+    assert shifted["transactions"][1:] == clean["transactions"][1:] and shifted["rewards"] == clean["rewards"]
+    with pytest.raises(ValueError, match="path"):
+        from simnet.faults import apply_content_fault
+
+        apply_content_fault({"a": 1}, Fault(api="x", kind="wrong_value"))
+
+
+def test_rpc_error_answers_one_call_of_a_batch_with_the_error(net, node):
+    votes = [v.vote for v in net.solana.validators]
+    net.faults.add(api="solana_rpc", kind="rpc_error", endpoint="getInflationReward", code=-32004,
+                   message="Block not available for slot 576", match={"epoch": 5}, after=1)
+    replies = requests.post(node.url, json=[
+        {"jsonrpc": "2.0", "id": i, "method": "getInflationReward", "params": [votes[i * 6:(i + 1) * 6], {"epoch": 5}]}
+        for i in range(2)], timeout=10).json()
+    by_id = {r["id"]: r for r in replies}
+    assert "result" in by_id[0] and len(by_id[0]["result"]) == 6
+    assert by_id[1]["error"] == {"code": -32004, "message": "Block not available for slot 576"}
+
+
 def test_an_unknown_kind_is_refused():
     with pytest.raises(ValueError, match="fault kind must be one of"):
         Fault(api="solana_rpc", kind="flaky")

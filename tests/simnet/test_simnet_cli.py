@@ -57,7 +57,7 @@ def test_ledger_refuses_what_it_cannot_compute(tmp_path):
     out = str(tmp_path / "x.csv")
     assert runner.invoke(app, ["simnet", "ledger", "--chain", "cosmos", "--out", out]).exit_code == 2
     assert runner.invoke(app, ["simnet", "ledger", "--slots-per-epoch", "30", "--out", out]).exit_code == 2
-    refused = runner.invoke(app, ["simnet", "ledger", "--finality-lag", "0", "--out", out])
+    refused = runner.invoke(app, ["simnet", "ledger", "--finality-lag", "-1", "--out", out])
     assert refused.exit_code == 2 and not Path(out).exists()
 
 

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from simnet.keys import b58decode
-from simnet.ledger import LEDGER_COLUMNS, write_ledger
+from simnet.ledger import LEDGER_COLUMNS, Facts, Outage, write_ledger
 from simnet.network import NetworkSpec, SimNetwork
 from simnet.solana.ledger import solana_ledger
 from simnet.solana.model import SolanaModel, SolanaParams
@@ -138,7 +138,9 @@ def test_rows_carry_the_epochs_times_and_finality(net, ledger):
         for (vote, e), row in ledger.items():
             if e == epoch:
                 assert (row.period_start.timestamp(), row.period_end.timestamp()) == (first, last)
-                assert row.is_final is (epoch + 1 < 8) and row.period_type == "epoch" and row.chain == "solana"
+                # One run at the head (epoch 8): credits of 4..7 seen whole, Jito settled for all.
+                assert row.is_final and row.data_gaps == () and row.awaiting == ()
+                assert row.period_type == "epoch" and row.chain == "solana"
     row = ledger[net.solana.validators[0].vote, 6]
     assert row.gross_revenue == row.issuance + row.block_fees + row.mev - row.priority_fee_sharing
     assert row.net_pnl == row.gross_revenue - row.vote_costs
@@ -150,11 +152,45 @@ def test_the_current_epoch_has_no_row_and_validators_can_be_chosen(net):
     assert [(r.validator_key, r.period_id) for r in rows] == [(m.validators[2].vote, "6"), (m.validators[2].vote, "7")]
 
 
-def test_the_ledger_refuses_a_finality_lag_shorter_than_jito_settlement():
-    model = SolanaModel(SolanaParams(jito_settle_slots=2 * S))
-    with pytest.raises(ValueError, match="finality_lag"):
-        solana_ledger(model, [5])
-    assert solana_ledger(model, [5], finality_lag=2)
+def test_finality_follows_the_evidence_and_the_lag_turns_waits_into_gaps():
+    """Jito settling after the lag (2 epochs after E+1 starts): awaited inside the lag, a gap after
+    it, final once settled; credits never seen by a run within four epochs: a gap; an outage: a
+    gap at once, with the input it leaves missing."""
+    model = SolanaModel(SolanaParams(jito_settle_slots=2 * S, head_slot=7 * S + 5))
+    jito, plain = model.validators[0].vote, model.validators[3].vote  # 3 does not run Jito
+    runs = Facts(runs=(5 * S, 6 * S, 7 * S + 5))
+    rows = {(r.validator_key, r.period_id): r for r in solana_ledger(model, [4, 5, 6], [jito, plain], facts=runs)}
+    assert rows[jito, "4"].is_final  # settled at 7S: 2 * S into epoch 5
+    assert (rows[jito, "5"].data_gaps, rows[jito, "5"].awaiting) == (("mev_unsettled",), ())  # past the lag (5 + 1 < 7)
+    assert (rows[jito, "6"].data_gaps, rows[jito, "6"].awaiting) == ((), ("mev_unsettled",))  # inside it
+    assert rows[plain, "5"].is_final and rows[plain, "6"].is_final  # nothing to wait for without Jito
+    late = {(r.validator_key, r.period_id): r for r in solana_ledger(model, [1], [plain], facts=Facts(runs=(7 * S + 5,)))}
+    assert late[plain, "1"].data_gaps == ("vote_credits_unobserved",)
+    outage = Facts(runs=runs.runs, outages=(Outage("rewards", frozenset({"6"}), frozenset({plain})),))
+    row = next(r for r in solana_ledger(model, [6], [plain], facts=outage))
+    assert (row.data_gaps, row.awaiting, row.is_final) == (("provider_failed:rewards",), ("issuance_unavailable",), False)
+    scanless = next(r for r in solana_ledger(model, [4], None, facts=Facts(runs=runs.runs, block_scan=False)))
+    assert "block_fees_not_scanned" in scanless.data_gaps
+
+
+def test_a_burned_fee_reward_breaks_the_fee_split_from_the_facts():
+    """The model burns one block's Fee reward: its leader's row keeps the paid Fee rewards as the
+    total, states no base/priority split and carries invariant_failed:fee_split (not final); the
+    other leaders of the epoch are untouched. A fee_split outage (a wrong answer) does the same."""
+    plain = SolanaModel(SolanaParams(head_slot=HEAD))
+    slot = next(s for s in plain.produced_slots(5 * S, 6 * S - 1))
+    model = SolanaModel(SolanaParams(head_slot=HEAD, fee_burned_slots=frozenset({slot})))
+    leader = model.validators[model.leader(slot)].vote
+    rows = {r.validator_key: r for r in solana_ledger(model, [5])}
+    before = {r.validator_key: r for r in solana_ledger(plain, [5])}
+    burned = rows[leader]
+    assert burned.data_gaps == ("invariant_failed:fee_split",) and not burned.is_final
+    assert (burned.block_fees_base, burned.block_fees_priority) == (None, None)
+    assert burned.block_fees == before[leader].block_fees - plain.fee_reward(slot)
+    assert all(rows[v] == before[v] for v in rows if v != leader)
+    wrong = Facts(runs=(HEAD,), outages=(Outage("fees", frozenset({"5"}), frozenset({leader}), gap="invariant_failed:fee_split"),))
+    row = next(r for r in solana_ledger(plain, [5], [leader], facts=wrong))
+    assert (row.data_gaps, row.block_fees_base, row.block_fees) == (("invariant_failed:fee_split",), None, before[leader].block_fees)
 
 
 def test_the_csv_has_the_documented_columns_and_round_trips(net, ledger, tmp_path):

@@ -210,10 +210,11 @@ def test_leader_schedule_covers_every_slot_in_groups_of_four(rpc, sol_net):
     for identity, slots in schedule.items():
         assert all(m.leader(first_slot(CURRENT) + k) == m.by_identity[identity].index for k in slots)
         assert all(k % 4 == 0 for k in slots[::4]) and len(slots) % 4 == 0
-    # the next epoch's schedule is known; an epoch two back has left the node
+    # the next epoch's schedule is known; the node keeps four epochs back (their stakes), no more
     assert rpc.call("getLeaderSchedule", first_slot(CURRENT + 1)) is not None
-    assert rpc.call("getLeaderSchedule", first_slot(CURRENT - 1)) is not None
-    assert rpc.call("getLeaderSchedule", first_slot(CURRENT - 2)) is None
+    assert rpc.call("getLeaderSchedule", first_slot(CURRENT - 4)) is not None
+    assert rpc.call("getLeaderSchedule", first_slot(CURRENT - 5)) is None
+    assert rpc.call("getLeaderSchedule", first_slot(CURRENT + 2)) is None
     assert rpc.call("getLeaderSchedule", 5) is None
 
 
@@ -349,3 +350,31 @@ def test_malformed_requests(rpc):
     reply = requests.post(rpc.url, json={"jsonrpc": "2.0", "id": 3, "method": "getSlot", "params": {"a": 1}}, timeout=5).json()
     assert reply["error"]["code"] == -32602 and reply["id"] == 3
     assert requests.get(rpc.url + "/nothing", timeout=5).status_code == 404
+
+
+def test_a_node_keeping_fewer_schedules_and_an_identity_change():
+    """`leader_schedule_epochs_kept` sets how far back a node answers; after an identity change
+    the schedule, the Fee rewards, the vote fees and getVoteAccounts all use the new key, and
+    kobe's per-epoch record shows the key of that epoch."""
+    from simnet.network import NetworkSpec, SimNetwork
+    from simnet.solana.model import SolanaParams
+    from tests.simnet.rpc_client import Rpc
+
+    params = SolanaParams(leader_schedule_epochs_kept=1, identity_changes=((1, 6),))
+    with SimNetwork(NetworkSpec(ethereum=None, solana=params)) as net:
+        m, rpc = net.solana, Rpc(net.urls["solana_rpc"])
+        assert rpc.call("getLeaderSchedule", first_slot(CURRENT - 1)) is not None
+        assert rpc.call("getLeaderSchedule", first_slot(CURRENT - 2)) is None
+        old, new = m.identity_at(1, 5), m.identity_at(1, 6)
+        assert old == m.validators[1].identity and new != old and m.identity_at(1, CURRENT) == new
+        schedule = rpc.call("getLeaderSchedule", first_slot(CURRENT))
+        assert old not in schedule and all(m.leader(first_slot(CURRENT) + k) == 1 for k in schedule.get(new, []))
+        accounts = rpc.call("getVoteAccounts")
+        nodes = {a["votePubkey"]: a["nodePubkey"] for a in accounts["current"] + accounts["delinquent"]}
+        assert nodes[m.validators[1].vote] == new
+        for epoch, identity in ((5, old), (6, new)):
+            slot = next(s for s in m.produced_slots(first_slot(epoch), first_slot(epoch + 1) - 1) if m.leader(s) == 1)
+            block = rpc.call("getBlock", slot, {"transactionDetails": "none", "rewards": True})
+            assert [r["pubkey"] for r in block["rewards"] if r["rewardType"] == "Fee"] == [identity]
+            kobe = requests.post(f"{net.urls['jito']}/api/v1/validators", json={"epoch": epoch}, timeout=10).json()
+            assert {v["vote_account"]: v["identity_account"] for v in kobe["validators"]}[m.validators[1].vote] == identity

@@ -1,8 +1,14 @@
-{{ config(unique_key=['chain', 'validator_key', 'period_id', 'kind', 'reference'], incremental_strategy='delete+insert') }}
+{{ config(
+    unique_key=['chain', 'validator_key', 'period_id', 'kind', 'reference'],
+    incremental_strategy='delete+insert',
+    pre_hook="{{ delete_rebuilt_periods([[ref('stg_ethereum__day_windows'), 'period_seq']], 'period_seq') }}",
+) }}
 
 -- Flagged, never booked: balance residuals (slashings) and MEV claims the blocks do not bear
--- out. `reference` is the slot, slot:relay for one relay's claim, or 'day' for a whole-day residual. Periods are rebuilt whole
--- (delete+insert), so an exception that a restatement explains disappears.
+-- out. `reference` is the slot, slot:relay for one relay's claim, or 'day' for a whole-day
+-- residual. Periods are rebuilt whole: the pre-hook deletes every exception of each period about
+-- to be rebuilt (delete by period, macros/lookback_periods.sql), so an exception that a
+-- restatement explains disappears.
 with
 
 build_periods as (

@@ -1,18 +1,40 @@
--- One row per (chain, validator, period): every revenue component and cost, in base units and in
--- the native token. gross_revenue = issuance + block_fees + mev - priority_fee_sharing;
--- net_pnl = gross_revenue - vote_costs (penalties are already netted inside issuance).
--- USD: the native amounts at the close of the UTC day the period ends on (null until published).
+-- One row per expected (chain, validator, period): every revenue component and cost, in base
+-- units and in the native token, and whether the row is final. gross_revenue = issuance +
+-- block_fees + mev - priority_fee_sharing; net_pnl = gross_revenue - vote_costs (penalties are
+-- already netted inside issuance). USD: the native amounts at the close of the UTC day the period
+-- ends on (null until published).
+--
+-- The rows come from the period schedule and each validator's active range (int_pnl_grid), not
+-- from the data that arrived: a row nothing could be loaded for exists and says why. Amounts are
+-- what was loaded so far (0 where nothing was); `data_gaps` names every missing or wrong input
+-- (int_pnl_gaps_listed), `awaiting` the inputs still expected within the finality lag, and a row
+-- is final when neither has anything (docs/pnl.md, "Finality, gaps and the grid").
 with
 
 grid as (
 
-    select * from {{ ref('validator_meta') }}
+    select * from {{ ref('int_pnl_grid') }}
 
 ),
 
 rejections as (
 
-    select * from {{ ref('int_rejections_opened') }}
+    select chain, period_id, validator_key, sum(open_rejections) as open_rejections
+    from {{ ref('int_rejections_opened') }}
+    group by chain, period_id, validator_key
+
+),
+
+codes as (
+
+    select
+        chain,
+        validator_key,
+        period_id,
+        string_agg(distinct gap, ', ' order by gap) filter (where is_gap) as data_gaps,
+        string_agg(distinct gap, ', ' order by gap) filter (where not is_gap) as awaiting
+    from {{ ref('int_pnl_gaps_listed') }}
+    group by chain, validator_key, period_id
 
 ),
 
@@ -23,6 +45,7 @@ components as (
         grid.validator_key,
         grid.period_id,
         grid.period_seq,
+        grid.period_type,
         coalesce(rewards.issuance_base_units, 0) as issuance_base_units,
         coalesce(fees.block_fees_base_units, 0) as block_fees_base_units,
         fees.base_fees_base_units,
@@ -31,9 +54,7 @@ components as (
         coalesce(mev.priority_fee_sharing_base_units, 0) as priority_fee_sharing_base_units,
         coalesce(costs.vote_costs_base_units, 0) as vote_costs_base_units,
         coalesce(rewards.penalties_base_units, 0) as penalties_base_units,
-        coalesce(costs.is_estimate, false) as is_vote_cost_estimate,
-        rewards.validator_key is null as is_issuance_missing,
-        costs.validator_key is not null and not costs.is_known as is_vote_cost_missing
+        coalesce(costs.is_estimate, false) as is_vote_cost_estimate
 
     from grid
     left join {{ ref('stake_rewards') }} as rewards
@@ -62,19 +83,45 @@ gaps as (
         and (rejections.validator_key is null or rejections.validator_key = components.validator_key)
     group by components.chain, components.validator_key, components.period_id
 
+),
+
+bounds as (
+
+    -- Loaded periods carry their times; a day is its calendar day even when nothing loaded.
+    select
+        components.chain,
+        components.period_id,
+        coalesce(periods.period_start,
+            case when components.period_type = 'day' then components.period_id::date::timestamp at time zone 'UTC' end) as period_start,
+        coalesce(periods.period_end,
+            case when components.period_type = 'day' then (components.period_id::date + 1)::timestamp at time zone 'UTC' end) as period_end
+    from (select distinct chain, period_id, period_type from components) as components
+    left join {{ ref('periods') }} as periods
+        on periods.chain = components.chain and periods.period_id = components.period_id
+
+),
+
+operators as (
+
+    select chain, validator, min(operator) as operator from {{ ref('operator_validators') }} group by chain, validator
+
 )
 
 select
     components.chain,
     components.validator_key,
-    identities.operator,
-    periods.period_type,
+    coalesce(identities.operator, operators.operator) as operator,
+    components.period_type,
     components.period_id,
     components.period_seq,
-    periods.period_start,
-    periods.period_end,
-    periods.is_final and gaps.open_rejections = 0 and not components.is_issuance_missing
-        and not components.is_vote_cost_missing as is_final,
+    bounds.period_start,
+    bounds.period_end,
+    codes.data_gaps is null and codes.awaiting is null as is_final,
+    case
+        when codes.data_gaps is not null then 'incomplete'
+        when codes.awaiting is not null then 'pending'
+        else 'final'
+    end as row_state,
     chains.native_symbol,
     {{ to_native('components.issuance_base_units', 'chains.decimals') }} as issuance_native,
     {{ to_native('components.block_fees_base_units', 'chains.decimals') }} as block_fees_native,
@@ -97,7 +144,7 @@ select
     components.issuance_base_units + components.block_fees_base_units + components.mev_base_units
         - components.priority_fee_sharing_base_units - components.vote_costs_base_units as net_pnl_base_units,
     components.is_vote_cost_estimate,
-    ((periods.period_end - interval '1 microsecond') at time zone 'UTC')::date as price_date,
+    ((bounds.period_end - interval '1 microsecond') at time zone 'UTC')::date as price_date,
     prices.price_usd,
     {{ to_native('components.issuance_base_units', 'chains.decimals') }} * prices.price_usd as issuance_usd,
     {{ to_native('components.block_fees_base_units', 'chains.decimals') }} * prices.price_usd as block_fees_usd,
@@ -108,20 +155,21 @@ select
     {{ to_native('components.issuance_base_units + components.block_fees_base_units + components.mev_base_units - components.priority_fee_sharing_base_units', 'chains.decimals') }} * prices.price_usd as gross_revenue_usd,
     {{ to_native('components.issuance_base_units + components.block_fees_base_units + components.mev_base_units - components.priority_fee_sharing_base_units - components.vote_costs_base_units', 'chains.decimals') }} * prices.price_usd as net_pnl_usd,
     gaps.open_rejections,
-    gaps.open_rejections > 0 or components.is_issuance_missing or components.is_vote_cost_missing as has_data_gaps,
-    nullif(concat_ws('; ',
-        case when gaps.open_rejections > 0 then gaps.open_rejections || ' rejected response(s), retried on the next run' end,
-        case when components.is_issuance_missing then 'issuance not loaded' end,
-        case when components.is_vote_cost_missing then 'vote credits never observed (load at least every four epochs)' end
-    ), '') as data_gaps
+    codes.data_gaps is not null as has_data_gaps,
+    codes.data_gaps,
+    codes.awaiting
 
 from components
-join gaps using (chain, validator_key, period_id)
-join {{ ref('periods') }} as periods
-    on periods.chain = components.chain and periods.period_id = components.period_id
+join gaps
+    on gaps.chain = components.chain and gaps.validator_key = components.validator_key and gaps.period_id = components.period_id
+join bounds on bounds.chain = components.chain and bounds.period_id = components.period_id
 join {{ ref('chains') }} as chains on chains.chain = components.chain
+left join codes
+    on codes.chain = components.chain and codes.validator_key = components.validator_key and codes.period_id = components.period_id
 left join {{ ref('daily_prices') }} as prices
     on prices.chain = components.chain
-    and prices.price_date = ((periods.period_end - interval '1 microsecond') at time zone 'UTC')::date
+    and prices.price_date = ((bounds.period_end - interval '1 microsecond') at time zone 'UTC')::date
 left join {{ ref('validator_identities') }} as identities
     on identities.chain = components.chain and identities.validator_key = components.validator_key
+left join operators
+    on operators.chain = components.chain and operators.validator = components.validator_key

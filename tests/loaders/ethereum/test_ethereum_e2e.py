@@ -249,11 +249,18 @@ def test_a_pruned_node_names_the_days_that_need_an_archive_node(warehouse, tmp_p
         paths = net.write_config(tmp_path / "config", retries=1)
         paths["operators"] = tmp_path / "config" / "operators.yaml"
         paths["operators"].write_text(yaml.safe_dump({"operators": [{"key": "acme", "name": "Acme", "validators": {"ethereum": [1, 2, 3]}}]}))
-        result = Env(net, paths, [1, 2, 3]).run(*days_args(DAYS[0], DAYS[2]))
+        result = Env(net, paths, [1, 2, 3]).run(*days_args(DAYS[0], DAYS[2]), expect=3)
     assert "need an archive node" in result.output
     assert "2025-01-01" in result.output and "2025-01-02" in result.output
-    loaded = {r[0] for r in query(warehouse, "select distinct period_id from marts.fct_validator_pnl where chain = 'ethereum'")}
-    assert loaded == {"2025-01-03"}  # the rest of the range still loads
+    rows = query(warehouse, "select period_id, validator_key, data_gaps, is_final from marts.fct_validator_pnl where chain = 'ethereum'")
+    # The days a pruned node no longer serves keep their rows, flagged; the rest of the range loads.
+    by_day = {}
+    for day, validator, gaps, final in rows:
+        by_day.setdefault(day, []).append((validator, gaps, final))
+    assert sorted(by_day) == ["2025-01-01", "2025-01-02", "2025-01-03"]
+    for day in ("2025-01-01", "2025-01-02"):
+        assert sorted(by_day[day]) == [(v, "history_unavailable", False) for v in ("1", "2", "3")]
+    assert all(gaps is None or "history_unavailable" not in gaps for _, gaps, _ in by_day["2025-01-03"])
 
 
 def test_a_chains_file_that_disagrees_with_the_node_is_refused(env, warehouse):

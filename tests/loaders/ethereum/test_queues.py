@@ -128,6 +128,11 @@ def test_a_queue_the_node_does_not_serve_is_a_rejected_item(net, monkeypatch, fa
     rejected = {r.item_key: r for r in fetcher.archive.rejections}
     assert set(rejected) == {f"{queue}:state={plan.start_state_slot}", f"{queue}:state={plan.end_state_slot}"}
     assert all(r.period_id == "2025-01-04" and r.endpoint == queue for r in rejected.values())
+    # The gap the day's rows carry (docs/pnl.md, "Gap codes"): a node refusing the queue is a
+    # provider failure, an answer in an unknown shape a rejected response.
+    expected_gap = "response_rejected" if fault.kind == "wrong_type" else "provider_failed:rewards"
+    assert {r.gap for r in rejected.values()} == {expected_gap}
+    assert all(r.validator_key is None for r in rejected.values())  # the whole day: every validator's row
     reason = next(iter(rejected.values())).reason
     if fault.kind == "wrong_type":  # names the field that is not what Aurora reads
         assert f"beacon states/{plan.start_state_slot}/pending_deposits: data: expected an array" in reason, reason
@@ -157,3 +162,4 @@ def test_a_source_state_not_served_leaves_the_amount_unknown(net, monkeypatch):
     reasons = {r.item_key: r.reason for r in fetcher.archive.rejections}
     assert set(reasons) == {"consolidation:source=10:target=23", "consolidation:source=26:target=23"}
     assert all(f"the source at slot {state} was not served" in reason for reason in reasons.values())
+    assert {r.gap for r in fetcher.archive.rejections} == {"provider_failed:rewards"}

@@ -4,118 +4,19 @@ compared with the simulator's ground-truth ledger (computed from its own model s
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from loaders.cli import app
 from simnet.network import NetworkSpec, SimNetwork
-from simnet.solana.ledger import solana_ledger
 from simnet.solana.model import SolanaModel, SolanaParams
 from tests.support.db import query
+from tests.support.solana import S, Env, assert_matches_ledger, lamports, mart, write_operators
 
-runner = CliRunner()
-S = 96  # slots per epoch in the simulated cluster
 # Tracked: Jito with priority-fee sharing and a commission change (0), a raised inflation
 # commission (1), Jito without sharing (2), a lowered commission without Jito (3), 100%
 # commission (4), one delinquent for an epoch (10) and one delinquent since epoch 6 (11).
 TRACKED = [0, 1, 2, 3, 4, 10, 11]
-
-
-class Env:
-    def __init__(self, net: SimNetwork, paths: dict, tracked: list[str]):
-        self.net = net
-        self.paths = paths
-        self.tracked = tracked
-
-    @property
-    def model(self):
-        return self.net.solana
-
-    def aurora(self, *args: str, expect: int = 0):
-        result = runner.invoke(app, [
-            "--chains", str(self.paths["chains"]), "--providers", str(self.paths["providers"]),
-            "--operators", str(self.paths["operators"]), *args,
-        ])
-        assert result.exit_code == expect, result.output
-        return result
-
-    def run(self, *args: str, build: bool = False, expect: int = 0):
-        return self.aurora("run", "--chain", "solana", *args, *([] if build else ["--no-build"]), expect=expect)
-
-    def build(self, *args: str):
-        return self.aurora("build", *args)
-
-    def expected(self, epochs) -> dict[tuple[str, str], dict]:
-        """The ledger as the providers can report it at the current head: Jito MEV reads 0 until
-        it settles (the ledger itself holds the settled truth)."""
-        out = {}
-        for row in solana_ledger(self.model, epochs, self.tracked, finality_lag=1):
-            settled = self.model.mev_settled(int(row.period_id))
-            out[(row.validator_key, row.period_id)] = {
-                "issuance": row.issuance,
-                "block_fees": row.block_fees,
-                "base_fees": row.block_fees_base,
-                "priority_fees": row.block_fees_priority,
-                "mev": row.mev if settled else 0,
-                "priority_fee_sharing": row.priority_fee_sharing if settled else 0,
-                "vote_costs": row.vote_costs,
-                "is_final": row.is_final,
-                "period_start": row.period_start,
-                "period_end": row.period_end,
-            }
-        return out
-
-
-MART_COLUMNS = """validator_key, period_id, issuance_native, block_fees_native, base_fees_native, priority_fees_native,
-    mev_native, priority_fee_sharing_native, vote_costs_native, penalties_native, gross_revenue_native, net_pnl_native,
-    is_final, period_start, period_end, has_data_gaps, data_gaps, period_type, native_symbol, price_date, price_usd,
-    net_pnl_usd"""
-
-
-def mart(warehouse) -> dict[tuple[str, str], dict]:
-    rows = query(warehouse, f"select {MART_COLUMNS} from marts.fct_validator_pnl where chain = 'solana'")
-    names = [n.strip() for n in MART_COLUMNS.split(",")]
-    return {(r[0], r[1]): dict(zip(names, r)) for r in rows}
-
-
-def lamports(value: Decimal | None) -> int | None:
-    return None if value is None else int(value * 10**9)
-
-
-def assert_matches_ledger(env: Env, warehouse, epochs, skip: set[tuple[str, str]] = frozenset()):
-    expected = env.expected(epochs)
-    got = mart(warehouse)
-    assert set(expected) <= set(got), f"missing rows: {sorted(set(expected) - set(got))[:5]}"
-    for key, want in expected.items():
-        if key in skip:
-            continue
-        row = got[key]
-        have = {
-            "issuance": lamports(row["issuance_native"]),
-            "block_fees": lamports(row["block_fees_native"]),
-            "base_fees": lamports(row["base_fees_native"]),
-            "priority_fees": lamports(row["priority_fees_native"]),
-            "mev": lamports(row["mev_native"]),
-            "priority_fee_sharing": lamports(row["priority_fee_sharing_native"]),
-            "vote_costs": lamports(row["vote_costs_native"]),
-            "is_final": row["is_final"],
-            "period_start": row["period_start"],
-            "period_end": row["period_end"],
-        }
-        assert have == want, f"{key}: warehouse {have} != ledger {want}"
-        gross = want["issuance"] + want["block_fees"] + want["mev"] - want["priority_fee_sharing"]
-        assert row["gross_revenue_native"] == Decimal(gross) / 10**9
-        assert row["net_pnl_native"] == Decimal(gross - want["vote_costs"]) / 10**9
-        assert row["penalties_native"] == 0 and row["period_type"] == "epoch" and row["native_symbol"] == "SOL"
-        # USD at the close of the day the epoch ended on: the simnet's price at the next midnight.
-        close = Decimal(repr(env.net.prices.daily_price("solana", want["period_end"].date() + timedelta(days=1))))
-        assert row["price_date"] == want["period_end"].date() and row["price_usd"] == close
-        assert row["net_pnl_usd"] == Decimal(gross - want["vote_costs"]) / 10**9 * close
-        assert not row["has_data_gaps"], (key, row["data_gaps"])
 
 
 @contextmanager
@@ -126,11 +27,9 @@ def simulated(tmp_path, monkeypatch, params: SolanaParams):
         paths = net.write_config(tmp_path / "config", timeout_seconds=1.0, retries=4)
         tracked = [net.solana.validators[i].vote for i in TRACKED]
         paths["operators"] = tmp_path / "config" / "operators.yaml"
-        paths["operators"].write_text(yaml.safe_dump({"operators": [
-            {"key": "acme", "name": "Acme Staking", "validators": {"solana": tracked[:4]}},
-            {"key": "beta", "name": "Beta Validators", "validators": {"solana": tracked[4:]}},
-        ]}))
-        yield Env(net, paths, tracked)
+        environment = Env(net, paths, tracked)
+        write_operators(environment, tracked)
+        yield environment
 
 
 @pytest.fixture
@@ -200,13 +99,13 @@ def test_a_permanently_malformed_block_is_reported_and_nothing_else_is_lost(env,
     # A batch carries 20 blocks, so make every request it is in fail: only the slot's own
     # outcome is malformed (wrong type), the others are fine.
     env.net.faults.add(api="solana_rpc", endpoint="getBlock", kind="wrong_type", path="parentSlot", match={"slot": slot}, times=None)
-    result = env.run("--from-epoch", "4", "--to-epoch", "6", build=True)
+    result = env.run("--from-epoch", "4", "--to-epoch", "6", build=True, expect=3)
     assert "1 rejected response(s)" in result.output
-    assert f"getBlock:slot={slot}: getBlock: result(slot {slot}).parentSlot: expected an integer" in result.output
-    assert "epoch 6: no stored leader schedule" not in result.output  # the stored schedule was used
+    assert f"getBlock:slot={slot} [response_rejected]: getBlock: result(slot {slot}).parentSlot: expected an integer" in result.output
+    assert "epoch 6: no leader schedule" not in result.output  # the stored schedule was used
     row = mart(warehouse)[(victim, "6")]
     assert row["has_data_gaps"] and not row["is_final"]  # final but for the gap
-    assert row["data_gaps"] == "1 rejected response(s), retried on the next run"
+    assert row["data_gaps"] == "response_rejected"
     lost = env.expected([6])[(victim, "6")]["block_fees"] - lamports(row["block_fees_native"])
     assert lost > 0  # that block's fees, missing, flagged, never silently final
     assert_matches_ledger(env, warehouse, range(4, 7), skip={(victim, "6")})
@@ -255,12 +154,13 @@ def test_lineage_traces_a_number_to_the_archived_response(env, warehouse):
 def test_a_backfill_beyond_the_nodes_memory_flags_what_it_cannot_know(env, warehouse):
     env.model.set_head(9 * S + 5)  # epoch 9: credits of epochs before 5 are gone from getVoteAccounts
     result = env.run("--from-epoch", "1", "--to-epoch", "2", build=True)
-    assert "no stored leader schedule; scanned all" in result.output
+    assert "no leader schedule; scanned all" in result.output
+    assert "plan: block scan of epochs 1, 2 (no leader schedule stored and the node no longer keeps it)" in result.output
     rows = mart(warehouse)
     for validator in env.tracked:
         row = rows[(validator, "1")]
         assert row["has_data_gaps"] and not row["is_final"]
-        assert row["data_gaps"] == "vote credits never observed (load at least every four epochs)"
+        assert row["data_gaps"] == "vote_credits_unobserved"
     # Everything else is still exact.
     expected = env.expected([1, 2])
     for key, want in expected.items():
@@ -283,7 +183,7 @@ def test_a_failed_refetch_of_a_block_already_loaded_is_no_gap(env, warehouse):
     slot = next(s for s in env.model.produced_slots(6 * S, 7 * S - 1)
                 if env.model.leader(s) in {env.model.by_vote[v].index for v in env.tracked})
     env.net.faults.add(api="solana_rpc", endpoint="getBlock", kind="wrong_type", path="parentSlot", match={"slot": slot}, times=None)
-    result = env.run("--from-epoch", "6", "--to-epoch", "6", build=True)
+    result = env.run("--from-epoch", "6", "--to-epoch", "6", build=True, expect=3)
     assert "1 rejected response(s)" in result.output  # still reported
     assert_matches_ledger(env, warehouse, [6])  # but the block loaded before stands
 
@@ -296,24 +196,57 @@ def test_network_wide_tracking_and_the_block_scan_setting(env, warehouse):
     env.run("--from-epoch", "2", "--to-epoch", "3", build=True)
     rows = mart(warehouse)
     assert {k[0] for k in rows} == set(env.tracked)
-    assert all(r["block_fees_native"] == 0 for r in rows.values())  # not scanned: the setting is off
+    # Not scanned: block fees are unknown, flagged, never a final 0.
+    assert all(r["block_fees_native"] == 0 and "block_fees_not_scanned" in r["data_gaps"] and not r["is_final"]
+               for r in rows.values())
     assert any(r["issuance_native"] > 0 for r in rows.values())
+    env.block_scan = False
+    assert_matches_ledger(env, warehouse, [2, 3], network_wide=True)
     result = env.run("--from-epoch", "2", "--to-epoch", "3", "--scan-all-blocks", build=True)
-    assert "scanned all" in result.output  # the cost is stated
-    assert_matches_ledger(env, warehouse, [2, 3])
+    assert "plan: block scan of epochs 2, 3 (every block of the network (--scan-all-blocks))" in result.output  # cost first
+    env.block_scan = True
+    assert_matches_ledger(env, warehouse, [2, 3], network_wide=True)
+
+
+def test_a_backfill_then_an_incremental_run_plans_from_the_schedule(env, warehouse):
+    """A backfill never moves the schedule: the next plain run starts at its finality window and
+    names the epochs in between, with the range to load them; `start` widens the schedule."""
+    env.model.set_head(12 * S + 30)  # epochs 0..11 complete
+    env.run("--from-epoch", "2", "--to-epoch", "3")
+    result = env.run()
+    out = result.output
+    assert "plan: 2 epoch(s) to load: 2 new" in out
+    assert "the schedule starts at epoch 10" in out
+    assert ("epochs 4..9 are not loaded: they are outside the schedule, which starts at 10; load them with "
+            "--from-epoch 4 --to-epoch 9, or set `start` for the chain in chains.yaml") in out
+    assert out.index("plan: 2 epoch(s)") < out.index("rows loaded")  # said before loading
+    loaded = {r[0] for r in query(warehouse, "select period_seq from raw_solana.period_loads")}
+    assert loaded == {2, 3, 10, 11}
+
+    data = yaml.safe_load(env.paths["chains"].read_text())
+    data["chains"]["solana"]["start"] = 2
+    env.paths["chains"].write_text(yaml.safe_dump(data))
+    result = env.run(build=True)
+    # 4..9 are new; 11 waits for Jito (settles 48 slots into epoch 12) and is restated.
+    assert "plan: 7 epoch(s) to load: 6 new, 1 restated (within the finality lag)" in result.output
+    assert_matches_ledger(env, warehouse, range(2, 12))
 
 
 def test_a_burned_fee_reward_is_flagged_and_the_build_goes_on(warehouse, tmp_path, monkeypatch):
     """A block whose leader cannot receive its Fee reward (the runtime burns it): the block's
     parts no longer add up to its Fee reward. block_fees stays what the chain paid, the epoch's
-    split is null, the row is flagged, and the build does not stop."""
+    split is null, the row is flagged invariant_failed:fee_split and not final, the rest of the
+    mart builds, and the run and the build name the row and exit 1 (docs/pnl.md, "Rejections,
+    failures and invariants")."""
     probe = SolanaModel(SolanaParams())
     victim_index = TRACKED[0]
     slot = next(s for s in probe.produced_slots(2 * S, 3 * S - 1) if probe.leader(s) == victim_index)
     params = SolanaParams(head_slot=3 * S + 30, fee_burned_slots=frozenset({slot}))
     with simulated(tmp_path, monkeypatch, params) as env:
-        env.run("--from-epoch", "2", "--to-epoch", "2", build=True)
+        result = env.run("--from-epoch", "2", "--to-epoch", "2", build=True, expect=1)
         victim = env.tracked[0]
+        assert "1 P&L row(s) broke a row-level invariant" in result.output
+        assert f"solana {victim} 2: invariant_failed:fee_split" in result.output
         ((mismatch,),) = query(warehouse, "select fee_split_mismatch from raw_solana.blocks where slot = %s", (slot,))
         assert mismatch.startswith("Fee reward 0 != base ")
         ((flag, mismatched, base, priority, fees),) = query(warehouse, """
@@ -325,6 +258,13 @@ def test_a_burned_fee_reward_is_flagged_and_the_build_goes_on(warehouse, tmp_pat
         assert want["base_fees"] is None and want["priority_fees"] is None  # the ledger says the same
         row = mart(warehouse)[(victim, "2")]
         assert lamports(row["block_fees_native"]) == want["block_fees"] and row["base_fees_native"] is None
+        assert "invariant_failed:fee_split" in row["data_gaps"].split(", ") and row["has_data_gaps"]
+        assert not row["is_final"] and row["row_state"] == "incomplete"
         assert query(warehouse, "select count(*) from canonical.validator_fees where has_fee_split_mismatch") == [(1,)]
-        # Everyone else to the lamport, splits included.
-        assert_matches_ledger(env, warehouse, [2], skip={(victim, "2")})
+        # Every row of the epoch built and equals the ledger (which states the flag from the
+        # model's burned slot): amounts, splits, gaps and finality.
+        assert len([k for k in mart(warehouse) if k[1] == "2"]) == len(TRACKED)
+        assert_matches_ledger(env, warehouse, [2])
+        # A build alone names the row and fails the same way.
+        built = env.build(expect=1)
+        assert f"solana {victim} 2: invariant_failed:fee_split" in built.output

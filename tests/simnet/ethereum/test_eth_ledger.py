@@ -50,7 +50,11 @@ def test_rows():
         assert r.block_fees_base is None and r.block_fees_priority is None
         assert r.vote_costs == r.priority_fee_sharing == 0 and r.penalties >= 0
         assert r.issuance % GWEI == 0 and r.penalties % GWEI == 0
-        assert r.is_final == (r.period_id != "2025-01-04")
+        # The default node is pruned (three days of states): the genesis day's history is gone;
+        # the head's day is not finalized yet. The days between are final.
+        flags = {"2025-01-01": (("history_unavailable",), ()), "2025-01-04": ((), ("not_finalized",))}
+        assert (r.data_gaps, r.awaiting) == flags.get(r.period_id, ((), ()))
+        assert r.is_final == (r.period_id in ("2025-01-02", "2025-01-03"))
     assert ethereum_ledger(model, ["2025-01-02"], validators=[5, 64, 999]) == \
         [r for r in rows if r.period_id == "2025-01-02" and r.validator_key in ("5", "64")]
     assert ethereum_ledger(model, ["2024-12-31", "2025-01-09"]) == []

@@ -1,11 +1,53 @@
--- The Ethereum P&L grid: every tracked validator that exists at either state bounding a loaded day.
-select distinct
-    days.chain,
-    states.validator_index,
-    days.day,
-    days.period_seq
+-- The Ethereum P&L grid: every expected UTC day (int_ethereum__days_expected) with, when the day's
+-- bounding states were read, every tracked validator present in either of them; when they were
+-- not (a node that no longer serves them, a load that failed, a scheduled day not loaded yet),
+-- every tracked (network-wide: every known) validator already active by the day's last epoch,
+-- as the latest state read says.
+with
 
-from {{ ref('int_ethereum__days_listed') }} as days
-join {{ ref('stg_ethereum__validator_states') }} as states
-    on states.chain = days.chain
-    and states.state_slot in (days.start_state_slot, days.end_state_slot)
+days as (
+
+    select chain, day, period_seq, coalesce(start_state_slot, -1) as start_state_slot,
+           coalesce(end_state_slot, -1) as end_state_slot, last_epoch
+    from {{ ref('int_ethereum__days_expected') }}
+
+),
+
+states as (
+
+    select * from {{ ref('stg_ethereum__validator_states') }}
+
+),
+
+in_states as (
+
+    select distinct days.chain, states.validator_index, days.day, days.period_seq
+    from days
+    join states
+        on states.chain = days.chain
+        and states.state_slot in (days.start_state_slot, days.end_state_slot)
+
+),
+
+latest as (
+
+    select distinct on (chain, validator_index) chain, validator_index, activation_epoch
+    from states
+    order by chain, validator_index, state_slot desc
+
+),
+
+without_states as (
+
+    select days.chain, latest.validator_index, days.day, days.period_seq
+    from days
+    join latest on latest.chain = days.chain and latest.activation_epoch <= days.last_epoch
+    where not exists (
+        select 1 from in_states where in_states.chain = days.chain and in_states.period_seq = days.period_seq
+    )
+
+)
+
+select chain, validator_index, day, period_seq from in_states
+union all
+select chain, validator_index, day, period_seq from without_states

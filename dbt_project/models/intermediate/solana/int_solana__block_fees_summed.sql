@@ -1,7 +1,9 @@
 -- Leader income per vote account and epoch: the Fee rewards of its produced blocks. The base and
 -- priority split is given only when every produced block came with its transactions and its parts
 -- add up to its Fee reward; a block whose parts do not (has_fee_split_mismatch) keeps its Fee
--- reward in the total, voids the epoch's split and flags the row.
+-- reward in the total, voids the epoch's split and flags the row. There is never a split for an
+-- epoch whose blocks were not fetched (network-wide without a scan, or no leader schedule and no
+-- scan: the rows say block_fees_not_scanned or leader_schedule_unknown).
 with
 
 identities as (
@@ -13,6 +15,12 @@ identities as (
 blocks as (
 
     select * from {{ ref('stg_solana__blocks') }}
+
+),
+
+unfetched as (
+
+    select chain, period_seq as epoch from {{ ref('stg_solana__period_loads') }} where block_source in ('none', 'unknown')
 
 ),
 
@@ -29,6 +37,7 @@ summed as (
         coalesce(sum(blocks.fee_reward_lamports) filter (where blocks.is_produced), 0) as block_fees_lamports,
         coalesce(bool_and(coalesce(blocks.has_fee_split, false) and not coalesce(blocks.has_fee_split_mismatch, false))
             filter (where blocks.is_produced), true)
+            and unfetched.epoch is null
             as has_complete_split,
         coalesce(sum(blocks.base_fee_lamports) filter (where blocks.is_produced), 0) as base_sum,
         coalesce(sum(blocks.priority_fee_lamports) filter (where blocks.is_produced), 0) as priority_sum,
@@ -39,7 +48,8 @@ summed as (
         on blocks.chain = identities.chain
         and blocks.epoch = identities.epoch
         and blocks.identity_pubkey = identities.identity_pubkey
-    group by identities.chain, identities.vote_pubkey, identities.epoch
+    left join unfetched on unfetched.chain = identities.chain and unfetched.epoch = identities.epoch
+    group by identities.chain, identities.vote_pubkey, identities.epoch, unfetched.epoch
 
 )
 

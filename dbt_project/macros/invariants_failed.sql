@@ -1,0 +1,20 @@
+{#
+  Row-level invariants, in one place. A P&L row whose inputs break one is built anyway, flagged
+  `invariant_failed:<name>` and never final (models/intermediate/shared/int_invariants_failed.sql
+  lists them); structural tests (grain, keys, relationships, contracts) still stop the build.
+
+  Each check is (name, relation, condition): `relation` has chain, validator_key (null: every
+  validator of the period) and period_id; `condition` is true on the offending rows. Adding one is
+  one line in int_invariants_failed.sql, e.g. a boolean flag column a model computes:
+      ('fee_split', ref('validator_fees'), 'has_fee_split_mismatch'),
+#}
+{% macro invariants_failed(checks) %}
+    {%- for name, relation, condition in checks %}
+    select chain, validator_key, period_id, '{{ name }}'::text as invariant
+    from {{ relation }}
+    where coalesce(({{ condition }}), true)
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+{% endmacro %}

@@ -1,0 +1,1 @@
+{{ stage_period_loads('ethereum') }}

@@ -1,0 +1,1 @@
+{{ stage_rejected_items('prices') }}
