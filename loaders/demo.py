@@ -29,14 +29,28 @@ def demo_directory() -> Path:
 
 
 def run_demo(warehouse: Warehouse, console: Console, load_registry, build, print_table, query_table) -> None:
+    directory = demo_directory()
+    shutil.rmtree(directory, ignore_errors=True)
+    # The demo keeps its dlt state apart; the variable is put back afterwards so whatever runs
+    # next in this process (the tests, a caller) sees the user's setting, not the demo's.
+    before = os.environ.get("AURORA_PIPELINES_DIR")
+    os.environ["AURORA_PIPELINES_DIR"] = str(directory / "dlt")
+    try:
+        _run_demo(warehouse, directory, console, load_registry, build, print_table, query_table)
+    finally:
+        if before is None:
+            os.environ.pop("AURORA_PIPELINES_DIR", None)
+        else:
+            os.environ["AURORA_PIPELINES_DIR"] = before
+
+
+def _run_demo(warehouse: Warehouse, directory: Path, console: Console, load_registry, build, print_table,
+              query_table) -> None:
     from loaders.ethereum.run import run_ethereum
     from loaders.solana.run import run_solana
     from simnet.network import NetworkSpec, SimNetwork
     from simnet.solana.model import SolanaParams
 
-    directory = demo_directory()
-    shutil.rmtree(directory, ignore_errors=True)
-    os.environ["AURORA_PIPELINES_DIR"] = str(directory / "dlt")
     demo_warehouse = recreate_database(warehouse, DEMO_DATABASE)
     console.print(f"demo warehouse: {demo_warehouse.display_url}", highlight=False)
 
@@ -73,7 +87,7 @@ def run_demo(warehouse: Warehouse, console: Console, load_registry, build, print
         select period_id as epoch, operator, left(validator_key, 8) || '…' as validator,
                issuance_native as issuance, block_fees_native as block_fees, mev_native as mev,
                priority_fee_sharing_native as pf_sharing, vote_costs_native as vote_costs,
-               net_pnl_native as net_pnl, case when is_final then 'final' else 'restated later' end as status
+               net_pnl_native as net_pnl, row_state as status
         from marts.fct_validator_pnl
         where chain = 'solana'
         order by period_seq, operator, validator_key"""))
@@ -85,7 +99,7 @@ def run_demo(warehouse: Warehouse, console: Console, load_registry, build, print
     print_table("marts.fct_validator_pnl (ETH)", *query_table(demo_warehouse, """
         select period_id as day, operator, validator_key as validator, issuance_native as issuance,
                penalties_native as penalties, block_fees_native as block_fees, mev_native as mev,
-               net_pnl_native as net_pnl, case when is_final then 'final' else 'restated later' end as status
+               net_pnl_native as net_pnl, row_state as status
         from marts.fct_validator_pnl
         where chain = 'ethereum'
         order by period_seq, operator, validator_key::int"""))

@@ -633,7 +633,7 @@ def test_malformed_files_stop_the_cli_before_the_warehouse(module_warehouse, tmp
     """`aurora config check` and `aurora registry load` exit 2 with the message; nothing is written."""
     import os
 
-    monkeypatch.delenv("AURORA_PIPELINES_DIR", raising=False)  # the demo test leaves it set
+    monkeypatch.delenv("AURORA_PIPELINES_DIR", raising=False)  # the user's setting must not matter
 
     from typer.testing import CliRunner
 

@@ -431,7 +431,7 @@ def test_dlt_working_files_are_the_owners_only(warehouse, tmp_path, monkeypatch)
 
     home = tmp_path / "fresh-home"
     monkeypatch.setenv("AURORA_HOME", str(home))
-    monkeypatch.delenv("AURORA_PIPELINES_DIR", raising=False)  # the demo test leaves it set
+    monkeypatch.delenv("AURORA_PIPELINES_DIR", raising=False)  # the user's setting must not matter
     wh.open_warehouse()
     assert stat.S_IMODE(home.stat().st_mode) == 0o700
     old = home / "dlt" / "aurora_solana" / "load" / "loaded" / "1"

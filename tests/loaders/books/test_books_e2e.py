@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from collections import defaultdict
 from datetime import date
@@ -33,10 +34,11 @@ def demo(module_warehouse):
 
     output = io.StringIO()
     with pytest.MonkeyPatch.context() as patch:
-        # run_demo points dlt at its own directory; the patch puts the variable back afterwards.
-        patch.setenv("AURORA_PIPELINES_DIR", "unset-by-the-demo")
+        # run_demo points dlt at its own directory while it runs, then puts the variable back.
+        patch.setenv("AURORA_PIPELINES_DIR", "set-before-the-demo")
         patch.setenv("AURORA_HTTP_BACKOFF_SECONDS", "0.01")
         run_demo(module_warehouse, Console(file=output, width=240), load_registry, build, print_table, query_table)
+        assert os.environ["AURORA_PIPELINES_DIR"] == "set-before-the-demo"
     demo_warehouse = module_warehouse.with_database(DEMO_DATABASE)
     yield demo_warehouse, output.getvalue()
     admin = psycopg2.connect(host=module_warehouse.host, port=module_warehouse.port, user=module_warehouse.user,
