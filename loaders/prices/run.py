@@ -10,7 +10,7 @@ from loaders.prices import prices_source
 from loaders.prices.settings import DATASET, PIPELINE
 from loaders.providers import ProviderChain, ProviderClient, ProviderUnavailable, Rejected, ResponseArchive
 from loaders.providers.client import NotFound
-from loaders.runs import RunSummary
+from loaders.runs import RunSummary, run_load
 from loaders.warehouse import Warehouse
 
 
@@ -24,7 +24,7 @@ def load_prices(config: AuroraConfig, chain: ChainConfig, warehouse: Warehouse, 
     clients = [ProviderClient(p, archive) for p in providers]
     source = prices_source(ProviderChain(clients, f"{chain.key}/prices"), archive, chain.price_id, sorted(set(days)))
     try:
-        make_pipeline(PIPELINE, DATASET, warehouse).run(source)
+        run_load(make_pipeline(PIPELINE, DATASET, warehouse), source, chain=chain.key)
     except Exception as exc:  # dlt wraps the provider's failure; USD is an extra, not a reason to fail the run
         cause = exc
         while cause.__cause__ is not None or cause.__context__ is not None:

@@ -27,6 +27,19 @@ from loaders.providers.ratelimit import RateLimiter
 log = logging.getLogger("aurora.http")
 
 RETRY_STATUS = {429, *range(500, 600)}
+# A body is read whole and parsed in memory: refuse one larger than this rather than run out of
+# memory (AURORA_HTTP_MAX_RESPONSE_BYTES; a parsed JSON body takes several times its size).
+DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+
+
+def max_response_bytes() -> int:
+    return int(os.environ.get("AURORA_HTTP_MAX_RESPONSE_BYTES", DEFAULT_MAX_RESPONSE_BYTES))
+
+
+class ResponseTooLarge(Exception):
+    def __init__(self, size: str, limit: int):
+        super().__init__(f"the response is {size} bytes, over the {limit:,}-byte limit (AURORA_HTTP_MAX_RESPONSE_BYTES); "
+                         "not read: ask for less (a smaller batch or range) or raise the limit")
 
 
 class PayloadError(ValueError):
@@ -174,9 +187,18 @@ class ProviderClient:
                 self.stats["retries"] += 1
             try:
                 response = self.session.request(
-                    method, url, params=send_params, json=json_body, headers=headers, timeout=self.provider.timeout_seconds
+                    method, url, params=send_params, json=json_body, headers=headers, timeout=self.provider.timeout_seconds,
+                    stream=True,
                 )
-                body = response.content
+                body = _read_body(response, max_response_bytes())
+            except ResponseTooLarge as exc:
+                reason = f"{self.key} {endpoint}: {exc}"
+                last_id = self.archive.record(
+                    provider=self.key, provider_type=self.provider.type, endpoint=endpoint, url=stored_url,
+                    params=archived_params, attempt=attempt, http_status=response.status_code, body=None, error=str(exc),
+                )
+                # The same request would be as large again: no retry; the next provider may page smaller.
+                raise AttemptsExhausted(self.key, endpoint, str(exc), True, last_id) from None
             except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                 reason = self.redact(f"{type(exc).__name__}: {exc}")
                 malformed = False
@@ -230,6 +252,23 @@ class ProviderClient:
             delay = min(self.settings.backoff_seconds * 2 ** (attempt - 1), self.settings.max_backoff_seconds)
         self.stats["waited_seconds"] += delay
         time.sleep(delay)
+
+
+def _read_body(response: requests.Response, limit: int) -> bytes:
+    """The body, read in chunks and given up on as soon as it passes `limit` (or when its
+    Content-Length says it will), so an oversized answer never sits in memory."""
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        response.close()
+        raise ResponseTooLarge(f"{int(declared):,}", limit)
+    chunks, size = [], 0
+    for chunk in response.iter_content(chunk_size=1024 * 1024):
+        size += len(chunk)
+        if size > limit:
+            response.close()
+            raise ResponseTooLarge(f"more than {limit:,}", limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _snippet(body: bytes, limit: int = 200) -> str:

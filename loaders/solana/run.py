@@ -110,12 +110,12 @@ def run_solana(
                     summary.rows[table] += n
 
     surface = (ProviderUnavailable,)
-    run_load(pipeline, solana_snapshots(fetcher), surface)
+    run_load(pipeline, solana_snapshots(fetcher), surface, chain=chain.key)
     count()
     for position, epoch in enumerate(epochs, start=1):
         if on_epoch:
             on_epoch(position, len(epochs), epoch)
-        run_load(pipeline, solana_epoch(fetcher, epoch, jito=chains["mev"], progress=on_blocks), surface)
+        run_load(pipeline, solana_epoch(fetcher, epoch, jito=chains["mev"], progress=on_blocks), surface, chain=chain.key, period=str(epoch))
         count()
         summary.periods.append(str(epoch))
         if epoch + chain.finality_lag >= info.epoch:
