@@ -21,19 +21,20 @@ import threading
 _counts: dict[str, int] = {}
 _lock = threading.Lock()
 _merge_hook_installed = False
+scope = ""  # the load package being made (set by loaders/pipeline.py)
 
 
-def _target() -> tuple[str, int] | None:
+def _target() -> tuple[str, int, str | None] | None:
     spec = os.environ.get("AURORA_FAULT")
     if not spec:
         return None
-    point, _, nth = spec.partition(":")
-    return point, int(nth or 1)
+    point, nth, where = (spec.split(":", 2) + ["", ""])[:3]
+    return point, int(nth or 1), where or None
 
 
 def reached(point: str) -> None:
     target = _target()
-    if target is None or target[0] != point:
+    if target is None or target[0] != point or (target[2] is not None and target[2] != scope):
         return
     with _lock:
         _counts[point] = _counts.get(point, 0) + 1

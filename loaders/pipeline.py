@@ -208,8 +208,9 @@ def load_package(pipeline: dlt.Pipeline, source, *, chain: str | None = None, pe
     """Extract, normalize and commit one package, after finishing whatever an interrupted run
     left in this pipeline; holds the pipeline's lock throughout (another process waits)."""
     warehouse = warehouse_of(pipeline)
-    with holding(warehouse, pipeline_lock_name(pipeline.pipeline_name), wait=True):
+    with holding(warehouse, pipeline_lock_name(pipeline.pipeline_name), wait=True, on_wait=say or notice):
         finish_pending(pipeline, say=say or notice)
+        faults.scope = f"{chain}/{period or 'snapshot'}" if chain else pipeline.pipeline_name
         try:
             info = pipeline.extract(source)
         except OSError as exc:
@@ -256,7 +257,7 @@ def _commit(pipeline: dlt.Pipeline) -> None:
 def _load_failed(pipeline: dlt.Pipeline, load_ids: list[str], exc: BaseException) -> LoadError:
     warehouse = warehouse_of(pipeline)
     reason = _root(exc)
-    if not reachable(warehouse):
+    if _connection_lost(exc) or not reachable(warehouse):
         return WarehouseLost(
             f"lost the connection to the warehouse while loading {pipeline.pipeline_name} package {', '.join(load_ids)}: "
             f"{reason}. What it wrote stays invisible: builds wait until the package is finished, "
@@ -269,6 +270,15 @@ def _load_failed(pipeline: dlt.Pipeline, load_ids: list[str], exc: BaseException
     _record(warehouse, pipeline, load_ids, "abandoned", message=reason[:500])
     return LoadError(f"the warehouse refused {pipeline.pipeline_name} package {', '.join(load_ids)}: {reason}. "
                      "It was discarded; its period is loaded again by the next run.")
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, (psycopg2.OperationalError, psycopg2.InterfaceError)):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _root(exc: BaseException) -> str:
@@ -305,7 +315,7 @@ def finish_pending(pipeline: dlt.Pipeline, say: Callable[[str], None] | None = N
     except WarehouseLost:
         raise
     except Exception as exc:
-        if not reachable(warehouse):
+        if _connection_lost(exc) or not reachable(warehouse):
             raise WarehouseLost(f"the warehouse is unreachable ({_root(exc)}); the pending package(s) "
                                 f"{', '.join(pending)} of {pipeline.pipeline_name} stay for the next run") from exc
         discard_pending(pipeline, pending, reason=_root(exc), say=say)
