@@ -43,10 +43,10 @@ DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
 # Spools stay in memory up to this size, then move to a temporary file.
 SPOOL_MEMORY_BYTES = 4 * 1024 * 1024
 # Rows per batch handed to dlt, and bytes per batch of bodies written to the warehouse.
-ROWS_PER_BATCH = 5_000
+ROWS_PER_BATCH = 2_000
 BODY_BATCH_BYTES = 8 * 1024 * 1024
 # Hashes remembered to skip spooling a body already spooled in this run (bounded: flat memory).
-RECENT_HASHES = 16_384
+RECENT_HASHES = 4_096
 
 ARCHIVE_TABLE = "http_responses"
 BODIES_TABLE = "http_bodies"
