@@ -21,6 +21,7 @@ renamed as (
         endpoint::text as endpoint,
         url::text as url,
         params::text as params,
+        params_sha256::text as params_sha256,
         fetched_at,
         attempt,
         http_status,

@@ -4,7 +4,9 @@ Two tables in the chain's raw dataset:
 - `http_responses`: one row per request, attempt and outcome (provider, endpoint, URL, parameters,
   time, status, error, sha256 and size of the body), in the same dlt load as the rows parsed from
   it, which carry its `response_id`;
-- `http_bodies`: each distinct body once, keyed by its sha256, compressed by Postgres (TOAST).
+- `http_bodies`: each distinct body once, keyed by its sha256, compressed by Postgres (TOAST);
+  parameters over 1 KiB (the id lists of validator-sized POSTs) are stored there too, by
+  `params_sha256`.
 
 Memory stays flat however many requests a load makes: rows and bodies are spooled as they come
 (in memory up to a few MiB, then in an unlinked temporary file that vanishes with the process)
@@ -45,6 +47,9 @@ SPOOL_MEMORY_BYTES = 4 * 1024 * 1024
 # Rows per batch handed to dlt, and bytes per batch of bodies written to the warehouse.
 ROWS_PER_BATCH = 2_000
 BODY_BATCH_BYTES = 8 * 1024 * 1024
+# Request parameters longer than this (a POST of 10,000 validator ids) are stored like bodies,
+# once per sha256 (`params_sha256`): the same id list goes out every epoch of every day.
+PARAMS_INLINE_BYTES = 1024
 # Hashes remembered to skip spooling a body already spooled in this run (bounded: flat memory).
 RECENT_HASHES = 4_096
 
@@ -58,7 +63,8 @@ ARCHIVE_COLUMNS = {
     "provider_type": {"data_type": "text", "nullable": False},
     "endpoint": {"data_type": "text", "nullable": False},
     "url": {"data_type": "text", "nullable": False},
-    "params": {"data_type": "text", "nullable": True},
+    "params": {"data_type": "text", "nullable": True},  # null when longer than 1 KiB: see params_sha256
+    "params_sha256": {"data_type": "text", "nullable": True},  # long parameters, stored in http_bodies
     "fetched_at": {"data_type": "timestamp", "nullable": False},
     "attempt": {"data_type": "bigint", "nullable": False},
     "http_status": {"data_type": "bigint", "nullable": True},
@@ -92,6 +98,7 @@ class ArchivedResponse:
     endpoint: str
     url: str
     params: str | None
+    params_sha256: str | None
     fetched_at: datetime
     attempt: int
     http_status: int | None
@@ -204,13 +211,16 @@ class ResponseArchive:
         sha = hashlib.sha256(body).hexdigest() if body is not None else None
         params_text = json.dumps(params, sort_keys=True, default=str) if params is not None else None
         response_id = response_id_of(provider, endpoint, url, params_text, attempt, http_status, error, sha)
+        params_bytes = params_text.encode() if params_text is not None and len(params_text) > PARAMS_INLINE_BYTES else None
+        params_sha = hashlib.sha256(params_bytes).hexdigest() if params_bytes is not None else None
         row = ArchivedResponse(
             response_id=response_id,
             provider=provider,
             provider_type=provider_type,
             endpoint=endpoint,
             url=url,
-            params=params_text,
+            params=params_text if params_sha is None else None,
+            params_sha256=params_sha,
             fetched_at=datetime.now(timezone.utc),
             attempt=attempt,
             http_status=http_status,
@@ -222,14 +232,21 @@ class ResponseArchive:
         encoded = json.dumps(asdict(row), default=_iso).encode()
         with self._lock:
             self._rows.append(encoded)
-            if sha is not None and len(body) <= self.max_body_bytes and sha not in self._recent:
-                self._bodies.append(sha.encode(), body)
-                self._recent[sha] = None
-                if len(self._recent) > RECENT_HASHES:
-                    self._recent.popitem(last=False)
+            if sha is not None and len(body) <= self.max_body_bytes:
+                self._spool_body(sha, body)
+            if params_sha is not None:
+                self._spool_body(params_sha, params_bytes)
             self.counts["responses" if http_status == 200 and error is None else "failed_attempts"] += 1
         faults.reached("fetch")
         return response_id
+
+    def _spool_body(self, sha: str, data: bytes) -> None:
+        if sha in self._recent:
+            return
+        self._bodies.append(sha.encode(), data)
+        self._recent[sha] = None
+        if len(self._recent) > RECENT_HASHES:
+            self._recent.popitem(last=False)
 
     def reject(
         self, *, item_key: str, chain: str, period_id: str, endpoint: str, reason: str, response_id: str | None,
@@ -403,6 +420,11 @@ def ensure_archive_tables(conn, dataset: str) -> None:
             conn.commit()
             return
         cur.execute(f'create index if not exists {ARCHIVE_TABLE}_sha256_idx on "{dataset}".{ARCHIVE_TABLE} (sha256)')
+        cur.execute("select 1 from information_schema.columns where table_schema = %s and table_name = %s and column_name = 'params_sha256'",
+                    (dataset, ARCHIVE_TABLE))
+        if cur.fetchone():
+            cur.execute(f'create index if not exists {ARCHIVE_TABLE}_params_sha256_idx on "{dataset}".{ARCHIVE_TABLE} (params_sha256) '
+                        "where params_sha256 is not null")
         cur.execute("create schema if not exists aurora_control")
         cur.execute("create table if not exists aurora_control.migrations (name text primary key, applied_at timestamptz not null default now())")
         marker = f"http_bodies:{dataset}"
@@ -441,8 +463,10 @@ def prune_bodies(conn, dataset: str, keep_days: float, dry_run: bool = False) ->
         if bodies_table is None:
             return PruneResult(dataset, 0, 0)
         recent = (f'exists (select 1 from "{dataset}".{ARCHIVE_TABLE} as r where r.sha256 = b.sha256 '
+                  f"and r.fetched_at >= now() - make_interval(secs => %(keep)s)) or "
+                  f'exists (select 1 from "{dataset}".{ARCHIVE_TABLE} as r where r.params_sha256 = b.sha256 '
                   f"and r.fetched_at >= now() - make_interval(secs => %(keep)s))") if responses_table else "false"
-        where = f"b.stored_at < now() - make_interval(secs => %(keep)s) and not {recent}"
+        where = f"b.stored_at < now() - make_interval(secs => %(keep)s) and not ({recent})"
         params = {"keep": keep_days * 86400}
         if dry_run:
             cur.execute(f'select count(*), coalesce(sum(b.body_bytes), 0) from "{dataset}".{BODIES_TABLE} as b where {where}', params)

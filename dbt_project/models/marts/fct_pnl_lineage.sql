@@ -126,6 +126,7 @@ select distinct
     responses.endpoint,
     responses.url,
     responses.params,
+    responses.params_sha256,
     responses.fetched_at,
     responses.http_status,
     responses.body_sha256,
