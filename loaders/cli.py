@@ -323,6 +323,12 @@ def _plain_errors():
         fail(str(exc), 1)
     except Rejected as exc:
         fail(f"every provider's answer stayed malformed: {exc}", 1)
+    except OSError as exc:
+        import errno
+
+        if exc.errno != errno.ENOSPC:
+            raise
+        fail(f"a disk is full ({exc}); periods loaded before this one are kept. Free some space and run again.", 1)
     except psycopg2.OperationalError as exc:
         fail(f"lost the connection to the warehouse: {str(exc).strip()}. Periods loaded before it are kept; "
              "a load it interrupted is finished by the next run.", 1)

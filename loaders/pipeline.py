@@ -213,7 +213,7 @@ def load_package(pipeline: dlt.Pipeline, source, *, chain: str | None = None, pe
         faults.scope = f"{chain}/{period or 'snapshot'}" if chain else pipeline.pipeline_name
         try:
             info = pipeline.extract(source)
-        except OSError as exc:
+        except Exception as exc:
             raise _disk_error(pipeline, exc) or exc
         load_ids = list(info.loads_ids)
         _record(warehouse, pipeline, load_ids, "extracted", chain=chain, period=period)
@@ -230,8 +230,8 @@ def _disk_error(pipeline: dlt.Pipeline, exc: BaseException) -> LoadError | None:
     while cause is not None:
         if isinstance(cause, OSError) and cause.errno == errno.ENOSPC:
             return LoadError(
-                f"the disk holding {pipelines_dir()} is full ({cause}); nothing of this package reached the "
-                f"warehouse. Free some space and run again: the next run starts this period over.")
+                f"a disk is full ({cause}; Aurora writes under {aurora_home()}); nothing of this package reached "
+                f"the warehouse. Free some space and run again: the next run starts this period over.")
         cause = cause.__cause__ or cause.__context__
     return None
 

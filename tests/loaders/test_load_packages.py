@@ -138,3 +138,26 @@ def test_a_connection_lost_mid_load_ends_with_a_sentence_and_nothing_half_visibl
     toy_pipeline.load(3)
     assert unfinished_loads(warehouse) == []
     assert table(warehouse, "a") == table(warehouse, "b") == rows(3)
+
+
+def test_a_full_disk_mid_extract_ends_with_a_sentence_and_blocks_nothing(warehouse):
+    import errno
+
+    import dlt
+
+    from loaders.runs import run_load
+
+    toy_pipeline.load(1)
+
+    @dlt.resource(name="a", write_disposition="merge", primary_key="id")
+    def filling_the_disk():
+        yield [{"id": 0, "period": 2, "value": 2000}]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(LoadError) as full:
+        run_load(toy_pipeline.pipeline(), filling_the_disk(), chain="toy", period="2")
+    assert str(full.value).startswith("a disk is full ([Errno 28] No space left on device")
+    assert "nothing of this package reached the warehouse" in str(full.value)
+    assert unfinished_loads(warehouse) == [] and table(warehouse, "a") == rows(1)
+    toy_pipeline.load(3)
+    assert table(warehouse, "a") == table(warehouse, "b") == rows(3)
