@@ -71,7 +71,7 @@ def test_wait_takes_the_lock_when_the_holder_lets_go(warehouse):
 
 def test_a_killed_holder_leaves_no_lock_behind(warehouse):
     code = ("import sys, time; from loaders.locks import WarehouseLock; from loaders.warehouse import open_warehouse;"
-            "WarehouseLock(open_warehouse(), 'run:solana').acquire(); print('held', flush=True); time.sleep(60)")
+            "lock = WarehouseLock(open_warehouse(), 'run:solana'); lock.acquire(); print('held', flush=True); time.sleep(60)")
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=dict(os.environ))
     try:
         assert child.stdout.readline().strip() == "held"
