@@ -335,7 +335,12 @@ def _plain_errors():
 
 
 def _run_chain(config, chain_config, warehouse, from_epoch, to_epoch, from_date, to_date, no_fee_split, scan_all_blocks) -> None:
+    from loaders.pipeline import recover_pipeline
+
     load_registry(config, warehouse)
+    # What an interrupted run of this chain left is finished (or discarded, rewinding the cursor)
+    # before the run plans its periods from that cursor.
+    recover_pipeline(warehouse, chain_config.family, say=notice)
     if chain_config.family == "solana":
         if from_date or to_date:
             fail("--from-date/--to-date are for day-based chains (ethereum); use --from-epoch/--to-epoch", 2)

@@ -347,6 +347,18 @@ def prune_loaded_packages(pipeline: dlt.Pipeline) -> int:
     return len(loaded)
 
 
+def recover_pipeline(warehouse: Warehouse, family: str, say: Callable[[str], None] | None = None) -> None:
+    """Finish or discard what an interrupted run left in the pipeline of a chain family (waits
+    for the pipeline's lock)."""
+    from loaders.ethereum.settings import DATASET as ETHEREUM_DATASET, PIPELINE as ETHEREUM_PIPELINE
+    from loaders.solana.settings import DATASET as SOLANA_DATASET, PIPELINE as SOLANA_PIPELINE
+
+    name, dataset = {"solana": (SOLANA_PIPELINE, SOLANA_DATASET), "ethereum": (ETHEREUM_PIPELINE, ETHEREUM_DATASET)}[family]
+    if os.path.isdir(os.path.join(pipelines_dir(), name)):
+        with holding(warehouse, pipeline_lock_name(name), wait=True, on_wait=say):
+            finish_pending(make_pipeline(name, dataset, warehouse), say=say)
+
+
 def recover_all(warehouse: Warehouse, say: Callable[[str], None] | None = None) -> None:
     """Finish or discard the pending packages of every pipeline no other process is using."""
     from loaders.locks import WarehouseLock
