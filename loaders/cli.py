@@ -182,7 +182,8 @@ def build(warehouse: Warehouse, select: list[str] | None = None, extra: list[str
         args += ["--select", *select, "--indirect-selection", "cautious"]
     args += extra or []
     try:
-        outcome = run_dbt(warehouse, args, quiet=quiet, wait=wait, say=notice)
+        with _plain_errors():
+            outcome = run_dbt(warehouse, args, quiet=quiet, wait=wait, say=notice)
     except LockBusy as exc:
         fail(f"another dbt build is running: {exc}", BUSY_EXIT_CODE)
     except BuildRefused as exc:

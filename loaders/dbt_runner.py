@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from loaders import faults
-from loaders.locks import DBT_LOCK, LockBusy, WarehouseLock, commit_lock_name
+from loaders.locks import DBT_LOCK, WarehouseLock, commit_lock_name
 from loaders.warehouse import Warehouse, aurora_home, project_root
 
 # How long a build waits for a running load to finish the package it left half written.
