@@ -38,6 +38,7 @@ CONTROL_SCHEMA = "aurora_control"
 LOADS_TABLE = f"{CONTROL_SCHEMA}.loads"
 
 _warehouses: "weakref.WeakKeyDictionary[dlt.Pipeline, Warehouse]" = weakref.WeakKeyDictionary()
+_synced: "weakref.WeakSet[dlt.Pipeline]" = weakref.WeakSet()
 
 
 class LoadError(Exception):
@@ -297,9 +298,20 @@ def reachable(warehouse: Warehouse) -> bool:
         return False
 
 
+def _sync_once(pipeline: dlt.Pipeline) -> None:
+    """What dlt's `run` does first, once per pipeline object: take the warehouse's state and
+    schemas when newer, and drop local files that belong to a dataset the warehouse does not
+    have (another warehouse's, or a dropped one's)."""
+    if pipeline in _synced:
+        return
+    pipeline.sync_destination()
+    _synced.add(pipeline)
+
+
 def finish_pending(pipeline: dlt.Pipeline, say: Callable[[str], None] | None = None) -> None:
     """Finish the packages an interrupted run left (normalize, load), or discard them when they
     cannot be finished. Call with the pipeline's lock held."""
+    _sync_once(pipeline)
     extracted = list(pipeline.list_extracted_load_packages())
     normalized = list(pipeline.list_normalized_load_packages())
     if not extracted and not normalized:
