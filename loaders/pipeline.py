@@ -211,6 +211,8 @@ def load_package(pipeline: dlt.Pipeline, source, *, chain: str | None = None, pe
     warehouse = warehouse_of(pipeline)
     with holding(warehouse, pipeline_lock_name(pipeline.pipeline_name), wait=True, on_wait=say or notice):
         finish_pending(pipeline, say=say or notice)
+        # After finishing: syncing first could drop pending packages with the local files.
+        _sync_once(pipeline)
         faults.scope = f"{chain}/{period or 'snapshot'}" if chain else pipeline.pipeline_name
         try:
             info = pipeline.extract(source)
@@ -299,9 +301,9 @@ def reachable(warehouse: Warehouse) -> bool:
 
 
 def _sync_once(pipeline: dlt.Pipeline) -> None:
-    """What dlt's `run` does first, once per pipeline object: take the warehouse's state and
-    schemas when newer, and drop local files that belong to a dataset the warehouse does not
-    have (another warehouse's, or a dropped one's)."""
+    """What dlt's `run` does before extracting, once per pipeline object: take the warehouse's
+    state and schemas when newer, and drop local files that belong to a dataset the warehouse
+    does not have (another warehouse's, or a dropped one's)."""
     if pipeline in _synced:
         return
     pipeline.sync_destination()
@@ -311,12 +313,12 @@ def _sync_once(pipeline: dlt.Pipeline) -> None:
 def finish_pending(pipeline: dlt.Pipeline, say: Callable[[str], None] | None = None) -> None:
     """Finish the packages an interrupted run left (normalize, load), or discard them when they
     cannot be finished. Call with the pipeline's lock held."""
-    _sync_once(pipeline)
     extracted = list(pipeline.list_extracted_load_packages())
     normalized = list(pipeline.list_normalized_load_packages())
+    warehouse = warehouse_of(pipeline)
+    _settle_vanished(pipeline, set(extracted) | set(normalized))
     if not extracted and not normalized:
         return
-    warehouse = warehouse_of(pipeline)
     pending = sorted(set(extracted) | set(normalized))
     if say:
         say(f"{pipeline.pipeline_name}: finishing {len(pending)} load package(s) an interrupted run left: {', '.join(pending)}")
@@ -331,6 +333,29 @@ def finish_pending(pipeline: dlt.Pipeline, say: Callable[[str], None] | None = N
             raise WarehouseLost(f"the warehouse is unreachable ({_root(exc)}); the pending package(s) "
                                 f"{', '.join(pending)} of {pipeline.pipeline_name} stay for the next run") from exc
         discard_pending(pipeline, pending, reason=_root(exc), say=say)
+
+
+def _settle_vanished(pipeline: dlt.Pipeline, on_disk: set[str]) -> None:
+    """Packages the control table has as unfinished but that are not on disk any more (deleted,
+    or dropped with the local files): completed after all, or discarded, or, when their load
+    step had begun, abandoned (their period is loaded again). Call with the pipeline's lock held:
+    then no load of this pipeline is between its stages."""
+    warehouse = warehouse_of(pipeline)
+    try:
+        with _cursor(warehouse) as cur:
+            cur.execute(f"select load_id, state from {LOADS_TABLE} where pipeline = %s and state in ('extracted', 'committing')",
+                        (pipeline.pipeline_name,))
+            rows = [(load_id, state) for load_id, state in cur.fetchall() if load_id not in on_disk]
+            for load_id, state in rows:
+                if _completed(cur, pipeline.dataset_name, load_id):
+                    settled, message = "loaded", None
+                else:
+                    settled = "abandoned" if state == "committing" else "discarded"
+                    message = f"its package is no longer in {pipelines_dir()}/{pipeline.pipeline_name}"
+                cur.execute(f"update {LOADS_TABLE} set state = %s, message = coalesce(%s, message), updated_at = now() "
+                            "where pipeline = %s and load_id = %s", (settled, message, pipeline.pipeline_name, load_id))
+    except psycopg2.errors.UndefinedTable:
+        return
 
 
 def discard_pending(pipeline: dlt.Pipeline, load_ids: list[str], reason: str, say: Callable[[str], None] | None = None) -> None:

@@ -108,6 +108,21 @@ def test_a_package_discarded_half_merged_has_its_period_loaded_again(warehouse, 
     assert table(warehouse, "a", completed_only=True) == table(warehouse, "b", completed_only=True) == rows(2)
 
 
+def test_a_package_gone_from_disk_is_settled_not_waited_for(warehouse):
+    """The pipeline's local files deleted by hand (or on another machine): nothing can finish
+    the half-merged package, so its period is planned again instead of blocking every build."""
+    import shutil
+
+    toy_pipeline.load(1)
+    killed_load(2, "merge:1")
+    shutil.rmtree(Path(pipelines_dir()) / toy_pipeline.PIPELINE)
+    toy_pipeline.load(3)
+    assert states(warehouse) == {"1": "loaded", "2": "abandoned", "3": "loaded"}
+    assert list(periods_to_reload(warehouse, toy_pipeline.PIPELINE, "toy").values()) == ["2"]
+    toy_pipeline.load(2)
+    assert unfinished_loads(warehouse) == []
+
+
 def test_a_connection_lost_mid_load_ends_with_a_sentence_and_nothing_half_visible(warehouse, monkeypatch):
     """The warehouse drops every connection of the load step (pg_terminate_backend, as a
     restarted or failed-over server does): the load ends with a message, its rows stay out of

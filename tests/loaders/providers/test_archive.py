@@ -26,7 +26,7 @@ RESULT = json.dumps({f"validator_{k}": {"epoch": 800 + k, "amount": k * 7919 % 1
 
 
 def body(i: int) -> bytes:
-    """A distinct JSON body of about 4 KB, compressible like a real one."""
+    """A distinct JSON body of about 5 KB, compressible like a real one."""
     return b'{"jsonrpc": "2.0", "id": %d, "result": %s}' % (i, RESULT)
 
 
@@ -51,7 +51,7 @@ def archive_peak(warehouse, responses: int) -> tuple[int, int]:
 
 def test_memory_stays_flat_in_the_number_of_archived_responses(warehouse):
     small, seen_small = archive_peak(warehouse, 3_000)
-    large, seen_large = archive_peak(warehouse, 15_000)  # 60 MB of bodies
+    large, seen_large = archive_peak(warehouse, 15_000)  # 75 MB of bodies
     assert (seen_small, seen_large) == (3_000, 15_000)
     assert query(warehouse, "select count(*) from raw_solana.http_bodies") == [(15_000,)]  # 3,000 shared: stored once
     # Five times the responses, the same memory: spools, batches and buffers, never the archive
