@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Optional
@@ -43,7 +44,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="The warehouse connection (embedded Postgres unless AURORA_DATABASE_URL is set).", no_args_is_help=True)
 registry_app = typer.Typer(help="Chains, providers, mappings and operators in the warehouse.", no_args_is_help=True)
 config_app = typer.Typer(help="The config files.", no_args_is_help=True)
+archive_app = typer.Typer(help="The raw response archive: its size, and pruning bodies past retention.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(archive_app, name="archive")
 app.add_typer(registry_app, name="registry")
 app.add_typer(config_app, name="config")
 app.add_typer(simnet_app, name="simnet")
@@ -257,16 +260,9 @@ def load_registry(config: AuroraConfig, warehouse: Warehouse, books: BooksConfig
 
     from loaders.raw_schemas import ensure_raw_schemas
 
-    pipeline = make_pipeline(PIPELINE, DATASET, warehouse)
-    # The registry is the config files, whole: a package left by a failed load is stale by
-    # definition, and dlt would retry it before this one, failing every run after the files are
-    # fixed. Drop it, before and after.
-    _drop_pending(pipeline)
-    try:
-        pipeline.run(registry_loader.registry_source(config))
-    except Exception:
-        _drop_pending(pipeline)
-        raise
+    from loaders.runs import run_load
+
+    run_load(make_pipeline(PIPELINE, DATASET, warehouse), registry_loader.registry_source(config))
     load_books_into(warehouse, books or empty_books())
     ensure_raw_schemas(warehouse)
     console.print(
@@ -274,11 +270,6 @@ def load_registry(config: AuroraConfig, warehouse: Warehouse, books: BooksConfig
         f"{len(config.mappings)} mappings, {len(config.operators)} operators",
         highlight=False,
     )
-
-
-def _drop_pending(pipeline) -> None:
-    if pipeline.has_pending_data:
-        pipeline.abort_packages()
 
 
 INVARIANT_ROWS_SHOWN = 20
@@ -309,8 +300,14 @@ def report_invariants(warehouse: Warehouse) -> bool:
     return True
 
 
-def build(warehouse: Warehouse, select: list[str] | None = None, extra: list[str] | None = None, quiet: bool = False) -> None:
-    from loaders.dbt_runner import run_dbt
+def notice(message: str) -> None:
+    err_console.print(f"note: {message}", highlight=False, markup=False)
+
+
+def build(warehouse: Warehouse, select: list[str] | None = None, extra: list[str] | None = None, quiet: bool = False,
+          wait: bool = True) -> None:
+    from loaders.dbt_runner import BuildRefused, run_dbt
+    from loaders.locks import BUSY_EXIT_CODE, LockBusy
 
     args = ["build"]
     if select:
@@ -318,7 +315,13 @@ def build(warehouse: Warehouse, select: list[str] | None = None, extra: list[str
         # model to a selected one would fail for the wrong reason.
         args += ["--select", *select, "--indirect-selection", "cautious"]
     args += extra or []
-    outcome = run_dbt(warehouse, args, quiet=quiet)
+    try:
+        with _plain_errors():
+            outcome = run_dbt(warehouse, args, quiet=quiet, wait=wait, say=notice)
+    except LockBusy as exc:
+        fail(f"another dbt build is running: {exc}", BUSY_EXIT_CODE)
+    except BuildRefused as exc:
+        fail(str(exc), 1)
     counts = outcome.counts()
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing ran"
     if outcome.success:
@@ -351,13 +354,24 @@ def build_command(
     select: Optional[list[str]] = typer.Option(None, "--select", "-s", help="dbt selection."),
     full_refresh: bool = typer.Option(False, "--full-refresh", help="Rebuild incremental models from scratch."),
     heal: bool = typer.Option(False, "--heal", help="Re-process every period, not only the lookback window."),
+    wait: bool = typer.Option(False, "--wait", help="When another build is running, wait for it instead of refusing."),
 ) -> None:
     """Load the registry and run `dbt build` (models, tests, snapshots)."""
+    from loaders.dbt_runner import dbt_lock
+    from loaders.locks import BUSY_EXIT_CODE, LockBusy, set_command
+
+    set_command("aurora build")
     config = get_config(ctx)
     warehouse = get_warehouse()
-    load_registry(config, warehouse, ctx.obj.books_config)
     extra = (["--full-refresh"] if full_refresh else []) + (["--vars", "{heal: true}"] if heal else [])
-    build(warehouse, select, extra)
+    with ExitStack() as held:
+        try:  # the build's lock first: the registry it loads is part of the build
+            held.enter_context(dbt_lock(warehouse, wait=wait, say=notice))
+        except LockBusy as exc:
+            fail(f"another dbt build is running: {exc}", BUSY_EXIT_CODE)
+        with _plain_errors():
+            load_registry(config, warehouse, ctx.obj.books_config)
+        build(warehouse, select, extra)
     if report_invariants(warehouse):
         raise typer.Exit(1)
 
@@ -408,20 +422,79 @@ def run_command(
     no_block_scan: bool = typer.Option(False, "--no-block-scan", help="Never scan an epoch's blocks when no leader schedule was kept (rows say leader_schedule_unknown)."),
     heal_budget: Optional[int] = typer.Option(None, "--heal-budget", min=0, help="Periods with open gaps re-fetched by this run (default 10, env AURORA_HEAL_BUDGET)."),
     build_after: bool = typer.Option(True, "--build/--no-build", help="Run dbt build after loading."),
+    wait: bool = typer.Option(False, "--wait", help="When another run of this chain is going, wait for it instead of refusing."),
 ) -> None:
     """Load a chain's data for a range (incremental when no range is given), then build.
 
     Exit status: 0 loaded and built; 1 a provider stayed down, dbt failed, or a row broke an
     invariant (the rows are named); 2 a usage or config error; 3 loaded and built, but some
     answers were rejected or failed (the rows say which gap, and later runs heal them)."""
+    from loaders.locks import BUSY_EXIT_CODE, LockBusy, WarehouseLock, run_lock_name, set_command
+
     config = get_config(ctx)
     if heal_budget is not None:
         os.environ["AURORA_HEAL_BUDGET"] = str(heal_budget)
     if chain not in config.chains:
         fail(f"--chain: unknown chain '{chain}' (the chains file has: {', '.join(sorted(config.chains))})", 2)
+    set_command(f"aurora run --chain {chain}")
     chain_config = config.chains[chain]
     warehouse = get_warehouse()
-    load_registry(config, warehouse, ctx.obj.books_config)
+    # One run per chain: a second one refuses (or waits), it never races the first.
+    run_lock = WarehouseLock(warehouse, run_lock_name(chain))
+    try:
+        run_lock.acquire(wait=wait, on_wait=notice)
+    except LockBusy as exc:
+        fail(f"another run of {chain} is going: {exc}", BUSY_EXIT_CODE)
+    try:
+        with _plain_errors():
+            summary = _run_chain(config, ctx.obj.books_config, chain_config, warehouse, from_epoch, to_epoch,
+                                 from_date, to_date, no_fee_split, scan_all_blocks, no_block_scan)
+        if build_after:
+            build(warehouse)
+        _apply_retention(warehouse)
+    finally:
+        run_lock.release()
+    if build_after and report_invariants(warehouse):
+        raise typer.Exit(1)
+    if summary.failed:
+        fail(f"{summary.failed}. Periods loaded before it are kept and its rows say provider_failed; run again to continue.", 1)
+    if summary.rejected:
+        raise typer.Exit(3)
+
+
+@contextmanager
+def _plain_errors():
+    """A load that cannot complete, or a lost warehouse, ends the command with a sentence."""
+    import psycopg2
+
+    from loaders.pipeline import LoadError
+    from loaders.providers import Rejected
+
+    try:
+        yield
+    except LoadError as exc:
+        fail(str(exc), 1)
+    except Rejected as exc:
+        fail(f"every provider's answer stayed malformed: {exc}", 1)
+    except OSError as exc:
+        import errno
+
+        if exc.errno != errno.ENOSPC:
+            raise
+        fail(f"a disk is full ({exc}); periods loaded before this one are kept. Free some space and run again.", 1)
+    except psycopg2.OperationalError as exc:
+        fail(f"lost the connection to the warehouse: {str(exc).strip()}. Periods loaded before it are kept; "
+             "a load it interrupted is finished by the next run.", 1)
+
+
+def _run_chain(config, books, chain_config, warehouse, from_epoch, to_epoch, from_date, to_date, no_fee_split,
+               scan_all_blocks, no_block_scan):
+    from loaders.pipeline import recover_pipeline
+
+    load_registry(config, warehouse, books)
+    # What an interrupted run of this chain left is finished (or discarded, rewinding the cursor)
+    # before the run plans its periods from that cursor.
+    recover_pipeline(warehouse, chain_config.family, say=notice)
     if chain_config.family == "solana":
         if from_date or to_date:
             fail("--from-date/--to-date are for day-based chains (ethereum); use --from-epoch/--to-epoch", 2)
@@ -433,14 +506,22 @@ def run_command(
         summary = _run_ethereum(config, chain_config, warehouse,
                                 from_date.date() if from_date else None, to_date.date() if to_date else None)
         print_summary(console, summary, "day")
-    if build_after:
-        build(warehouse)
-        if report_invariants(warehouse):
-            raise typer.Exit(1)
-    if summary.failed:
-        fail(f"{summary.failed}. Periods loaded before it are kept and its rows say provider_failed; run again to continue.", 1)
-    if summary.rejected:
-        raise typer.Exit(3)
+    return summary
+
+
+def _apply_retention(warehouse: Warehouse) -> None:
+    """With AURORA_ARCHIVE_KEEP_DAYS set, every run ends by pruning bodies past it."""
+    from loaders.providers.archive import keep_days_setting
+
+    try:
+        keep = keep_days_setting()
+    except ValueError as exc:
+        fail(str(exc), 2)
+    if keep is not None:
+        for result in prune_archive(warehouse, keep, dry_run=False):
+            if result.bodies:
+                console.print(f"archive: pruned {result.bodies} bodies ({result.body_bytes:,} bytes) of {result.dataset} "
+                              f"last fetched over {keep:g} days ago; their hashes stay", highlight=False)
 
 
 def _print_plan(lines: list[str]) -> None:
@@ -605,6 +686,86 @@ def demo(ctx: typer.Context) -> None:
     build(warehouse, quiet=True)
     print_registry(warehouse)
     run_demo(warehouse, console, load_registry, build, print_table, query_table)
+
+
+# ---------------------------------------------------------------- archive
+def prune_archive(warehouse: Warehouse, keep_days: float, dry_run: bool):
+    """Prune each archive's bodies under its pipeline's lock (after finishing a package an
+    interrupted run left): no load is between storing a body and committing the row naming it."""
+    from loaders.locks import holding, pipeline_lock_name
+    from loaders.pipeline import finish_pending, known_pipelines, make_pipeline, pipelines_dir
+    from loaders.providers.archive import prune_bodies
+
+    results = []
+    for pipeline_name, dataset in known_pipelines():
+        if pipeline_name.endswith("registry"):
+            continue  # the registry has no archive
+        with holding(warehouse, pipeline_lock_name(pipeline_name), wait=True, on_wait=notice):
+            if not dry_run and os.path.isdir(os.path.join(pipelines_dir(), pipeline_name)):
+                finish_pending(make_pipeline(pipeline_name, dataset, warehouse), say=notice)
+            conn = warehouse.connect()
+            try:
+                results.append(prune_bodies(conn, dataset, keep_days, dry_run=dry_run))
+            finally:
+                conn.close()
+    return results
+
+
+@archive_app.command("prune")
+def archive_prune(
+    keep_days: Optional[float] = typer.Option(None, "--keep-days", min=0, help="Keep bodies fetched within this many days (default: AURORA_ARCHIVE_KEEP_DAYS)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be deleted; delete nothing."),
+) -> None:
+    """Delete archived bodies no response fetched within the retention has; hashes stay forever."""
+    from loaders.locks import set_command
+    from loaders.providers.archive import keep_days_setting
+
+    set_command("aurora archive prune")
+    if keep_days is None:
+        try:
+            keep_days = keep_days_setting()
+        except ValueError as exc:
+            fail(str(exc), 2)
+    if keep_days is None:
+        fail("no retention set: pass --keep-days N, or set AURORA_ARCHIVE_KEEP_DAYS", 2)
+    warehouse = get_warehouse()
+    with _plain_errors():
+        results = prune_archive(warehouse, keep_days, dry_run)
+    verb = "would prune" if dry_run else "pruned"
+    for r in results:
+        console.print(f"{r.dataset}: {verb} {r.bodies} bodies ({r.body_bytes:,} bytes) last fetched over {keep_days:g} days ago",
+                      highlight=False)
+
+
+@archive_app.command("show")
+def archive_show() -> None:
+    """Responses, bodies and their size on disk, per raw dataset."""
+    from loaders.pipeline import known_pipelines
+
+    warehouse = get_warehouse()
+    rows = []
+    for pipeline_name, dataset in known_pipelines():
+        if pipeline_name.endswith("registry"):
+            continue
+        with warehouse.connect() as conn, conn.cursor() as cur:
+            cur.execute("select to_regclass(%s), to_regclass(%s)", (f'"{dataset}".http_responses', f'"{dataset}".http_bodies'))
+            responses, bodies = cur.fetchone()
+            if responses is None or bodies is None:
+                continue
+            cur.execute(f"""
+                select (select count(*) from "{dataset}".http_responses),
+                       (select count(distinct sha256) from "{dataset}".http_responses),
+                       (select count(*) from "{dataset}".http_bodies),
+                       (select coalesce(sum(body_bytes), 0) from "{dataset}".http_bodies),
+                       pg_total_relation_size(%s::regclass), pg_total_relation_size(%s::regclass),
+                       (select min(stored_at) from "{dataset}".http_bodies)""",
+                        (f'"{dataset}".http_bodies', f'"{dataset}".http_responses'))
+            n, hashes, kept, raw, on_disk, rows_on_disk, oldest = cur.fetchone()
+        conn.close()
+        rows.append((dataset, f"{n:,}", f"{hashes:,}", f"{kept:,}", f"{raw:,}", f"{on_disk:,}", f"{rows_on_disk:,}",
+                     f"{oldest:%Y-%m-%d}" if oldest else ""))
+    print_table("response archive", ["dataset", "responses", "distinct bodies", "bodies kept", "body bytes",
+                                     "bodies on disk", "responses on disk", "oldest body"], rows)
 
 
 def main() -> None:

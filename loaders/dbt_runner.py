@@ -1,14 +1,27 @@
-"""Run dbt in-process against the Aurora warehouse and report the outcome plainly."""
+"""Run dbt in-process against the Aurora warehouse and report the outcome plainly.
+
+A build holds the `dbt` lock (one build at a time), finishes the load packages interrupted runs
+left, then holds every raw dataset's commit lock shared while dbt runs: no load step writes
+under it, so no build sees a package half merged (loaders/pipeline.py).
+"""
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from loaders import faults
+from loaders.locks import DBT_LOCK, WarehouseLock, commit_lock_name
 from loaders.warehouse import Warehouse, aurora_home, project_root
+
+# How long a build waits for a running load to finish the package it left half written.
+PENDING_WAIT_SECONDS = 600
 
 
 @dataclass
@@ -53,16 +66,91 @@ def dbt_env(warehouse: Warehouse) -> dict[str, str]:
     return env
 
 
-def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False) -> DbtOutcome:
-    """Invoke `dbt <args>` with the warehouse's connection; never raises for model failures."""
+class BuildRefused(Exception):
+    """A build that would read a half-written load; the message names it and what to do."""
+
+
+_held = threading.local()
+
+
+@contextmanager
+def dbt_lock(warehouse: Warehouse, wait: bool = True, say: Callable[[str], None] | None = None) -> Iterator[None]:
+    """The one-build-at-a-time lock; re-entrant within a process (a command that loads the
+    registry under it, then builds, takes it once). Raises LockBusy without `wait`."""
+    if getattr(_held, "depth", 0):
+        _held.depth += 1
+        try:
+            yield
+        finally:
+            _held.depth -= 1
+        return
+    lock = WarehouseLock(warehouse, DBT_LOCK)
+    lock.acquire(wait=wait, on_wait=say)
+    _held.depth = 1
+    try:
+        yield
+    finally:
+        _held.depth = 0
+        lock.release()
+
+
+@contextmanager
+def reading_raw(warehouse: Warehouse, say: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Finish what interrupted loads left, then hold every raw dataset's commit lock shared.
+    A package still half written after that (a running load will finish it: wait; nothing here
+    can: refuse) keeps the build from starting."""
+    from loaders.pipeline import known_pipelines, recover_all, unfinished_loads
+
+    started = time.monotonic()
+    told = False
+    while True:
+        recover_all(warehouse, say=say)
+        locks = [WarehouseLock(warehouse, commit_lock_name(dataset), shared=True) for _, dataset in known_pipelines()]
+        try:
+            for lock in locks:
+                lock.acquire(wait=True, on_wait=say)
+            unfinished = unfinished_loads(warehouse)
+            if not unfinished:
+                yield
+                return
+        finally:
+            for lock in locks:
+                lock.release()
+        busy = [u for u in unfinished if u.state == "committing" and _pipeline_busy(warehouse, u.pipeline)]
+        if len(busy) < len(unfinished) or time.monotonic() - started > PENDING_WAIT_SECONDS:
+            raise BuildRefused("not building: a raw load is half written, and building now would show its period half merged.\n  "
+                               + "\n  ".join(u.describe() for u in unfinished))
+        if say and not told:
+            say("waiting for a running load to finish the package it left half written: "
+                + "; ".join(u.describe() for u in busy))
+            told = True
+        time.sleep(1.0)
+
+
+def _pipeline_busy(warehouse: Warehouse, pipeline: str) -> bool:
+    from loaders.locks import pipeline_lock_name
+
+    lock = WarehouseLock(warehouse, pipeline_lock_name(pipeline))
+    if lock.try_acquire():
+        lock.release()
+        return False
+    return True
+
+
+def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bool = True,
+            say: Callable[[str], None] | None = None) -> DbtOutcome:
+    """Invoke `dbt <args>` with the warehouse's connection, under the build's locks (raises
+    LockBusy when another build runs and not `wait`, BuildRefused when a load is half written);
+    never raises for model failures."""
     from dbt.cli.main import dbtRunner
 
     os.environ.update(dbt_env(warehouse))
     flags = ["--project-dir", str(dbt_project_dir()), "--profiles-dir", str(project_root())]
     if quiet:
         flags.append("--quiet")
-    started = time.monotonic()
-    result = dbtRunner().invoke([*args, *flags])
+    with dbt_lock(warehouse, wait=wait, say=say), reading_raw(warehouse, say=say):
+        started = time.monotonic()
+        result = dbtRunner(callbacks=[_node_finished]).invoke([*args, *flags])
     outcome = DbtOutcome(
         command="dbt " + " ".join(args),
         success=bool(result.success),
@@ -81,3 +169,8 @@ def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False) -> DbtOu
             )
         )
     return outcome
+
+
+def _node_finished(event) -> None:
+    if event.info.name == "NodeFinished":
+        faults.reached("dbt")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from loaders.pipeline import make_pipeline
+from loaders.providers.archive import ensure_archive_tables
+from loaders.runs import run_load
 from loaders.warehouse import Warehouse
 
 
@@ -40,10 +42,15 @@ def ensure_raw_schemas(warehouse: Warehouse) -> None:
         source = schema_source()
         wanted = {name: set(resource.columns) for name, resource in source.resources.items()}
         if _missing(warehouse, dataset, wanted):
-            make_pipeline(pipeline_name, dataset, warehouse).run(source)
+            run_load(make_pipeline(pipeline_name, dataset, warehouse), source)
         nullable = {(name, column) for name, resource in source.resources.items()
                     for column, spec in resource.columns.items() if spec.get("nullable", True)}
         _relax_not_null(warehouse, dataset, nullable)
+        conn = warehouse.connect()
+        try:
+            ensure_archive_tables(conn, dataset)
+        finally:
+            conn.close()
 
 
 def _relax_not_null(warehouse: Warehouse, dataset: str, nullable: set[tuple[str, str]]) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg2
 
+from loaders.pipeline import LoadError, WarehouseLost, load_package
 from loaders.providers.archive import Rejection
 from loaders.warehouse import Warehouse
 
@@ -35,16 +36,24 @@ class PlanError(Exception):
     pass
 
 
-def run_load(pipeline, source, surface: tuple[type[BaseException], ...]) -> None:
-    """pipeline.run(source), re-raising the first of `surface` found among the causes: resources
-    fetch while dlt extracts, and dlt wraps what they raise in its own step error."""
+def run_load(pipeline, source, surface: tuple[type[BaseException], ...] = (), *, chain: str | None = None,
+             period: str | None = None) -> None:
+    """Load `source` as one package (loaders/pipeline.py: after finishing what an interrupted run
+    left, under the pipeline's and the dataset's locks), re-raising the first of `surface` found
+    among the causes: resources fetch while dlt extracts, and dlt wraps what they raise in its
+    own step error. A lost warehouse connection is said plainly, never as a traceback."""
     try:
-        pipeline.run(source)
+        load_package(pipeline, source, chain=chain, period=period)
+    except LoadError:
+        raise
     except Exception as exc:
         cause: BaseException | None = exc
         while cause is not None:
             if isinstance(cause, surface):
                 raise cause from None
+            if isinstance(cause, psycopg2.OperationalError):
+                raise WarehouseLost(f"lost the connection to the warehouse while loading {pipeline.pipeline_name}: "
+                                    f"{str(cause).strip()}. Nothing of this package is visible; run again.") from None
             cause = cause.__cause__ or cause.__context__
         raise
 
@@ -62,6 +71,13 @@ def query_or_none(warehouse: Warehouse, sql: str, params: tuple) -> list[tuple] 
 
 
 def open_rejections(warehouse: Warehouse, dataset: str, chain: str) -> dict[str, str]:
-    """item key -> period of the items still rejected: the next incremental run retries them."""
+    """item key -> period of the items still rejected: the next incremental run retries them.
+    A period a discarded package left half written is retried the same way (key `reload:<load id>`)."""
+    from loaders.pipeline import known_pipelines, periods_to_reload
+
     rows = query_or_none(warehouse, f"select item_key, period_id from {dataset}.rejected_items where chain = %s and status = 'rejected'", (chain,))
-    return {key: period for key, period in rows or []}
+    out = {key: period for key, period in rows or []}
+    for pipeline, pipeline_dataset in known_pipelines():
+        if pipeline_dataset == dataset:
+            out.update({f"reload:{load_id}": period for load_id, period in periods_to_reload(warehouse, pipeline, chain).items()})
+    return out

@@ -13,6 +13,7 @@ import shlex
 import shutil
 import subprocess
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
@@ -424,12 +425,23 @@ def _is_private(info: Postmaster) -> bool:
     return st.st_mode & 0o077 == 0 and st.st_uid == server_uid
 
 
-def _start_embedded(listen: Listen | None = None, restart: bool = False) -> Warehouse:
+@contextmanager
+def embedded_start_lock():
+    """Held while checking for and starting the embedded server: two commands started at once
+    must not both run initdb or pg_ctl. A file lock, since there is no server yet to hold a lock
+    in; the kernel drops it when the process ends, however it ends."""
     import fcntl
 
-    # One starter at a time: two commands launched together must not both run pg_ctl.
-    with open(ensure_home() / ".server.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with open(ensure_home() / ".server.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _start_embedded(listen: Listen | None = None, restart: bool = False) -> Warehouse:
+    with embedded_start_lock():
         info = _running_info()
         if info is not None and (restart or not _is_private(info)):
             # A server started by an older Aurora may have its socket in a shared directory.

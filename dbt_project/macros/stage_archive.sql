@@ -1,13 +1,14 @@
 {#
   The response archive and the rejected items have one shape in every raw dataset (dlt writes
-  them from loaders/providers/archive.py): one staging definition for all of them.
+  them from loaders/providers/archive.py): one staging definition for all of them. Bodies live
+  once per sha256 in http_bodies (stage_http_bodies).
 #}
 {% macro stage_http_responses(source_name) %}
 with
 
 source as (
 
-    select * from {{ source(source_name, 'http_responses') }}
+    {{ completed_rows(source_name, 'http_responses') }}
 
 ),
 
@@ -20,13 +21,13 @@ renamed as (
         endpoint::text as endpoint,
         url::text as url,
         params::text as params,
+        params_sha256::text as params_sha256,
         fetched_at,
         attempt,
         http_status,
         error::text as error,
         sha256::text as body_sha256,
         body_bytes,
-        body::text as body,
         run_id::text as run_id,
         _dlt_load_id as load_id
 
@@ -43,7 +44,7 @@ with
 
 source as (
 
-    select * from {{ source(source_name, 'rejected_items') }}
+    {{ completed_rows(source_name, 'rejected_items') }}
 
 ),
 
@@ -65,6 +66,35 @@ renamed as (
         recorded_at,
         run_id::text as run_id,
         _dlt_load_id as load_id
+
+    from source
+
+)
+
+select * from renamed
+{% endmacro %}
+
+
+{#
+  http_bodies is written by Aurora as bodies arrive, not by dlt: a row is a complete body or
+  absent, content-addressed, shared by every response with that sha256. No load to filter on.
+#}
+{% macro stage_http_bodies(source_name) %}
+with
+
+source as (
+
+    select * from {{ source(source_name, 'http_bodies') }}
+
+),
+
+renamed as (
+
+    select
+        sha256::text as body_sha256,
+        body_bytes,
+        body,
+        stored_at
 
     from source
 

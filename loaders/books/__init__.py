@@ -45,5 +45,6 @@ def load_books_into(warehouse, books: BooksConfig) -> None:
     """Replace raw_books with these books (its own dlt pipeline and dataset)."""
     from loaders.books.settings import DATASET, PIPELINE
     from loaders.pipeline import make_pipeline
+    from loaders.runs import run_load
 
-    make_pipeline(PIPELINE, DATASET, warehouse).run(books_source(books))
+    run_load(make_pipeline(PIPELINE, DATASET, warehouse), books_source(books))

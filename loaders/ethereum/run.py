@@ -93,7 +93,7 @@ def run_ethereum(
     schedule = schedule_row(plan, last_complete=day_seq(last_complete), run_id=archive.run_id,
                             name=lambda s: seq_day(s).isoformat()) if last_complete else None
     try:
-        run_load(pipeline, ethereum_snapshots(fetcher, schedule), surface)
+        run_load(pipeline, ethereum_snapshots(fetcher, schedule), surface, chain=chain.key)
         count()
         finalized_epoch = fetcher.finality()["finalized"]
         summary.plan = [plan.describe("day")
@@ -128,19 +128,20 @@ def run_ethereum(
             try:
                 try:
                     data = fetcher.fetch_day(day_plan, on_step)
-                    run_load(pipeline, ethereum_day(fetcher, data, progress_row), surface)
+                    run_load(pipeline, ethereum_day(fetcher, data, progress_row), surface, chain=chain.key, period=day_plan.period)
                 except HistoryUnavailable as exc:
                     # The day stays in the grid, flagged history_unavailable; every run retries it.
                     summary.notes.append(str(exc))
                     fetcher.rejections.reject(f"history:day={day_plan.period}", day_plan.period, "validators/attestation_rewards",
                                               str(exc), None, gap="history_unavailable")
                     run_load(pipeline, ethereum_day(fetcher, DayData.window_only(day_plan, fetcher.electra_fork_slot),
-                                                    lambda p=progress_row: p(extra=("history_unavailable",))), surface)
+                                                    lambda p=progress_row: p(extra=("history_unavailable",))), surface,
+                             chain=chain.key, period=day_plan.period)
             except ProviderUnavailable as exc:
                 role = exc.role or "rewards"
                 fetcher.rejections.reject(f"provider:{role}:day={day_plan.period}", day_plan.period, role, str(exc), None,
                                           gap=f"provider_failed:{role}")
-                run_load(pipeline, ethereum_failure(fetcher), ())
+                run_load(pipeline, ethereum_failure(fetcher), (), chain=chain.key, period=day_plan.period)
                 raise
             count()
             summary.periods.append(day.isoformat())

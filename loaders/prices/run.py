@@ -16,7 +16,7 @@ from loaders.prices import prices_source
 from loaders.prices.settings import DATASET, PIPELINE, PRICE_HEAL_DAYS, TABLE
 from loaders.providers import ProviderChain, ProviderClient, ResponseArchive
 from loaders.resources import RejectionLog
-from loaders.runs import RunSummary, open_rejections, query_or_none
+from loaders.runs import RunSummary, open_rejections, query_or_none, run_load
 from loaders.warehouse import Warehouse
 
 
@@ -42,7 +42,7 @@ def load_prices(config: AuroraConfig, chain: ChainConfig, warehouse: Warehouse, 
     clients = [ProviderClient(p, archive) for p in providers]
     rejections = RejectionLog(archive, chain.key, set(open_rejections(warehouse, DATASET, chain.key)))
     source = prices_source(ProviderChain(clients, f"{chain.key}/prices"), archive, chain.price_id, sorted(set(days)), rejections)
-    make_pipeline(PIPELINE, DATASET, warehouse).run(source)
+    run_load(make_pipeline(PIPELINE, DATASET, warehouse), source, chain=chain.key)
     summary.rejected = [*summary.rejected, *archive.rejections]
     for client in clients:
         summary.add_provider_stats(client.key, client.stats)

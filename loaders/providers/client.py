@@ -107,6 +107,21 @@ class _LogRedaction:
 LOG_REDACTION = _LogRedaction()
 
 
+# A body is read whole and parsed in memory: refuse one larger than this rather than run out of
+# memory (AURORA_HTTP_MAX_RESPONSE_BYTES; a parsed JSON body takes several times its size).
+DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+
+
+def max_response_bytes() -> int:
+    return int(os.environ.get("AURORA_HTTP_MAX_RESPONSE_BYTES", DEFAULT_MAX_RESPONSE_BYTES))
+
+
+class ResponseTooLarge(Exception):
+    def __init__(self, size: str, limit: int):
+        super().__init__(f"the response is {size} bytes, over the {limit:,}-byte limit (AURORA_HTTP_MAX_RESPONSE_BYTES); "
+                         "not read: ask for less (a smaller batch or range) or raise the limit")
+
+
 class PayloadError(ValueError):
     """A response that parsed as JSON but is not what the endpoint promises; names the field."""
 
@@ -267,13 +282,21 @@ class ProviderClient:
                 self.stats["retries"] += 1
             try:
                 response = self._send(method, url, send_params, json_body, headers, endpoint)
-                body = response.content
+                body = _read_body(response, max_response_bytes())
             except RedirectRefused as exc:
                 self.archive.record(
                     provider=self.key, provider_type=self.provider.type, endpoint=endpoint, url=stored_url,
                     params=archived_params, attempt=attempt, http_status=None, body=None, error=str(exc),
                 )
                 raise
+            except ResponseTooLarge as exc:
+                reason = f"{self.key} {endpoint}: {exc}"
+                last_id = self.archive.record(
+                    provider=self.key, provider_type=self.provider.type, endpoint=endpoint, url=stored_url,
+                    params=archived_params, attempt=attempt, http_status=response.status_code, body=None, error=str(exc),
+                )
+                # The same request would be as large again: no retry; the next provider may page smaller.
+                raise AttemptsExhausted(self.key, endpoint, str(exc), True, last_id) from None
             except requests.RequestException as exc:
                 transient = isinstance(exc, (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError))
                 reason = self.redact(f"{type(exc).__name__}: {exc}")
@@ -333,7 +356,7 @@ class ProviderClient:
         for _ in range(MAX_REDIRECTS + 1):
             response = self.session.request(
                 hop_method, url, params=hop_params, json=hop_body, headers=headers,
-                timeout=self.provider.timeout_seconds, allow_redirects=False,
+                timeout=self.provider.timeout_seconds, allow_redirects=False, stream=True,
             )
             if not response.is_redirect:
                 return response
@@ -379,6 +402,23 @@ def _same_origin(origin: Any, target: Any) -> bool:
 
 def _default_port(scheme: str) -> int:
     return 443 if scheme == "https" else 80
+
+
+def _read_body(response: requests.Response, limit: int) -> bytes:
+    """The body, read in chunks and given up on as soon as it passes `limit` (or when its
+    Content-Length says it will), so an oversized answer never sits in memory."""
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        response.close()
+        raise ResponseTooLarge(f"{int(declared):,}", limit)
+    chunks, size = [], 0
+    for chunk in response.iter_content(chunk_size=1024 * 1024):
+        size += len(chunk)
+        if size > limit:
+            response.close()
+            raise ResponseTooLarge(f"more than {limit:,}", limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _snippet(body: bytes, limit: int = 200) -> str:

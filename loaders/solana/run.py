@@ -130,7 +130,7 @@ def run_solana(
     surface = (ProviderUnavailable,)
     schedule = schedule_row(plan, last_complete=info.epoch - 1, run_id=archive.run_id) if info.epoch > 0 else None
     try:
-        run_load(pipeline, solana_snapshots(fetcher, plan.seqs, schedule), surface)
+        run_load(pipeline, solana_snapshots(fetcher, plan.seqs, schedule), surface, chain=chain.key)
         count()
         summary.plan = plan_lines(plan, fetcher, options)
         if on_plan:
@@ -139,7 +139,8 @@ def run_solana(
             if on_epoch:
                 on_epoch(position, len(plan.seqs), epoch)
             try:
-                run_load(pipeline, solana_epoch(fetcher, epoch, plan.mode_of(epoch), progress=on_blocks), surface)
+                run_load(pipeline, solana_epoch(fetcher, epoch, plan.mode_of(epoch), progress=on_blocks), surface,
+                         chain=chain.key, period=str(epoch))
             except ProviderUnavailable as exc:
                 _record_failure(pipeline, fetcher, epoch, exc)
                 raise
@@ -162,7 +163,7 @@ def _record_failure(pipeline, fetcher: SolanaFetcher, epoch: int, exc: ProviderU
     role, so the epoch's rows say provider_failed:<role> and the next run heals them."""
     role = exc.role or "rewards"
     fetcher.reject(f"provider:{role}:epoch={epoch}", epoch, role, str(exc), None, gap=f"provider_failed:{role}")
-    run_load(pipeline, solana_failure(fetcher), ())
+    run_load(pipeline, solana_failure(fetcher), (), chain=fetcher.chain.key, period=str(epoch))
 
 
 def _load_prices(config: AuroraConfig, chain: ChainConfig, warehouse: Warehouse, summary: RunSummary) -> None:

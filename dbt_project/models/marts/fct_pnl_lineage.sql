@@ -3,7 +3,7 @@
 -- For every P&L row and component, the archived provider responses it was computed from:
 --   select * from marts.fct_pnl_lineage
 --   where chain = 'solana' and validator_key = '<vote>' and period_id = '812' and component = 'block_fees';
--- body_sha256 and body (raw_<chain>.http_responses) let anyone re-derive the number.
+-- body_sha256 and the body it names (raw_<chain>.http_bodies, while has_body) let anyone re-derive the number.
 with
 
 identities as (
@@ -106,6 +106,14 @@ responses as (
     union all
     select * from {{ ref('stg_ethereum__http_responses') }}
 
+),
+
+bodies as (
+
+    select body_sha256 from {{ ref('stg_solana__http_bodies') }}
+    union all
+    select body_sha256 from {{ ref('stg_ethereum__http_bodies') }}
+
 )
 
 select distinct
@@ -118,11 +126,13 @@ select distinct
     responses.endpoint,
     responses.url,
     responses.params,
+    responses.params_sha256,
     responses.fetched_at,
     responses.http_status,
     responses.body_sha256,
     responses.body_bytes,
-    responses.load_id
+    responses.load_id,
+    exists (select 1 from bodies where bodies.body_sha256 = responses.body_sha256) as has_body
 
 from all_sources as sources
 join responses on responses.response_id = sources.response_id

@@ -138,15 +138,16 @@ def test_lineage_traces_a_number_to_the_archived_response(env, warehouse):
     validator = env.tracked[0]
     (issuance,) = query(warehouse, "select issuance_native from marts.fct_validator_pnl where validator_key = %s and period_id = '3'", (validator,))[0]
     lineage = query(warehouse, """
-        select l.endpoint, l.http_status, l.body_sha256, r.body
-        from marts.fct_pnl_lineage l join raw_solana.http_responses r using (response_id)
+        select l.endpoint, l.http_status, l.body_sha256, b.body, l.has_body, encode(sha256(b.body), 'hex') = l.body_sha256
+        from marts.fct_pnl_lineage l join raw_solana.http_bodies b on b.sha256 = l.body_sha256
         where l.validator_key = %s and l.period_id = '3' and l.component = 'issuance'""", (validator,))
-    (endpoint, status, sha, body), = lineage
-    assert endpoint == "getInflationReward" and status == 200
+    (endpoint, status, sha, body, has_body, checks_in_sql), = lineage
+    assert endpoint == "getInflationReward" and status == 200 and has_body and checks_in_sql
     import hashlib
 
-    assert hashlib.sha256(body.encode()).hexdigest() == sha
-    assert f'"amount":{lamports(issuance)}' in body
+    body = bytes(body)
+    assert hashlib.sha256(body).hexdigest() == sha
+    assert f'"amount":{lamports(issuance)}' in body.decode()
     components = {r[0] for r in query(warehouse, "select distinct component from marts.fct_pnl_lineage where validator_key = %s and period_id = '3'", (validator,))}
     assert components == {"issuance", "block_fees", "mev", "priority_fee_sharing", "vote_costs"}
 

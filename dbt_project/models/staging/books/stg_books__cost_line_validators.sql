@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('books', 'cost_line_validators') }}
+    {{ completed_rows('books', 'cost_line_validators') }}
 
 ),
 

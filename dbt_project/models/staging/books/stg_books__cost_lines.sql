@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('books', 'cost_lines') }}
+    {{ completed_rows('books', 'cost_lines') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('books', 'ownership_co_owners') }}
+    {{ completed_rows('books', 'ownership_co_owners') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('books', 'ownership_terms') }}
+    {{ completed_rows('books', 'ownership_terms') }}
 
 ),
 

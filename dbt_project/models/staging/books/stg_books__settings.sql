@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('books', 'settings') }}
+    {{ completed_rows('books', 'settings') }}
 
 ),
 

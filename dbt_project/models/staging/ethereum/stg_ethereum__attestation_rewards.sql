@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('ethereum', 'attestation_rewards') }}
+    {{ completed_rows('ethereum', 'attestation_rewards') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('ethereum', 'beacon_snapshots') }}
+    {{ completed_rows('ethereum', 'beacon_snapshots') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('ethereum', 'block_rewards') }}
+    {{ completed_rows('ethereum', 'block_rewards') }}
 
 ),
 

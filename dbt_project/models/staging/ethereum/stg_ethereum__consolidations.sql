@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('ethereum', 'consolidations') }}
+    {{ completed_rows('ethereum', 'consolidations') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('ethereum', 'consolidations_processed') }}
+    {{ completed_rows('ethereum', 'consolidations_processed') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('ethereum', 'day_windows') }}
+    {{ completed_rows('ethereum', 'day_windows') }}
 
 ),
 

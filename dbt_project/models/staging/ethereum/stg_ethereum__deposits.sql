@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('ethereum', 'deposits') }}
+    {{ completed_rows('ethereum', 'deposits') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('ethereum', 'execution_blocks') }}
+    {{ completed_rows('ethereum', 'execution_blocks') }}
 
 ),
 

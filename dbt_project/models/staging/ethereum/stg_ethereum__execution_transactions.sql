@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('ethereum', 'execution_transactions') }}
+    {{ completed_rows('ethereum', 'execution_transactions') }}
 
 ),
 

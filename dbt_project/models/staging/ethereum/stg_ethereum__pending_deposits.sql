@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('ethereum', 'pending_deposits') }}
+    {{ completed_rows('ethereum', 'pending_deposits') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('ethereum', 'pending_partial_withdrawals') }}
+    {{ completed_rows('ethereum', 'pending_partial_withdrawals') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('ethereum', 'proposer_duties') }}
+    {{ completed_rows('ethereum', 'proposer_duties') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('ethereum', 'queue_snapshots') }}
+    {{ completed_rows('ethereum', 'queue_snapshots') }}
 
 ),
 

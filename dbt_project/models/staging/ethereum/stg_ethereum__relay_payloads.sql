@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('ethereum', 'relay_payloads') }}
+    {{ completed_rows('ethereum', 'relay_payloads') }}
 
 ),
 

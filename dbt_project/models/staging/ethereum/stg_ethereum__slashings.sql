@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('ethereum', 'slashings') }}
+    {{ completed_rows('ethereum', 'slashings') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('ethereum', 'sync_committee_rewards') }}
+    {{ completed_rows('ethereum', 'sync_committee_rewards') }}
 
 ),
 

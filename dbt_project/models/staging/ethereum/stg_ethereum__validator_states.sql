@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('ethereum', 'validator_states') }}
+    {{ completed_rows('ethereum', 'validator_states') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('ethereum', 'withdrawal_requests') }}
+    {{ completed_rows('ethereum', 'withdrawal_requests') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('ethereum', 'withdrawals') }}
+    {{ completed_rows('ethereum', 'withdrawals') }}
 
 ),
 

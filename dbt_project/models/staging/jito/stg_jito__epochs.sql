@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('jito', 'jito_epochs') }}
+    {{ completed_rows('jito', 'jito_epochs') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('jito', 'jito_validators') }}
+    {{ completed_rows('jito', 'jito_validators') }}
 
 ),
 

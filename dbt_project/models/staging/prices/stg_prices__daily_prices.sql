@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('prices', 'daily_prices') }}
+    {{ completed_rows('prices', 'daily_prices') }}
 
 ),
 

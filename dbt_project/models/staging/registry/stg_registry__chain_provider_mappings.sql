@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('registry', 'chain_provider_mappings') }}
+    {{ completed_rows('registry', 'chain_provider_mappings') }}
 
 ),
 

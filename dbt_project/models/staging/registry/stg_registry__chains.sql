@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('registry', 'chains') }}
+    {{ completed_rows('registry', 'chains') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('registry', 'operator_fee_recipients') }}
+    {{ completed_rows('registry', 'operator_fee_recipients') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('registry', 'operator_validators') }}
+    {{ completed_rows('registry', 'operator_validators') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('registry', 'operators') }}
+    {{ completed_rows('registry', 'operators') }}
 
 ),
 

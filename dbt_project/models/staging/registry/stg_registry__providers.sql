@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('registry', 'providers') }}
+    {{ completed_rows('registry', 'providers') }}
 
 ),
 

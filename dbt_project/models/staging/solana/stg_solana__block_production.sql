@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('solana', 'block_production') }}
+    {{ completed_rows('solana', 'block_production') }}
 
 ),
 

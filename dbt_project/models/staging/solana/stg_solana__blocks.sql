@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('solana', 'blocks') }}
+    {{ completed_rows('solana', 'blocks') }}
 
 ),
 

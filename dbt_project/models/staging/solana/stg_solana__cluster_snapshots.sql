@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('solana', 'cluster_snapshots') }}
+    {{ completed_rows('solana', 'cluster_snapshots') }}
 
 ),
 

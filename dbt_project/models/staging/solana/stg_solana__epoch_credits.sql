@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('solana', 'epoch_credits') }}
+    {{ completed_rows('solana', 'epoch_credits') }}
 
 ),
 

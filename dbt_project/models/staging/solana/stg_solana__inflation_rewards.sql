@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('solana', 'inflation_rewards') }}
+    {{ completed_rows('solana', 'inflation_rewards') }}
 
 ),
 

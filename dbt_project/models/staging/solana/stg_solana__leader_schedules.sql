@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('solana', 'leader_schedules') }}
+    {{ completed_rows('solana', 'leader_schedules') }}
 
 ),
 

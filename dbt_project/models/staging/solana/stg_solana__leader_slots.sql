@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('solana', 'leader_slots') }}
+    {{ completed_rows('solana', 'leader_slots') }}
 
 ),
 

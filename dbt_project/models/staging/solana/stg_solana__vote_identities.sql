@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('solana', 'vote_identities') }}
+    {{ completed_rows('solana', 'vote_identities') }}
 
 ),
 

@@ -1,0 +1,1 @@
+{{ stage_http_bodies('solana') }}
