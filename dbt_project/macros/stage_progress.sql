@@ -1,19 +1,13 @@
 {#
   Load progress has one shape in every chain's raw dataset (loaders/progress.py): the period
-  loads, counted only once dlt completed their load (`_dlt_loads.status = 0`), and the schedule.
+  loads, counted only once dlt completed their load (completed_rows), and the schedule.
 #}
 {% macro stage_period_loads(source_name) %}
 with
 
 source as (
 
-    select * from {{ source(source_name, 'period_loads') }}
-
-),
-
-completed as (
-
-    select load_id from {{ source(source_name, '_dlt_loads') }} where status = 0
+    {{ completed_rows(source_name, 'period_loads') }}
 
 ),
 
@@ -32,7 +26,6 @@ renamed as (
         source._dlt_load_id as load_id
 
     from source
-    where source._dlt_load_id in (select load_id from completed)
 
 )
 
@@ -45,7 +38,7 @@ with
 
 source as (
 
-    select * from {{ source(source_name, 'schedules') }}
+    {{ completed_rows(source_name, 'schedules') }}
 
 ),
 

@@ -14,8 +14,9 @@ from tests.support.db import execute, query
 ROOT = Path(__file__).resolve().parents[2]
 STAGING = ROOT / "dbt_project" / "models" / "staging"
 MACROS = ROOT / "dbt_project" / "macros"
-# Macros that stage the archive tables (dbt_project/macros/stage_archive.sql).
-ARCHIVE_MACROS = {"stage_http_responses", "stage_rejected_items"}
+# Macros that stage tables every raw dataset has, by the file that defines them.
+SHARED_MACROS = {"stage_http_responses": "stage_archive.sql", "stage_rejected_items": "stage_archive.sql",
+                 "stage_period_loads": "stage_progress.sql", "stage_schedules": "stage_progress.sql"}
 
 
 def test_every_staging_model_reads_its_raw_table_through_completed_rows():
@@ -29,10 +30,9 @@ def test_every_staging_model_reads_its_raw_table_through_completed_rows():
             assert "stage_http_bodies(" in sql, model.name
             continue
         used = set(re.findall(r"\{\{\s*(\w+)\(", sql))
-        assert "completed_rows" in used or used & ARCHIVE_MACROS, f"{model.name} does not read through completed_rows()"
-    archive = (MACROS / "stage_archive.sql").read_text()
-    for name in ARCHIVE_MACROS:
-        body = archive.split(f"macro {name}(")[1].split("endmacro")[0]
+        assert "completed_rows" in used or used & set(SHARED_MACROS), f"{model.name} does not read through completed_rows()"
+    for name, file in SHARED_MACROS.items():
+        body = (MACROS / file).read_text().split(f"macro {name}(")[1].split("endmacro")[0]
         assert "completed_rows(" in body and "source(" not in body, name
 
 

@@ -6,8 +6,9 @@
 -- (name, relation, condition true on the offending rows). The mart flags those rows
 -- invariant_failed:<name>, keeps them not final, and `aurora run` / `aurora build` name them and
 -- exit non-zero. A null condition counts as a failure: a sum that cannot be checked is no pass.
+-- fee_split: a block's base and priority parts do not add up to its Fee reward (the split is then
+-- null and the Fee reward stands as block fees).
 {{ invariants_failed([
-    -- a block's base and priority parts do not add up to its Fee reward (the split is then null)
     ('fee_split', ref('validator_fees'), 'has_fee_split_mismatch'),
     ('issuance_parts', ref('stake_rewards'),
         'attestation_base_units is not null and issuance_base_units <> attestation_base_units + proposer_base_units + sync_base_units'),
