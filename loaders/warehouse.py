@@ -247,9 +247,15 @@ def _server_account() -> _Account | None:
     try:
         entry = pwd.getpwnam(SERVER_ACCOUNT)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVER_ACCOUNT],
-                       check=True, capture_output=True, text=True)
-        entry = pwd.getpwnam(SERVER_ACCOUNT)
+        # Two processes starting servers at once (parallel test workers, two homes) may both get
+        # here: the loser's useradd fails with "already exists", and the account is there anyway.
+        done = subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVER_ACCOUNT],
+                              capture_output=True, text=True)
+        try:
+            entry = pwd.getpwnam(SERVER_ACCOUNT)
+        except KeyError:
+            raise WarehouseError(f"could not create the account {SERVER_ACCOUNT} the embedded server runs as: "
+                                 f"{done.stderr.strip() or done.returncode}") from None
     return _Account(entry.pw_uid, entry.pw_gid, SERVER_ACCOUNT)
 
 
