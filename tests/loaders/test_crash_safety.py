@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -87,8 +88,12 @@ class Env:
         return subprocess.run(self.args(*args), cwd=ROOT, env=self.env(fault), capture_output=True, text=True, timeout=900)
 
     def start(self, *args: str) -> subprocess.Popen:
-        return subprocess.Popen(self.args(*args), cwd=ROOT, env=self.env(None), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        # Output goes to files, not pipes: a run's dbt output overflows a pipe nobody reads while
+        # the test waits for the other run, and the run would block on its own logging.
+        out, err = (tempfile.TemporaryFile("w+") for _ in range(2))
+        process = subprocess.Popen(self.args(*args), cwd=ROOT, env=self.env(None), stdout=out, stderr=err, text=True)
+        process.outputs = (out, err)  # type: ignore[attr-defined]
+        return process
 
     def killed(self, *args: str, fault: str) -> subprocess.CompletedProcess:
         done = self.aurora(*args, fault=fault)
@@ -111,7 +116,8 @@ def mart(warehouse: Warehouse) -> list[dict]:
 
 
 def USD(column: str) -> bool:
-    return "usd" in column or "price" in column or column in ("is_final", "has_data_gaps", "data_gaps")
+    """USD and what a missing price decides: the gaps, what is awaited, finality and row state."""
+    return "usd" in column or "price" in column or column in ("is_final", "has_data_gaps", "data_gaps", "awaiting", "row_state")
 
 
 def assert_same(got: list[dict], want: list[dict], ignore=lambda column: False) -> None:
@@ -230,4 +236,13 @@ def test_two_runs_at_once_one_refuses_and_the_mart_is_the_same(network, referenc
 
 def finished(*processes: subprocess.Popen) -> list[tuple[int, str, str]]:
     """(exit code, stdout, stderr) of each, lowest exit code first."""
-    return sorted(((p.wait(timeout=900), *p.communicate()) for p in processes), key=lambda o: o[0])
+    outcomes = []
+    for process in processes:
+        code = process.wait(timeout=900)
+        texts = []
+        for file in process.outputs:  # type: ignore[attr-defined]
+            file.seek(0)
+            texts.append(file.read())
+            file.close()
+        outcomes.append((code, *texts))
+    return sorted(outcomes, key=lambda o: o[0])
