@@ -3,7 +3,7 @@
 Importable (bench/pipeline_bench.py calls these) and runnable:
 
     python bench/build_cases.py                              # the issue-10 build ratios, Solana
-    python bench/build_cases.py --periods 15,60 --validators 12
+    python bench/build_cases.py --periods 15,60 --validators 12,48
 
 A case is a warehouse of its own (an embedded Postgres under a fresh AURORA_HOME) loaded from a
 SimNetwork served in this process with `aurora run --no-build` (real loads, real HTTP), then
@@ -145,11 +145,13 @@ def measure(periods: int, validators: int = 12, cases=("startup", "nothing_new",
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--periods", default="15,30,60", help="history lengths, epochs")
-    parser.add_argument("--validators", default="12", help="validator counts (the first is the base for the 4x case)")
+    parser.add_argument("--validators", default="12,48", help="validator counts: every history at the first, the shortest at the others")
     args = parser.parse_args(argv)
     rows = []
-    for v in [int(x) for x in args.validators.split(",")]:
-        for p in [int(x) for x in args.periods.split(",")]:
+    validators = [int(x) for x in args.validators.split(",")]
+    periods = [int(x) for x in args.periods.split(",")]
+    for v in validators:
+        for p in periods if v == validators[0] else periods[:1]:  # more validators: the shortest history only
             result = measure(p, v)
             rows.append((p, v, result))
             print(f"periods={p} validators={v} " + " ".join(f"{k}={s:.1f}s" for k, s in result.items()), flush=True)

@@ -77,9 +77,9 @@
   {% set should_revoke = should_revoke(existing_relation, full_refresh_mode=True) %}
   {% do apply_grants(target_relation, grant_config, should_revoke=should_revoke) %}
   {% do persist_docs(target_relation, model) %}
-  {% if fingerprint %}
-    {% call statement('fingerprint') -%} comment on view {{ target_relation }} is '{{ view_hash }}' {%- endcall %}
-  {% endif %}
+  {% call statement('fingerprint') -%}
+    comment on view {{ target_relation }} is {{ "'" ~ view_hash ~ "'" if fingerprint else 'null' }}
+  {%- endcall %}
   {{ run_hooks(post_hooks, inside_transaction=True) }}
   {{ adapter.commit() }}
   {% if not in_place.ok %}
