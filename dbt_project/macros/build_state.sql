@@ -52,7 +52,8 @@
 
 
 {#
-  Called when the model compiles: records the completed loads as pending for it, and returns
+  Called when the model compiles: records the completed loads it has not consumed as pending for
+  it, and returns
   {known: whether any build of it recorded its loads, new_loads: completed loads it has not
   consumed}.
 #}
@@ -64,12 +65,11 @@
     {%- set key = (this.schema ~ '.' ~ this.identifier) | replace("'", "''") -%}
     {%- do run_query("delete from aurora_control.build_loads_pending where model = '" ~ key ~ "'") -%}
     {%- do run_query("insert into aurora_control.build_loads_pending (model, load_id)
-        select distinct '" ~ key ~ "', load_id from (" ~ completed_loads_sql() ~ ") as c where load_id is not null") -%}
+        select distinct '" ~ key ~ "', c.load_id from (" ~ completed_loads_sql() ~ ") as c
+        where c.load_id is not null
+          and not exists (select 1 from aurora_control.build_loads as b where b.model = '" ~ key ~ "' and b.load_id = c.load_id)") -%}
     {%- set known = run_query("select exists (select 1 from aurora_control.build_loads where model = '" ~ key ~ "')").columns[0].values()[0] -%}
-    {%- set fresh = run_query("select p.load_id from aurora_control.build_loads_pending as p
-        where p.model = '" ~ key ~ "'
-          and not exists (select 1 from aurora_control.build_loads as b where b.model = p.model and b.load_id = p.load_id)
-        order by 1") -%}
+    {%- set fresh = run_query("select load_id from aurora_control.build_loads_pending where model = '" ~ key ~ "' order by 1") -%}
     {{ return({'known': known, 'new_loads': fresh.columns[0].values() | list}) }}
 {% endmacro %}
 
