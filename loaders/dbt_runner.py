@@ -61,9 +61,56 @@ def dbt_env(warehouse: Warehouse) -> dict[str, str]:
             "DBT_TARGET_PATH": str(aurora_home() / "dbt" / "target"),
             "DBT_LOG_PATH": str(aurora_home() / "dbt" / "logs"),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            # Views built from this very project are left standing (macros/materialize_view.sql).
+            "AURORA_PROJECT_FINGERPRINT": project_fingerprint(),
         }
     )
     return env
+
+
+def project_fingerprint() -> str:
+    """sha256 of every file of the dbt project (its runtime output excluded) and the dbt version:
+    equal fingerprints compile every model and unit test to the same SQL for the same vars."""
+    import hashlib
+
+    from dbt.version import __version__ as dbt_version
+
+    root = dbt_project_dir()
+    digest = hashlib.sha256(f"dbt {dbt_version}\n".encode())
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        relative = path.relative_to(root)
+        if relative.parts[0] in ("target", "logs", "dbt_packages"):
+            continue
+        digest.update(f"{relative.as_posix()}\n".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+# Unit tests check the project's SQL against fixed fixtures: their outcome depends on the
+# project and the server, never on the warehouse's data. A whole `aurora build` runs them until
+# they have all passed once for this project fingerprint on this warehouse, then skips them.
+UNIT_TESTS_TABLE = "aurora_control.unit_tests_passed"
+
+
+def _unit_tests_passed(warehouse: Warehouse, fingerprint: str) -> bool:
+    with warehouse.connect() as conn, conn.cursor() as cur:
+        cur.execute("select to_regclass(%s) is not null", (UNIT_TESTS_TABLE,))
+        if not cur.fetchone()[0]:
+            return False
+        cur.execute(f"select 1 from {UNIT_TESTS_TABLE} where fingerprint = %s", (fingerprint,))
+        return cur.fetchone() is not None
+
+
+def _record_unit_tests_passed(warehouse: Warehouse, fingerprint: str) -> None:
+    conn = warehouse.connect()
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("create schema if not exists aurora_control")
+            cur.execute(f"create table if not exists {UNIT_TESTS_TABLE} (fingerprint text primary key, "
+                        "passed_at timestamptz not null default now())")
+            cur.execute(f"insert into {UNIT_TESTS_TABLE} (fingerprint) values (%s) on conflict do nothing", (fingerprint,))
+    finally:
+        conn.close()
 
 
 class BuildRefused(Exception):
@@ -148,9 +195,15 @@ def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bo
     flags = ["--project-dir", str(dbt_project_dir()), "--profiles-dir", str(project_root())]
     if quiet:
         flags.append("--quiet")
+    fingerprint = os.environ["AURORA_PROJECT_FINGERPRINT"]
+    whole_build = bool(args) and args[0] == "build" and not {"--select", "-s", "--exclude-resource-type", "--resource-type"} & set(args)
     with dbt_lock(warehouse, wait=wait, say=say), reading_raw(warehouse, say=say):
+        skip_unit_tests = whole_build and _unit_tests_passed(warehouse, fingerprint)
         started = time.monotonic()
-        result = dbtRunner(callbacks=[_node_finished]).invoke([*args, *flags])
+        result = dbtRunner(callbacks=[_node_finished]).invoke(
+            [*args, *(["--exclude-resource-type", "unit_test"] if skip_unit_tests else []), *flags])
+        if whole_build and not skip_unit_tests and result.success:
+            _record_unit_tests_passed(warehouse, fingerprint)
     outcome = DbtOutcome(
         command="dbt " + " ".join(args),
         success=bool(result.success),

@@ -1,10 +1,21 @@
 {#
   Late data, in one place. An incremental canonical model rebuilds whole periods, and only:
-    - periods touched by dlt loads newer than the newest load the model has seen (a backfill of
-      old epochs, a restated settlement), found through the `load_id` of the staging rows;
-    - periods still inside their chain's finality lag (plus `lookback_margin_periods`), which
-      providers may restate without us knowing;
-    - every period when the model is built from scratch, or with `--vars '{heal: true}'`.
+    - periods touched by dlt loads the model has not consumed yet (a new period, a backfill of
+      old epochs, a restated settlement): the completed loads (`_dlt_loads` rows with status 0,
+      every raw dataset) missing from `aurora_control.build_loads` for this model, their periods
+      read from the staging rows of those loads only (`load_id in (...)`, an index scan:
+      macros/build_state.sql indexes every raw table's `_dlt_load_id`);
+    - periods the model already holds inside their chain's finality lag (plus
+      `lookback_margin_periods`), which providers may restate without us knowing;
+    - every period when the model is built from scratch, or with `--vars '{heal: true}'`, or the
+      first time it is built incrementally without a record of the loads it consumed (a warehouse
+      built before that record existed: the loads newer than the newest `source_load_id` it holds).
+
+  The periods are found when the model is compiled (just before it runs, on its connection) and
+  written into its SQL as a literal list, so no build scans staging to find them, and the
+  planner knows how few they are. The loads found are written to
+  `aurora_control.build_loads_pending`; the canonical post-hook (`record_build_loads`) moves them
+  to `build_loads` in the model's own transaction, so a failed build consumes nothing.
 
   `relations` are staging relations exposing `chain`, `load_id` and the period's sequence number
   under `seq_column` (epoch for Solana); an item may also be a pair [relation, its own column].
@@ -13,14 +24,20 @@
 {% macro lookback_periods(relations, seq_column) -%}
     {#- referenced outside the branch so dbt sees the dependency when parsing -#}
     {%- set chains_relation = ref('chains') -%}
+    {%- set items = [] -%}
+    {%- for item in relations -%}
+        {%- do items.append((item[0], item[1]) if item is sequence and item is not string and item | length == 2 else (item, seq_column)) -%}
+    {%- endfor -%}
     {%- set touched -%}
-        {%- for item in relations %}
-        {%- set relation, column = (item[0], item[1]) if item is sequence and item is not string and item | length == 2 else (item, seq_column) %}
+        {%- for relation, column in items %}
         select chain, {{ column }}::bigint as period_seq, load_id::numeric as load_id from {{ relation }}
         {%- if not loop.last %} union all{% endif %}
         {%- endfor %}
     {%- endset -%}
-    {%- if is_incremental() and not var('heal', false) %}
+    {%- set state = build_loads_state() if execute and model.resource_type != 'unit_test' else none -%}
+    {%- if is_incremental() and not var('heal', false) and state is not none and state.known %}
+    {{ build_periods_from_loads(items, state.new_loads, chains_relation) }}
+    {%- elif is_incremental() and not var('heal', false) %}
     select distinct touched.chain, touched.period_seq
     from ({{ touched }}) as touched
     join {{ chains_relation }} as chains on chains.chain = touched.chain
@@ -40,11 +57,48 @@
 
 
 {#
+  The periods to rebuild, found now and written as a literal list: those of the given staging
+  relations' rows from the `new_loads` (load ids), and those the model holds inside the lookback
+  window of their chain. Reads only the new loads' rows and the model's newest periods (its
+  (chain, period_seq) index).
+#}
+{% macro build_periods_from_loads(items, new_loads, chains_relation) -%}
+    {%- set parts = [] -%}
+    {%- if new_loads -%}
+        {%- set ids = [] -%}
+        {%- for id in new_loads %}{% do ids.append("'" ~ (id | replace("'", "''")) ~ "'") %}{% endfor -%}
+        {%- for relation, column in items -%}
+            {%- do parts.append("select chain, " ~ column ~ "::bigint as period_seq from " ~ relation ~ " where load_id in (" ~ ids | join(', ') ~ ")") -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- do parts.append("
+        select mine.chain, mine.period_seq
+        from " ~ chains_relation ~ " as chains
+        cross join lateral (select max(period_seq) as max_seq from " ~ this ~ " where chain = chains.chain) as seen
+        join lateral (
+            select distinct chain, period_seq from " ~ this ~ "
+            where chain = chains.chain and period_seq > seen.max_seq - chains.finality_lag - " ~ var('lookback_margin_periods', 1) ~ "
+        ) as mine on true") -%}
+    {%- set found = run_query("select distinct touched.chain, touched.period_seq from (" ~ parts | join(' union ') ~ ") as touched
+        join " ~ chains_relation ~ " as chains on chains.chain = touched.chain where touched.period_seq is not null order by 1, 2") -%}
+    {%- if found.rows | length == 0 %}
+    select null::text as chain, null::bigint as period_seq where false
+    {%- else %}
+    select chain, period_seq from (values
+        {%- for row in found.rows %}
+        ('{{ row[0] | replace("'", "''") }}'::text, {{ row[1] }}::bigint){% if not loop.last %},{% endif %}
+        {%- endfor %}
+    ) as build_periods (chain, period_seq)
+    {%- endif %}
+{%- endmacro %}
+
+
+{#
   Restatement removes what it explains: a model whose rows are findings about a period (an
   exception) deletes every row of each period it is about to rebuild (pre-hook), so a finding a
   later load explains disappears even when the rebuilt period has none left. The model's own
-  lookback runs after the delete and can only widen (its watermark can only drop), so every
-  deleted period is rebuilt. Call it with the model's lookback_periods arguments.
+  lookback is compiled before the delete runs, from the same loads and the same stored periods,
+  so it names every deleted period. Call it with the model's lookback_periods arguments.
 #}
 {% macro delete_rebuilt_periods(relations, seq_column) -%}
     {%- if is_incremental() and not var('heal', false) -%}

@@ -19,6 +19,21 @@
   {%- set preexisting_backup_relation = load_cached_relation(backup_relation) -%}
   {% set grant_config = config.get('grants') %}
 
+  {#- Unchanged: the view stands as this very SQL built it under this very project (its comment
+      holds the hash of both; loaders/dbt_runner.py sets AURORA_PROJECT_FINGERPRINT, unset by a
+      hand-run dbt: then always rebuilt). A project change rebuilds every view once, so a view
+      over `x.*` of a changed view is never left with the old columns. -#}
+  {%- set fingerprint = env_var('AURORA_PROJECT_FINGERPRINT', '') -%}
+  {%- set view_hash = 'aurora:' ~ local_md5(fingerprint ~ '\n' ~ sql) -%}
+  {%- if fingerprint and existing_relation is not none and existing_relation.is_view and not pre_hooks and not post_hooks -%}
+    {%- set stored = run_query("select obj_description(to_regclass('" ~ (target_relation | string | replace("'", "''")) ~ "'), 'pg_class')") -%}
+    {%- if stored.columns[0].values()[0] == view_hash -%}
+      {% call statement('main') -%} select 'unchanged: {{ target_relation.identifier }}' {%- endcall %}
+      {% do apply_grants(target_relation, grant_config, should_revoke=true) %}
+      {{ return({'relations': [target_relation]}) }}
+    {%- endif -%}
+  {%- endif -%}
+
   {{ run_hooks(pre_hooks, inside_transaction=False) }}
   {{ drop_relation_if_exists(preexisting_intermediate_relation) }}
   {{ drop_relation_if_exists(preexisting_backup_relation) }}
@@ -62,6 +77,9 @@
   {% set should_revoke = should_revoke(existing_relation, full_refresh_mode=True) %}
   {% do apply_grants(target_relation, grant_config, should_revoke=should_revoke) %}
   {% do persist_docs(target_relation, model) %}
+  {% call statement('fingerprint') -%}
+    comment on view {{ target_relation }} is {{ "'" ~ view_hash ~ "'" if fingerprint else 'null' }}
+  {%- endcall %}
   {{ run_hooks(post_hooks, inside_transaction=True) }}
   {{ adapter.commit() }}
   {% if not in_place.ok %}

@@ -1,4 +1,4 @@
-{{ config(unique_key=['chain', 'validator_key', 'period_id']) }}
+{{ config(unique_key=['chain', 'validator_key', 'period_id'], indexes=[{'columns': ['chain', 'validator_key', 'period_id']}, {'columns': ['chain', 'period_seq']}]) }}
 
 -- The Ethereum balance check per validator and day (see int_ethereum__balances_reconciled).
 with

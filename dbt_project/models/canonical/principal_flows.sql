@@ -1,4 +1,4 @@
-{{ config(unique_key=['chain', 'validator_key', 'slot', 'kind', 'position']) }}
+{{ config(unique_key=['chain', 'validator_key', 'slot', 'kind', 'position'], indexes=[{'columns': ['chain', 'validator_key', 'slot', 'kind', 'position']}, {'columns': ['chain', 'period_seq']}]) }}
 
 -- Principal moves, never income, when the state moves them: deposits and top-ups (since Electra
 -- when the deposit queue applies them), withdrawals (negative), consolidations (when the queue

@@ -1,4 +1,4 @@
-{{ config(unique_key=['chain', 'validator_key', 'period_id']) }}
+{{ config(unique_key=['chain', 'validator_key', 'period_id'], indexes=[{'columns': ['chain', 'validator_key', 'period_id']}, {'columns': ['chain', 'period_seq']}]) }}
 
 -- Issuance per validator and period. Solana: the vote account's inflation commission for the
 -- epoch (getInflationReward), credited in the first block of the next epoch. Ethereum: net

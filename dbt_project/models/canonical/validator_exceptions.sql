@@ -1,6 +1,7 @@
 {{ config(
     unique_key=['chain', 'validator_key', 'period_id', 'kind', 'reference'],
     incremental_strategy='delete+insert',
+    indexes=[{'columns': ['chain', 'validator_key', 'period_id']}, {'columns': ['chain', 'period_seq']}],
     pre_hook="{{ delete_rebuilt_periods([[ref('stg_ethereum__day_windows'), 'period_seq']], 'period_seq') }}",
 ) }}
 

@@ -1,4 +1,4 @@
-{{ config(unique_key=['chain', 'validator_key', 'period_id']) }}
+{{ config(unique_key=['chain', 'validator_key', 'period_id'], indexes=[{'columns': ['chain', 'validator_key', 'period_id']}, {'columns': ['chain', 'period_seq']}]) }}
 
 -- Block fee income per validator and period. Solana: the leader's Fee rewards in its produced
 -- blocks (base fee 50% burned, priority fee 100% to the leader since SIMD-0096, 50% before); the

@@ -1,4 +1,4 @@
-{{ config(unique_key=['chain', 'validator_key', 'period_id']) }}
+{{ config(unique_key=['chain', 'validator_key', 'period_id'], indexes=[{'columns': ['chain', 'validator_key', 'period_id']}, {'columns': ['chain', 'period_seq']}]) }}
 
 -- What each validator looked like in each period; its rows are the grid of the P&L mart.
 -- Ethereum's identity is the validator's BLS pubkey; its stake, the effective balance.

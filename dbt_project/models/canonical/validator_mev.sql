@@ -1,4 +1,4 @@
-{{ config(unique_key=['chain', 'validator_key', 'period_id']) }}
+{{ config(unique_key=['chain', 'validator_key', 'period_id'], indexes=[{'columns': ['chain', 'validator_key', 'period_id']}, {'columns': ['chain', 'period_seq']}]) }}
 
 -- MEV per validator and period. Solana: Jito tips, validator share floor(mev x bps / 10000), and
 -- the stakers' part of priority fees shared through Jito's distribution program. Ethereum:

@@ -1,0 +1,84 @@
+{#
+  What each incremental model has consumed (macros/lookback_periods.sql). A build reads the
+  completed loads (every raw dataset's `_dlt_loads`, status 0), writes them to
+  `aurora_control.build_loads_pending` for the model when it compiles it, and `record_build_loads`
+  (a canonical post-hook, inside the model's transaction) moves them to
+  `aurora_control.build_loads`: the next build rebuilds only the periods of loads not there.
+#}
+{% macro ensure_build_state() %}
+    create schema if not exists aurora_control;
+    create table if not exists aurora_control.build_loads (
+        model text not null,        -- schema.table of the incremental model
+        load_id text not null,      -- a dlt load id the model's build has read
+        built_at timestamptz not null default now(),
+        primary key (model, load_id)
+    );
+    create table if not exists aurora_control.build_loads_pending (
+        model text not null,
+        load_id text not null,
+        primary key (model, load_id)
+    );
+    -- The lookback reads new loads' rows by load id: every raw table gets an index on it
+    -- (cheap to keep: all rows of a load share one key). Created once; existing ones are skipped
+    -- without locking the table.
+    do $aurora$
+    declare r record;
+    begin
+        for r in
+            select c.table_schema, c.table_name, left(c.table_name, 50) || '__load_id' as index_name
+            from information_schema.columns as c
+            join information_schema.tables as t on t.table_schema = c.table_schema and t.table_name = c.table_name
+            where c.column_name = '_dlt_load_id' and t.table_type = 'BASE TABLE'
+              and c.table_schema in (select table_schema from information_schema.tables where table_name = '_dlt_loads')
+              and not exists (select 1 from pg_indexes as i
+                              where i.schemaname = c.table_schema and i.indexname = left(c.table_name, 50) || '__load_id')
+        loop
+            execute format('create index if not exists %I on %I.%I (_dlt_load_id)', r.index_name, r.table_schema, r.table_name);
+        end loop;
+    end
+    $aurora$;
+{% endmacro %}
+
+
+{#- The completed loads of every raw dataset, as SQL (load_id). -#}
+{% macro completed_loads_sql() %}
+    {%- set datasets = run_query("select table_schema from information_schema.tables where table_name = '_dlt_loads' and table_type = 'BASE TABLE' order by 1") -%}
+    {%- set parts = [] -%}
+    {%- for schema in datasets.columns[0].values() -%}
+        {%- do parts.append("select load_id::text as load_id from " ~ adapter.quote(schema) ~ "._dlt_loads where status = 0") -%}
+    {%- endfor -%}
+    {{ return(parts | join(' union ') if parts else 'select null::text as load_id where false') }}
+{% endmacro %}
+
+
+{#
+  Called when the model compiles: records the completed loads it has not consumed as pending for
+  it, and returns
+  {known: whether any build of it recorded its loads, new_loads: completed loads it has not
+  consumed}.
+#}
+{% macro build_loads_state() %}
+    {%- if not run_query("select to_regclass('aurora_control.build_loads_pending') is not null").columns[0].values()[0] -%}
+        {#- a command that ran no on-run-start (dbt compile): the lookback falls back to scanning -#}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set key = (this.schema ~ '.' ~ this.identifier) | replace("'", "''") -%}
+    {%- do run_query("delete from aurora_control.build_loads_pending where model = '" ~ key ~ "'") -%}
+    {%- do run_query("insert into aurora_control.build_loads_pending (model, load_id)
+        select distinct '" ~ key ~ "', c.load_id from (" ~ completed_loads_sql() ~ ") as c
+        where c.load_id is not null
+          and not exists (select 1 from aurora_control.build_loads as b where b.model = '" ~ key ~ "' and b.load_id = c.load_id)") -%}
+    {%- set known = run_query("select exists (select 1 from aurora_control.build_loads where model = '" ~ key ~ "')").columns[0].values()[0] -%}
+    {%- set fresh = run_query("select load_id from aurora_control.build_loads_pending where model = '" ~ key ~ "' order by 1") -%}
+    {{ return({'known': known, 'new_loads': fresh.columns[0].values() | list}) }}
+{% endmacro %}
+
+
+{#- Canonical post-hook: the loads this build of the model read are consumed (no-op for models without a lookback). -#}
+{% macro record_build_loads() %}
+    {%- set key = (this.schema ~ '.' ~ this.identifier) | replace("'", "''") -%}
+    insert into aurora_control.build_loads (model, load_id)
+    select model, load_id from aurora_control.build_loads_pending where model = '{{ key }}'
+    on conflict do nothing;
+    delete from aurora_control.build_loads_pending where model = '{{ key }}'
+{% endmacro %}
