@@ -337,8 +337,9 @@ def solana_periods(checkpoints: list[int], build_select: list[str] | None) -> di
             for point in sorted(checkpoints):
                 if loaded < point:
                     m.set_head((point + 1) * S + 10)  # epochs up to `point` complete
-                    aurora(["run", "--chain", "solana", "--from-epoch", str(loaded + 1), "--to-epoch", str(point), "--no-build"],
-                           bench.env, config)
+                    history = aurora(["run", "--chain", "solana", "--from-epoch", str(loaded + 1), "--to-epoch", str(point),
+                                      "--no-build"], bench.env, config)
+                    out.setdefault("ranges", []).append({"periods": point - loaded, "rss": history.rss, "load_s": history.wall})
                 aurora(["build", *select], bench.env, config)
                 row: dict[str, Any] = {}
                 if point == min(checkpoints):
@@ -409,6 +410,11 @@ def table(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         points = sorted(p["checkpoints"])
         first, last = points[0], points[-1]
         a, b = p["checkpoints"][first], p["checkpoints"][last]
+        ranges = sorted(p.get("ranges", []), key=lambda r: r["periods"])
+        if len(ranges) >= 2:
+            short, long = ranges[0], ranges[-1]
+            rows.append((f"peak RSS of a {long['periods']}-period vs a {short['periods']}-period range load (Solana)",
+                         f"{mib(long['rss'])} vs {mib(short['rss'])}", f"{long['rss'] / short['rss']:.2f}×", "flat (≈ 1×)"))
         fixed = p["fixed_s"]
         rows.append(("no-op build (nothing new)",
                      f"{a['noop_s']:.1f} s; dbt fixed cost (one model) " + (f"{fixed:.1f} s" if fixed is not None else "not timed (--smoke)"),
@@ -449,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
     n, checkpoints = args.validators, [int(p) for p in args.periods.split(",")]
     epochs = [int(v) for v in args.epoch_validators.split(",")]
     if args.smoke:  # a day of 90 slots, two epochs of history, builds of one model
-        n, checkpoints, select, slot_seconds, epochs = 32, [1, 2], ["stg_registry__chains"], 960, [1000, 4000]
+        n, checkpoints, select, slot_seconds, epochs = 32, [1, 3], ["stg_registry__chains"], 960, [1000, 4000]
     results: dict[str, Any] = {"machine": None}
     if args.case == "million":  # opt-in: hours on 2 cores
         print("million: one network-wide day of 1,000,000 validators ...", file=sys.stderr, flush=True)

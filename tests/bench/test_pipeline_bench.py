@@ -26,9 +26,10 @@ GOALS = [
     "requests per tracked validator-period (32 validators)",
     "requests per tracked validator-period (128 validators)",
     "build 128 ÷ 32 validators",
+    "peak RSS of a 1-period vs a 1-period range load (Solana)",
     "no-op build (nothing new)",
-    "one new period after 2 vs after 1 periods",
-    "one new period ÷ full rebuild of 3 periods",
+    "one new period after 3 vs after 1 periods",
+    "one new period ÷ full rebuild of 4 periods",
 ]
 
 
