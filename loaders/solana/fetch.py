@@ -479,9 +479,12 @@ class SolanaFetcher:
         return rows
 
     # ------------------------------------------------------------ blocks
-    def block_rows(self, epoch: int, progress: Callable[[int, int], None] | None = None) -> list[dict[str, Any]]:
+    def block_rows(self, epoch: int, progress: Callable[[int, int], None] | None = None, *,
+                   reuse_stored: bool = True) -> list[dict[str, Any]]:
         """The tracked identities' leader blocks (schedule), or every block attributed by its Fee
-        reward (scan: no schedule kept, or network-wide with --scan-all-blocks)."""
+        reward (scan: no schedule kept, or network-wide with --scan-all-blocks). `reuse_stored`:
+        leader blocks a completed load stored are not fetched again (an explicit range reload
+        fetches them all: the operator asked to read the epoch again)."""
         if not self.tracked:
             if not self.options.scan_all_blocks:
                 self.block_source[epoch] = "none"
@@ -499,10 +502,10 @@ class SolanaFetcher:
         self.block_source[epoch] = "schedule"
         identities = self.epoch_identities(epoch)
         slot_leader = {s: identity for identity, slots in schedule.slots.items() if identity in identities for s in slots}
-        # A finalized block never changes: an epoch loaded again (not settled yet: Jito, a late
-        # reward) fetches only the leader slots no completed load stored for the same leader, with
-        # the fee detail this run asks for. Stored rows stay as they are (the load merges).
-        stored = self.store.stored_blocks(epoch) if self.store is not None else {}
+        # A finalized block never changes: an epoch a scheduled run loads again (not settled yet:
+        # Jito, a late reward) fetches only the leader slots no completed load stored for the same
+        # leader, with the fee detail this run asks for. Stored rows stay as they are (the load merges).
+        stored = self.store.stored_blocks(epoch) if self.store is not None and reuse_stored else {}
         wanted = [s for s in sorted(slot_leader)
                   if not ((known := stored.get(s)) and known[0] == slot_leader[s]
                           and (known[2] or not known[1] or not self.options.split_fees))]
