@@ -18,8 +18,9 @@ Cases (each row of the table is one goal, with what it is compared with):
   rerun of the final day adds; provider requests per tracked validator-day; build of N vs 4N.
 - periods: Solana epochs (a few tracked validators): a build with nothing new; one new period
   after P1 periods of history vs after P2; one new period vs a full rebuild (--full-refresh) of
-  the history. Build timings come from bench/build_cases.py when it exists (the build task's
-  cases; hook: `build_cases.BUILD_CASES`), else from `aurora build` here.
+  the history. When bench/build_cases.py (the build task's) is present, its `measure(periods)`
+  times these builds (a warehouse per checkpoint); otherwise `solana_periods` here does
+  (`--smoke` always uses the latter: builds of one model).
 - million (opt-in): the ingest case at 1,000,000 validators; expect hours on 2 cores
   (docs/scale.md has the measured trade-off and its extrapolation).
 """
@@ -302,16 +303,6 @@ def network_epoch(validators: int) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- periods (Solana epochs)
-def _external_build_cases():
-    """bench/build_cases.py of the build task, when present: BUILD_CASES maps a case name to a
-    function (bench dir, env, config) -> seconds. Absent: builds are timed here."""
-    try:
-        import build_cases  # type: ignore[import-not-found]  # noqa: F401
-    except ImportError:
-        return None
-    return getattr(build_cases, "BUILD_CASES", None)
-
-
 def solana_periods(checkpoints: list[int], build_select: list[str] | None) -> dict[str, Any]:
     """History grows to each checkpoint P (epochs 1..P loaded, built); then one new epoch is
     loaded and the incremental build timed. At the first checkpoint a build with nothing new is
@@ -357,6 +348,23 @@ def solana_periods(checkpoints: list[int], build_select: list[str] | None) -> di
             out["fixed_s"] = None if build_select else aurora(["build", "--select", "stg_registry__chains"], bench.env, config).wall
     finally:
         bench.close()
+    return out
+
+
+def build_periods(checkpoints: list[int], build_select: list[str] | None) -> dict[str, Any]:
+    """The periods case from bench/build_cases.py when it is there (the build task's cases), else
+    from solana_periods."""
+    try:
+        import build_cases  # type: ignore[import-not-found]
+    except ImportError:
+        build_cases = None
+    if build_cases is None or build_select:
+        return solana_periods(checkpoints, build_select)
+    out: dict[str, Any] = {"checkpoints": {}, "source": "bench/build_cases.py"}
+    for point in sorted(checkpoints):
+        got = build_cases.measure(point)
+        out["checkpoints"][point] = {"noop_s": got["nothing_new"], "one_new_s": got["one_new_period"], "full_s": got["full_refresh"]}
+        out["fixed_s"] = got["startup"]
     return out
 
 
@@ -468,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"epoch: one epoch of {epochs[0]:,} and {epochs[1]:,} validators ...", file=sys.stderr, flush=True)
         results["epoch"] = [network_epoch(v) for v in epochs]
         print(f"periods: Solana history checkpoints {checkpoints} ...", file=sys.stderr, flush=True)
-        results["periods"] = solana_periods(checkpoints, select)
+        results["periods"] = build_periods(checkpoints, select)
     results["machine"] = machine()
     rows = table(results)
     print(render(rows))
