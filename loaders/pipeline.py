@@ -33,6 +33,7 @@ import dlt
 import psycopg2
 
 from loaders import faults
+from loaders.bulk import configure_dlt
 from loaders.locks import commit_lock_name, holding, pipeline_lock_name
 from loaders.warehouse import Warehouse, aurora_home
 
@@ -78,6 +79,7 @@ def ensure_private_dir(path: Path) -> Path:
 
 def make_pipeline(name: str, dataset: str, warehouse: Warehouse) -> dlt.Pipeline:
     """A pipeline whose state lives in pipelines_dir() and whose data lands in `dataset`."""
+    configure_dlt()
     destination = dlt.destinations.postgres(credentials=warehouse.dlt_credentials())
     pipeline = dlt.pipeline(
         pipeline_name=name,

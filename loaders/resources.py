@@ -9,6 +9,7 @@ from typing import Any
 
 import dlt
 
+from loaders.bulk import BULK_FILE_FORMAT, BULK_TABLES, arrow_batch
 from loaders.providers.archive import ResponseArchive, archive_resources
 
 log = logging.getLogger("aurora.load")
@@ -16,11 +17,14 @@ log = logging.getLogger("aurora.load")
 
 def table_resource(
     name: str, rows: Callable[[], list[dict[str, Any]] | Iterator[list[dict[str, Any]]]], *, chain: str, primary_key: tuple[str, ...] | str,
-    columns: dict[str, Any], done: set[str],
+    columns: dict[str, Any], done: set[str], bulk: bool | None = None,
 ):
     """A merge resource whose rows carry the chain key; an empty answer still creates the table.
     `rows()` returns a list, or an iterator of lists (batches handed to dlt one at a time, so a
-    million-row answer never sits in memory whole)."""
+    million-row answer never sits in memory whole). `bulk` (default: the table is in
+    BULK_TABLES): each batch goes to dlt as an arrow table and reaches Postgres by COPY
+    (loaders/bulk.py), never through dlt's row-by-row normalisation."""
+    bulk = name in BULK_TABLES if bulk is None else bulk
 
     def generate() -> Iterator[Any]:
         result = rows()
@@ -29,12 +33,13 @@ def table_resource(
         for batch in batches:
             if batch:
                 empty = False
-                yield [{"chain": chain, **row} for row in batch]
+                yield arrow_batch(batch, columns, chain=chain, table=name) if bulk else [{"chain": chain, **row} for row in batch]
         if empty:
             yield dlt.mark.materialize_table_schema()
         done.add(name)
 
-    return dlt.resource(generate, name=name, write_disposition="merge", primary_key=primary_key, columns=columns)
+    return dlt.resource(generate, name=name, write_disposition="merge", primary_key=primary_key, columns=columns,
+                        file_format=BULK_FILE_FORMAT if bulk else None)
 
 
 def with_archive(archive: ResponseArchive, resources: list[Any], done: set[str]) -> list[Any]:

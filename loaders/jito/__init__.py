@@ -7,6 +7,7 @@ from typing import Any
 
 import dlt
 
+from loaders.bulk import BULK_FILE_FORMAT, arrow_batch
 from loaders.jito import helpers
 from loaders.jito.settings import (
     COLUMNS,
@@ -40,8 +41,8 @@ def jito_resources(fetcher, epoch: int, done: set[str]) -> list[Any]:
         return answer["rows"], answer["epoch"]
 
     def validators() -> Iterator[Any]:
-        selected = [{"chain": fetcher.chain.key, **r} for r in rows()[0]]
-        yield selected if selected else dlt.mark.materialize_table_schema()
+        selected = rows()[0]
+        yield arrow_batch(selected, COLUMNS, chain=fetcher.chain.key, table=TABLE) if selected else dlt.mark.materialize_table_schema()
         done.add(TABLE)
 
     def epochs() -> Iterator[Any]:
@@ -50,6 +51,7 @@ def jito_resources(fetcher, epoch: int, done: set[str]) -> list[Any]:
         done.add(EPOCHS_TABLE)
 
     return [
-        dlt.resource(validators, name=TABLE, write_disposition="merge", primary_key=PRIMARY_KEY, columns=COLUMNS),
+        dlt.resource(validators, name=TABLE, write_disposition="merge", primary_key=PRIMARY_KEY, columns=COLUMNS,
+                     file_format=BULK_FILE_FORMAT),
         dlt.resource(epochs, name=EPOCHS_TABLE, write_disposition="merge", primary_key=EPOCHS_PRIMARY_KEY, columns=EPOCHS_COLUMNS),
     ]

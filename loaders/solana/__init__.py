@@ -81,7 +81,7 @@ def solana_epoch(fetcher: SolanaFetcher, epoch: int, mode: str, progress: Callab
     done: set[str] = set()
     resources = [
         _resource(fetcher, "inflation_rewards", lambda: fetcher.inflation_rows(epoch), done),
-        _resource(fetcher, "blocks", lambda: fetcher.block_rows(epoch, progress), done),
+        _resource(fetcher, "blocks", lambda: fetcher.block_rows(epoch, progress, reuse_stored=mode != "range"), done),
         _resource(fetcher, "epoch_boundaries", lambda: [r for r in [fetcher.boundary_row(epoch)] if r], done),
     ]
     if fetcher.jito is not None:

@@ -49,6 +49,9 @@ class SolanaStore(Protocol):
     def identity_snapshots(self) -> dict[str, list[tuple[int, str]]]:
         """vote account -> [(snapshot epoch, identity)] from every stored getVoteAccounts, by epoch."""
 
+    def stored_blocks(self, epoch: int) -> dict[int, tuple[str | None, bool, bool]]:
+        """slot -> (leader identity, produced, fees split) of the epoch's blocks already stored."""
+
 
 @dataclass
 class Schedule:
@@ -80,6 +83,7 @@ class JitoEpoch:
 class FetchStats:
     blocks_fetched: int = 0
     blocks_skipped: int = 0
+    blocks_stored: int = 0  # finalized leader blocks an earlier load stored (not fetched again)
     blocks_scanned_without_schedule: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -475,9 +479,12 @@ class SolanaFetcher:
         return rows
 
     # ------------------------------------------------------------ blocks
-    def block_rows(self, epoch: int, progress: Callable[[int, int], None] | None = None) -> list[dict[str, Any]]:
+    def block_rows(self, epoch: int, progress: Callable[[int, int], None] | None = None, *,
+                   reuse_stored: bool = True) -> list[dict[str, Any]]:
         """The tracked identities' leader blocks (schedule), or every block attributed by its Fee
-        reward (scan: no schedule kept, or network-wide with --scan-all-blocks)."""
+        reward (scan: no schedule kept, or network-wide with --scan-all-blocks). `reuse_stored`:
+        leader blocks a completed load stored are not fetched again (an explicit range reload
+        fetches them all: the operator asked to read the epoch again)."""
         if not self.tracked:
             if not self.options.scan_all_blocks:
                 self.block_source[epoch] = "none"
@@ -495,7 +502,15 @@ class SolanaFetcher:
         self.block_source[epoch] = "schedule"
         identities = self.epoch_identities(epoch)
         slot_leader = {s: identity for identity, slots in schedule.slots.items() if identity in identities for s in slots}
-        return self._fetch_blocks(epoch, sorted(slot_leader), slot_leader, progress)
+        # A finalized block never changes: an epoch a scheduled run loads again (not settled yet:
+        # Jito, a late reward) fetches only the leader slots no completed load stored for the same
+        # leader, with the fee detail this run asks for. Stored rows stay as they are (the load merges).
+        stored = self.store.stored_blocks(epoch) if self.store is not None and reuse_stored else {}
+        wanted = [s for s in sorted(slot_leader)
+                  if not ((known := stored.get(s)) and known[0] == slot_leader[s]
+                          and (known[2] or not known[1] or not self.options.split_fees))]
+        self.stats.blocks_stored += len(slot_leader) - len(wanted)
+        return self._fetch_blocks(epoch, wanted, slot_leader, progress)
 
     def _scan_blocks(self, epoch: int, progress: Callable[[int, int], None] | None) -> list[dict[str, Any]]:
         """Fetch every produced block and attribute each by the identity its Fee reward went to.

@@ -53,6 +53,18 @@ class WarehouseStore:
         # Schedules stored before leader_schedules existed list the identities with slots only.
         return slots, identities | set(slots)
 
+    def stored_blocks(self, epoch: int) -> dict[int, tuple[str | None, bool, bool]]:
+        """slot -> (leader identity, produced, fees split) of the epoch's blocks stored by
+        completed loads: fetched at `finalized` commitment, so they never change. A block whose
+        fee parts did not add up is left out: the provider served it wrong, it is asked again."""
+        rows = query_or_none(self.warehouse, f"""
+            select b.slot, b.leader_identity, b.produced, b.base_fee_lamports is not null
+            from {DATASET}.blocks as b
+            where b.chain = %s and b.epoch = %s
+              and b.fee_split_mismatch is null
+              and b._dlt_load_id in (select load_id from {DATASET}._dlt_loads where status = 0)""", (self.chain, epoch)) or []
+        return {int(slot): (leader, produced, split) for slot, leader, produced, split in rows}
+
     def identity_snapshots(self) -> dict[str, list[tuple[int, str]]]:
         rows = query_or_none(self.warehouse, f"select vote_pubkey, snapshot_epoch, node_pubkey from {DATASET}.vote_accounts where chain = %s",
                              (self.chain,)) or []

@@ -140,6 +140,7 @@ class BeaconApi(Api):
         m = self.model
         size = m.registry_size(slot)
         out: list[int] = []
+        seen: set[int] = set()  # a 10,000-id request: a list lookup per id made each request quadratic
         for raw in ids:
             text = str(raw).strip()
             if text.isdigit():
@@ -150,7 +151,8 @@ class BeaconApi(Api):
                     continue
             else:
                 raise bad_request(f"invalid validator ID: {text}")
-            if v < size and v not in out:
+            if v < size and v not in seen:
+                seen.add(v)
                 out.append(v)
         return out
 

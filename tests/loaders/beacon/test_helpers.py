@@ -29,6 +29,47 @@ def test_negative_attestation_rewards_stay_negative():
     assert row["target_gwei"] < 0 and row["source_gwei"] < 0
 
 
+def _slow_attestation_rows(data, epoch):
+    """The field-by-field reader alone (the fast path switched off)."""
+    original = helpers._attestation_rows_fast
+    helpers._attestation_rows_fast = lambda totals, epoch: None
+    try:
+        return helpers.parse_attestation_rewards(data, epoch)
+    finally:
+        helpers._attestation_rows_fast = original
+
+
+@pytest.mark.parametrize("path", fixture_paths("beacon", "attestation_rewards"), ids=lambda p: p.name)
+def test_the_fast_attestation_parse_equals_the_field_by_field_reader(path):
+    data = data_of(load(path))
+    assert helpers._attestation_rows_fast(data["total_rewards"], 9) is not None  # real payloads take the fast path
+    assert helpers.parse_attestation_rewards(data, 9) == _slow_attestation_rows(data, 9)
+
+
+@pytest.mark.parametrize("entry, problem", [
+    ({"validator_index": "-1", "head": "1", "target": "1", "source": "1", "inactivity": "0"}, "validator_index: expected an unsigned"),
+    ({"validator_index": "1", "head": 1, "target": "1", "source": "1", "inactivity": "0"}, "head: expected a decimal string"),
+    ({"validator_index": "1", "head": "1", "target": "1", "source": "1"}, "inactivity: missing"),
+    ({"validator_index": "1", "head": "١", "target": "1", "source": "1", "inactivity": "0"}, "head: expected a decimal string"),
+    ({"validator_index": "1", "head": "1", "target": "1", "source": "1", "inactivity": "0", "inclusion_delay": "x"},
+     "inclusion_delay: expected a decimal string"),
+])
+def test_a_bad_attestation_entry_is_refused_as_before(entry, problem):
+    data = {"ideal_rewards": [], "total_rewards": [{"validator_index": "0", "head": "2", "target": "2", "source": "2",
+                                                     "inactivity": "0"}, entry]}
+    with pytest.raises(PayloadError, match=f"beacon rewards/attestations/3: data.total_rewards\\[1\\].{problem}"):
+        helpers.parse_attestation_rewards(data, 3)
+
+
+def test_what_only_the_strict_reader_accepts_reads_the_same():
+    # `^-?[0-9]+$` lets a trailing newline through; the fast path leaves such an answer to the reader.
+    data = {"ideal_rewards": [], "total_rewards": [{"validator_index": "4\n", "head": "-2", "target": "3", "source": "1",
+                                                     "inactivity": "0", "inclusion_delay": None}]}
+    assert helpers.parse_attestation_rewards(data, 3) == _slow_attestation_rows(data, 3) == [
+        {"epoch": 3, "validator_index": 4, "head_gwei": -2, "target_gwei": 3, "source_gwei": 1, "inclusion_delay_gwei": 0,
+         "inactivity_gwei": 0}]
+
+
 @pytest.mark.parametrize("path", fixture_paths("beacon", "block_rewards"), ids=lambda p: p.name)
 def test_block_rewards_parse_and_add_up(path):
     row = helpers.parse_block_rewards(data_of(load(path)), 1)

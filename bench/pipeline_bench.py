@@ -1,0 +1,490 @@
+"""Every goal of issue 10 as a ratio, measured side by side in one run against the simulated network.
+
+    python bench/pipeline_bench.py                    # default sizes (about half an hour on 2 busy cores)
+    python bench/pipeline_bench.py --smoke            # smallest sizes: checks the bench runs (CI, < 60 s)
+    python bench/pipeline_bench.py --validators 2000 --periods 15,60
+    python bench/pipeline_bench.py --case million     # opt-in: a network-wide day of 1,000,000 Ethereum validators
+
+Every load and build is a real `aurora` command in its own process (`python -m loaders.cli`), timed
+by wall clock, with its peak RSS and CPU from the kernel (wait4), against an embedded Postgres the
+bench starts under a temporary AURORA_HOME, and a simnet served by this process (its CPU is not the
+loader's, but shares the machine: wall times include it, the loader's CPU does not).
+
+Cases (each row of the table is one goal, with what it is compared with):
+- ingest: a network-wide Ethereum day at N and 4N validators (every validator tracked, archive
+  bodies on): load wall and loader CPU against a plain COPY of the same raw rows (every raw table
+  of the load, copied out and back in by psql's protocol: the floor a loader can reach);
+  peak RSS at N and 4N (bounded memory: flat in validators); archive bytes per day and what a
+  rerun of the final day adds; provider requests per tracked validator-day; build of N vs 4N.
+- periods: Solana epochs (a few tracked validators): a build with nothing new; one new period
+  after P1 periods of history vs after P2; one new period vs a full rebuild (--full-refresh) of
+  the history. When bench/build_cases.py (the build task's) is present, its `measure(periods)`
+  times these builds (a warehouse per checkpoint); otherwise `solana_periods` here does
+  (`--smoke` always uses the latter: builds of one model).
+- million (opt-in): the ingest case at 1,000,000 validators; expect hours on 2 cores
+  (docs/scale.md has the measured trade-off and its extrapolation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+
+ETH_DAY = date(2025, 1, 2)  # a whole simulated UTC day, complete at the simnet's default head
+SOLANA_TRACKED = (0, 1, 2, 3)  # validator positions of the simnet tracked in the periods case
+
+
+# ---------------------------------------------------------------- processes
+@dataclass
+class Ran:
+    wall: float
+    cpu: float
+    rss: int  # peak resident set, bytes
+    output: str
+    status: int
+
+
+def aurora(args: list[str], env: dict[str, str], config: dict[str, Path]) -> Ran:
+    """One `aurora` command in its own process; its wall time, CPU and peak RSS."""
+    cmd = [sys.executable, "-m", "loaders.cli", "--chains", str(config["chains"]), "--providers", str(config["providers"]),
+           "--operators", str(config["operators"]), *args]
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = proc.stdout.read() if proc.stdout else b""
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    ran = Ran(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, out.decode(errors="replace"),
+              os.waitstatus_to_exitcode(status))
+    print(f"  {ran.wall:6.1f} s  {ran.rss / 2**20:5.0f} MiB  aurora {' '.join(args)}", file=sys.stderr, flush=True)
+    if ran.status not in (0, 3):
+        raise RuntimeError(f"aurora {' '.join(args)} exited {ran.status}:\n{ran.output[-3000:]}")
+    return ran
+
+
+class Bench:
+    """A private AURORA_HOME with its embedded Postgres, and the environment commands get."""
+
+    def __init__(self, label: str):
+        self.home = Path(tempfile.mkdtemp(prefix=f"aurora-bench-{label}-"))
+        self._saved = {k: os.environ.get(k) for k in ("AURORA_HOME", "AURORA_DATABASE_URL")}
+        os.environ["AURORA_HOME"] = str(self.home)
+        os.environ.pop("AURORA_DATABASE_URL", None)
+        from loaders import warehouse
+
+        self.warehouse = warehouse.open_warehouse()
+        self.env = dict(os.environ, AURORA_DATABASE_URL=self.warehouse.url, AURORA_HTTP_BACKOFF_SECONDS="0.01",
+                        AURORA_HTTP_MAX_RETRY_AFTER_SECONDS="0.5")
+
+    def close(self) -> None:
+        from loaders import warehouse
+
+        warehouse.stop_embedded()
+        for key, value in self._saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def connect(self):
+        conn = self.warehouse.connect()
+        conn.autocommit = True
+        return conn
+
+
+def raw_tables(bench: Bench, schema: str) -> list[str]:
+    with bench.connect() as conn, conn.cursor() as cur:
+        cur.execute("""select table_name from information_schema.tables
+                       where table_schema = %s and table_type = 'BASE TABLE' and table_name not like '\\_dlt%%'
+                       order by table_name""", (schema,))
+        return [r[0] for r in cur.fetchall()]
+
+
+def copy_floor(bench: Bench, schema: str) -> tuple[int, float]:
+    """(rows, seconds): every row the loads left in `schema`'s raw tables, COPYed into empty
+    tables of the same shape (text format, one transaction per table, as dlt's CSV jobs do).
+    The rows are copied out first (not timed): this is the write floor of the same data."""
+    rows, seconds = 0, 0.0
+    conn = bench.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("create schema if not exists bench_copy")
+            for table in raw_tables(bench, schema):
+                buffer = io.BytesIO()
+                cur.copy_expert(f'copy {schema}."{table}" to stdout', buffer)
+                cur.execute(f'select count(*) from {schema}."{table}"')
+                n = cur.fetchone()[0]
+                cur.execute(f'drop table if exists bench_copy."{table}"')
+                cur.execute(f'create table bench_copy."{table}" (like {schema}."{table}" including defaults)')
+                buffer.seek(0)
+                started = time.perf_counter()
+                cur.copy_expert(f'copy bench_copy."{table}" from stdin', buffer)
+                seconds += time.perf_counter() - started
+                rows += n
+            cur.execute("drop schema bench_copy cascade")
+    finally:
+        conn.close()
+    return rows, seconds
+
+
+def archive_bytes(bench: Bench, schema: str) -> tuple[int, int]:
+    """(bytes, responses) of the response archive: http_responses and http_bodies with indexes and TOAST."""
+    with bench.connect() as conn, conn.cursor() as cur:
+        cur.execute(f"""select coalesce(pg_total_relation_size(to_regclass('{schema}.http_responses')), 0)
+                             + coalesce(pg_total_relation_size(to_regclass('{schema}.http_bodies')), 0),
+                               (select count(*) from {schema}.http_responses)""")
+        size, responses = cur.fetchone()
+        return int(size), int(responses)
+
+
+def machine() -> str:
+    """The machine a run measured: CPU model and count, memory, Python, Postgres."""
+    cpu = "unknown CPU"
+    try:
+        info = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+        cpu = f"{fields.get('Model name', '?').strip()}, {fields.get('CPU(s)', '?').strip()} CPU(s)"
+    except OSError:
+        pass
+    memory = ""
+    try:
+        total = next(line for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+        memory = f"{int(total.split()[1]) / 2**20:.1f} GiB RAM"
+    except (OSError, StopIteration):
+        pass
+    load = os.getloadavg()[0]
+    return f"{cpu}; {memory}; load average {load:.1f} at the end; Python {platform.python_version()}"
+
+
+# ---------------------------------------------------------------- ingest (Ethereum, network-wide)
+def ethereum_day(validators: int, *, build: bool, build_select: list[str] | None, seconds_per_slot: int = 192) -> dict[str, Any]:
+    """One network-wide day at `validators`: load, COPY floor, RSS, archive, requests, build; then
+    the day again (final: nothing new should be fetched or archived)."""
+    from simnet.ethereum.params import EthereumParams
+    from simnet.network import NetworkSpec, SimNetwork
+
+    bench = Bench(f"eth{validators}")
+    try:
+        with SimNetwork(NetworkSpec(solana=None, ethereum=EthereumParams(validators=validators, archive=True,
+                                                                                  seconds_per_slot=seconds_per_slot))) as net:
+            config = net.write_config(bench.home / "config", timeout_seconds=60, retries=2)
+            config["operators"] = bench.home / "config" / "operators.yaml"
+            config["operators"].write_text(yaml.safe_dump({"operators": []}))  # network-wide
+            chains = yaml.safe_load(config["chains"].read_text())
+            chains["chains"]["ethereum"]["start"] = ETH_DAY.isoformat()  # the schedule starts at the measured day
+            config["chains"].write_text(yaml.safe_dump(chains, sort_keys=False))
+            m = net.ethereum
+            m.set_head((m.epochs_of_day(ETH_DAY)[-1] + 5) * m.S)  # the day complete and finalized, the next one not
+            day = ["--from-date", ETH_DAY.isoformat(), "--to-date", ETH_DAY.isoformat()]
+            load = aurora(["run", "--chain", "ethereum", *day, "--no-build"], bench.env, config)
+            requests = sum(n for api in net.servers for n in net.requests(api).values())
+            archived, responses = archive_bytes(bench, "raw_ethereum")
+            rows, copy_seconds = copy_floor(bench, "raw_ethereum")
+            before = sum(n for api in net.servers for n in net.requests(api).values())
+            # The next scheduled (incremental) run: the day is final, nothing of it is fetched again.
+            again = aurora(["run", "--chain", "ethereum", "--no-build"], bench.env, config)
+            requests_again = sum(n for api in net.servers for n in net.requests(api).values()) - before
+            archived_again, responses_again = archive_bytes(bench, "raw_ethereum")
+            built = None
+            if build:
+                built = aurora(["build", *(["--select", *build_select] if build_select else [])], bench.env, config)
+        return {
+            "validators": validators, "load_s": load.wall, "load_cpu_s": load.cpu, "rss": load.rss, "rows": rows,
+            "copy_s": copy_seconds, "requests": requests, "archive_bytes": archived, "responses": responses,
+            "rerun_s": again.wall, "rerun_loaded": _loaded_line(again.output), "rerun_requests": requests_again, "rerun_new_responses": responses_again - responses,
+            "rerun_archive_bytes": archived_again - archived, "build_s": built.wall if built else None,
+        }
+    finally:
+        bench.close()
+
+
+def _loaded_line(output: str) -> str:
+    return next((line.strip() for line in output.splitlines() if ": loaded " in line), "")
+
+
+# ---------------------------------------------------------------- one epoch at network scale
+def _epoch_child(validators: int, beacon_url: str, chain_file: str) -> dict[str, Any]:
+    """In its own process: one epoch of attestation rewards for every validator, fetched in
+    index ranges from the beacon node and loaded as one package, through the loader's own
+    fetcher, resource (the arrow/COPY path), archive (bodies on) and load_package."""
+    import resource as rlimits
+
+    from loaders.config import ChainConfig, ProviderConfig
+    from loaders.ethereum.fetch import EthereumFetcher
+    from loaders.ethereum.settings import COLUMNS, DATASET, PIPELINE, TABLES
+    from loaders.pipeline import make_pipeline
+    from loaders import pipeline as _pl
+    from loaders.providers import ProviderChain, ProviderClient, ResponseArchive
+    from loaders.providers.client import HttpSettings
+    from loaders.raw_schemas import ensure_raw_schemas
+    from loaders.resources import table_resource, with_archive
+    from loaders.warehouse import open_warehouse
+
+    import dlt
+
+    warehouse = open_warehouse()
+    ensure_raw_schemas(warehouse)
+    chain = ChainConfig.model_validate(yaml.safe_load(Path(chain_file).read_text())["chains"]["ethereum"] | {"key": "ethereum"})
+    beacon = ProviderConfig(key="beacon", type="beacon", base_url=beacon_url, requests_per_second=1000, timeout_seconds=600, retries=1)
+    archive = ResponseArchive()
+    fetcher = EthereumFetcher(chain, beacon_chain=ProviderChain([ProviderClient(beacon, archive, HttpSettings())], "beacon"),
+                              execution_chain=None, relay_clients=[], archive=archive, tracked=[])
+    epoch = fetcher.head_epoch - 5
+
+    @dlt.source(name="ethereum", max_table_nesting=0)
+    def one_epoch():
+        done: set[str] = set()
+        return with_archive(archive, [table_resource("attestation_rewards", lambda: fetcher.iter_attestation_rewards(epoch, None),
+                                                     chain="ethereum", primary_key=TABLES["attestation_rewards"],
+                                                     columns=COLUMNS["attestation_rewards"], done=done)], done)
+
+    pipeline = make_pipeline(PIPELINE, DATASET, warehouse)
+    started = time.perf_counter()
+    _pl.load_package(pipeline, one_epoch(), chain="ethereum", period=f"bench-epoch-{epoch}")
+    wall = time.perf_counter() - started
+    usage = rlimits.getrusage(rlimits.RUSAGE_SELF)
+    return {"epoch": epoch, "load_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss * 1024}
+
+
+def network_epoch(validators: int) -> dict[str, Any]:
+    """One epoch of every validator's attestation rewards (the rows that make a network-wide day
+    big: 225 epochs a mainnet day), loaded in a child process; COPY of the same rows after."""
+    from simnet.ethereum.params import EthereumParams
+    from simnet.network import NetworkSpec, SimNetwork
+
+    bench = Bench(f"epoch{validators}")
+    try:
+        with SimNetwork(NetworkSpec(solana=None, ethereum=EthereumParams(validators=validators, archive=True))) as net:
+            config = net.write_config(bench.home / "config", timeout_seconds=600, retries=1)
+            started = time.perf_counter()
+            proc = subprocess.Popen([sys.executable, __file__, "--epoch-child", str(validators), net.urls["beacon"], str(config["chains"])],
+                                    cwd=ROOT, env=bench.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            out, err = proc.communicate()
+            if proc.returncode:
+                raise RuntimeError(f"the epoch load failed:\n{err.decode()[-3000:]}")
+            child = json.loads(out.decode().strip().splitlines()[-1])
+            child["wall_s"] = time.perf_counter() - started
+        with bench.connect() as conn, conn.cursor() as cur:
+            cur.execute("select count(*) from raw_ethereum.attestation_rewards")
+            child["rows"] = cur.fetchone()[0]
+            buffer = io.BytesIO()
+            cur.copy_expert("copy raw_ethereum.attestation_rewards to stdout", buffer)
+            cur.execute("create table public.bench_copy (like raw_ethereum.attestation_rewards)")
+            buffer.seek(0)
+            t = time.perf_counter()
+            cur.copy_expert("copy public.bench_copy from stdin", buffer)
+            child["copy_s"] = time.perf_counter() - t
+            cur.execute("select pg_total_relation_size('raw_ethereum.attestation_rewards')")
+            child["table_bytes"] = cur.fetchone()[0]
+        archived, responses = archive_bytes(bench, "raw_ethereum")
+        child.update(validators=validators, archive_bytes=archived, responses=responses)
+        print(f"  epoch of {validators:,} validators: load {child['load_s']:.1f} s, CPU {child['cpu_s']:.1f} s, "
+              f"RSS {child['rss'] / 2**20:.0f} MiB, COPY {child['copy_s']:.1f} s of {child['rows']:,} rows", file=sys.stderr, flush=True)
+        return child
+    finally:
+        bench.close()
+
+
+# ---------------------------------------------------------------- periods (Solana epochs)
+def solana_periods(checkpoints: list[int], build_select: list[str] | None) -> dict[str, Any]:
+    """History grows to each checkpoint P (epochs 1..P loaded, built); then one new epoch is
+    loaded and the incremental build timed. At the first checkpoint a build with nothing new is
+    timed too; at the last, a full rebuild (--full-refresh) of the whole history."""
+    from simnet.network import NetworkSpec, SimNetwork
+    from simnet.solana.model import SolanaParams
+
+    last = max(checkpoints) + 1
+    bench = Bench("solana")
+    select = ["--select", *build_select] if build_select else []
+    out: dict[str, Any] = {"checkpoints": {}}
+    try:
+        params = SolanaParams()
+        with SimNetwork(NetworkSpec(ethereum=None, solana=SolanaParams(head_slot=2 * params.slots_per_epoch + 10))) as net:
+            m = net.solana
+            S = m.p.slots_per_epoch
+            config = net.write_config(bench.home / "config", timeout_seconds=60, retries=2)
+            config["operators"] = bench.home / "config" / "operators.yaml"
+            tracked = [m.validators[i].vote for i in SOLANA_TRACKED]
+            config["operators"].write_text(yaml.safe_dump({"operators": [
+                {"key": "acme", "name": "Acme", "validators": {"solana": tracked}}]}))
+            loaded = 0
+            for point in sorted(checkpoints):
+                if loaded < point:
+                    m.set_head((point + 1) * S + 10)  # epochs up to `point` complete
+                    history = aurora(["run", "--chain", "solana", "--from-epoch", str(loaded + 1), "--to-epoch", str(point),
+                                      "--no-build"], bench.env, config)
+                    out.setdefault("ranges", []).append({"periods": point - loaded, "rss": history.rss, "load_s": history.wall})
+                aurora(["build", *select], bench.env, config)
+                row: dict[str, Any] = {}
+                if point == min(checkpoints):
+                    row["noop_s"] = aurora(["build", *select], bench.env, config).wall
+                m.set_head((point + 2) * S + 10)
+                aurora(["run", "--chain", "solana", "--from-epoch", str(point + 1), "--to-epoch", str(point + 1), "--no-build"],
+                       bench.env, config)
+                row["one_new_s"] = aurora(["build", *select], bench.env, config).wall
+                loaded = point + 1
+                if point == max(checkpoints):
+                    row["full_s"] = aurora(["build", "--full-refresh", *select], bench.env, config).wall
+                out["checkpoints"][point] = row
+            assert loaded == last
+            # dbt's fixed cost: a build of one small model (a --smoke run builds only that: not timed twice)
+            out["fixed_s"] = None if build_select else aurora(["build", "--select", "stg_registry__chains"], bench.env, config).wall
+    finally:
+        bench.close()
+    return out
+
+
+def build_periods(checkpoints: list[int], build_select: list[str] | None) -> dict[str, Any]:
+    """The periods case from bench/build_cases.py when it is there (the build task's cases), else
+    from solana_periods."""
+    try:
+        import build_cases  # type: ignore[import-not-found]
+    except ImportError:
+        build_cases = None
+    if build_cases is None or build_select:
+        return solana_periods(checkpoints, build_select)
+    out: dict[str, Any] = {"checkpoints": {}, "source": "bench/build_cases.py"}
+    for point in sorted(checkpoints):
+        got = build_cases.measure(point)
+        out["checkpoints"][point] = {"noop_s": got["nothing_new"], "one_new_s": got["one_new_period"], "full_s": got["full_refresh"]}
+        out["fixed_s"] = got["startup"]
+    return out
+
+
+# ---------------------------------------------------------------- the table
+def mib(n: float) -> str:
+    return f"{n / 2**20:,.0f} MiB"
+
+
+def table(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(goal, measured, ratio, target) rows; every goal of issue 10 that this run measured."""
+    rows: list[tuple[str, str, str, str]] = []
+    ingest = results["ingest"]
+    small, large = ingest[0], ingest[-1]
+    n, n4 = small["validators"], large["validators"]
+    for r in results.get("epoch", []):
+        rows.append((f"load ÷ COPY, one epoch of attestation rewards ({r['validators']:,} validators)",
+                     f"load {r['load_s']:.1f} s (process CPU {r['cpu_s']:.1f} s, peak RSS {mib(r['rss'])}); "
+                     f"COPY {r['copy_s']:.2f} s of {r['rows']:,} rows",
+                     f"{r['load_s'] / r['copy_s']:.1f}×", "≤ 2×"))
+    epochs = results.get("epoch", [])
+    if len(epochs) == 2:
+        a, b = epochs
+        rows.append((f"peak RSS, one epoch of {b['validators']:,} ÷ {a['validators']:,} validators",
+                     f"{mib(b['rss'])} vs {mib(a['rss'])}", f"{b['rss'] / a['rss']:.2f}×", "flat (≈ 1×)"))
+    for r in ingest:
+        rows.append((f"load ÷ COPY of the same raw rows ({r['validators']:,} validators, 1 day)",
+                     f"load {r['load_s']:.1f} s (loader CPU {r['load_cpu_s']:.1f} s); COPY {r['copy_s']:.2f} s of {r['rows']:,} rows",
+                     f"{r['load_s'] / r['copy_s']:.1f}× (CPU {r['load_cpu_s'] / r['copy_s']:.1f}×)", "≤ 2×"))
+    if len(ingest) == 1:
+        return rows
+    rows.append((f"load {n4:,} ÷ {n:,} validators", f"{large['load_s']:.1f} s vs {small['load_s']:.1f} s",
+                 f"{large['load_s'] / small['load_s']:.2f}×", "≤ 4.2× (4× the rows)"))
+    rows.append((f"peak RSS of the load, {n4:,} ÷ {n:,} validators", f"{mib(large['rss'])} vs {mib(small['rss'])}",
+                 f"{large['rss'] / small['rss']:.2f}×", "flat (≈ 1×)"))
+    for r in ingest:
+        rows.append((f"archive bytes per period ({r['validators']:,} validators)",
+                     f"{r['archive_bytes']:,} bytes, {r['responses']:,} responses, for 1 day",
+                     f"rerun adds {r['rerun_new_responses']:,} responses, {r['rerun_archive_bytes']:,} bytes",
+                     "rerun of a final period adds nothing"))
+    for r in ingest:
+        rows.append((f"requests per tracked validator-period ({r['validators']:,} validators)",
+                     f"{r['requests']:,} requests for {r['validators']:,} validator-days; the next incremental run {r['rerun_requests']:,}",
+                     f"{r['requests'] / r['validators']:.3f}", "immutable data never fetched twice"))
+    if small["build_s"] is not None:
+        rows.append((f"build {n4:,} ÷ {n:,} validators", f"{large['build_s']:.1f} s vs {small['build_s']:.1f} s",
+                     f"{large['build_s'] / small['build_s']:.2f}×", "≤ 4.2×"))
+    else:
+        rows.append((f"build {n4:,} ÷ {n:,} validators", "not timed (--smoke)", "–", "≤ 4.2×"))
+    p = results.get("periods")
+    if p:
+        points = sorted(p["checkpoints"])
+        first, last = points[0], points[-1]
+        a, b = p["checkpoints"][first], p["checkpoints"][last]
+        ranges = sorted(p.get("ranges", []), key=lambda r: r["periods"])
+        if len(ranges) >= 2:
+            short, long = ranges[0], ranges[-1]
+            rows.append((f"peak RSS of a {long['periods']}-period vs a {short['periods']}-period range load (Solana)",
+                         f"{mib(long['rss'])} vs {mib(short['rss'])}", f"{long['rss'] / short['rss']:.2f}×", "flat (≈ 1×)"))
+        fixed = p["fixed_s"]
+        rows.append(("no-op build (nothing new)",
+                     f"{a['noop_s']:.1f} s; dbt fixed cost (one model) " + (f"{fixed:.1f} s" if fixed is not None else "not timed (--smoke)"),
+                     f"{a['noop_s'] - fixed:+.1f} s over the fixed cost" if fixed is not None else "–", "≤ 10 s + fixed start-up"))
+        rows.append((f"one new period after {last} vs after {first} periods", f"{b['one_new_s']:.1f} s vs {a['one_new_s']:.1f} s",
+                     f"{b['one_new_s'] / a['one_new_s']:.2f}×", "≤ 1.2×"))
+        rows.append((f"one new period ÷ full rebuild of {last + 1} periods", f"{b['one_new_s']:.1f} s vs {b['full_s']:.1f} s",
+                     f"{b['one_new_s'] / b['full_s']:.2f}×", "≤ 0.05×"))
+    return rows
+
+
+ROW_KEYS = ("load ÷ COPY", "load ", "peak RSS", "archive bytes per period", "requests per tracked validator-period",
+            "build ", "no-op build", "one new period after", "one new period ÷ full rebuild")
+
+
+def render(rows: list[tuple[str, str, str, str]]) -> str:
+    out = ["| goal | measured | ratio | target |", "|---|---|---|---|"]
+    out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--validators", type=int, default=1000, help="N of the ingest case (4N too); default 1,000")
+    parser.add_argument("--periods", default="15,60", help="history checkpoints of the periods case; default 15,60")
+    parser.add_argument("--epoch-validators", default="100000,400000",
+                        help="validators of the one-epoch network-scale case (two sizes); default 100000,400000")
+    parser.add_argument("--case", choices=["default", "million"], default="default")
+    parser.add_argument("--smoke", action="store_true", help="smallest sizes, builds of one model (CI)")
+    parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument("--epoch-child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.epoch_child:
+        validators, url, chain_file = args.epoch_child
+        print(json.dumps(_epoch_child(int(validators), url, chain_file)))
+        return 0
+    select, slot_seconds = None, 192  # the simnet's default: 450 slots (56.25 epochs) a day
+    n, checkpoints = args.validators, [int(p) for p in args.periods.split(",")]
+    epochs = [int(v) for v in args.epoch_validators.split(",")]
+    if args.smoke:  # a day of 90 slots, two epochs of history, builds of one model
+        n, checkpoints, select, slot_seconds, epochs = 32, [1, 3], ["stg_registry__chains"], 960, [1000, 4000]
+    results: dict[str, Any] = {"machine": None}
+    if args.case == "million":  # opt-in: hours on 2 cores
+        print("million: one network-wide day of 1,000,000 validators ...", file=sys.stderr, flush=True)
+        results["ingest"] = [ethereum_day(1_000_000, build=False, build_select=None)]
+        results["epoch"] = [network_epoch(1_000_000)]
+    else:
+        print(f"ingest: {n:,} and {4 * n:,} validators, one network-wide day ...", file=sys.stderr, flush=True)
+        results["ingest"] = [ethereum_day(v, build=not args.smoke, build_select=select, seconds_per_slot=slot_seconds)
+                             for v in (n, 4 * n)]
+        print(f"epoch: one epoch of {epochs[0]:,} and {epochs[1]:,} validators ...", file=sys.stderr, flush=True)
+        results["epoch"] = [network_epoch(v) for v in epochs]
+        print(f"periods: Solana history checkpoints {checkpoints} ...", file=sys.stderr, flush=True)
+        results["periods"] = build_periods(checkpoints, select)
+    results["machine"] = machine()
+    rows = table(results)
+    print(render(rows))
+    print(f"\nmachine: {results['machine']}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""The COPY path's arrow batches: typed from the column hints, exact in base units, loud on a
+value that does not fit."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pyarrow as pa
+import pytest
+
+from loaders.bulk import BULK_TABLES, arrow_batch
+from loaders.ethereum.settings import COLUMNS as ETHEREUM_COLUMNS
+from loaders.jito.settings import COLUMNS as JITO_COLUMNS
+from loaders.solana.settings import COLUMNS as SOLANA_COLUMNS
+
+
+def test_base_units_stay_exact_and_every_row_gets_the_chain():
+    big = 10**37 + 1  # more digits than a float keeps
+    batch = arrow_batch([{"epoch": 5, "vote_pubkey": "V", "rewarded": True, "amount": big, "post_balance": None,
+                          "effective_slot": 7, "commission": 3, "commission_bps": None, "response_id": "r"}],
+                        SOLANA_COLUMNS["inflation_rewards"], chain="solana", table="inflation_rewards")
+    assert batch.schema.field("amount").type == pa.decimal128(38, 0)
+    row = batch.to_pylist()[0]
+    assert row["amount"] == Decimal(big) and row["post_balance"] is None and row["chain"] == "solana"
+    assert batch.schema.field("epoch").type == pa.int64() and batch.schema.field("rewarded").type == pa.bool_()
+
+
+def test_a_missing_column_is_null_and_an_undeclared_key_is_refused():
+    rows = [{"epoch": 1, "validator_index": 2, "head_gwei": -3, "target_gwei": 4, "source_gwei": 5,
+             "inclusion_delay_gwei": 0, "inactivity_gwei": 0}]
+    batch = arrow_batch(rows, ETHEREUM_COLUMNS["attestation_rewards"], chain="ethereum", table="attestation_rewards")
+    assert batch.to_pylist()[0]["response_id"] is None and batch.to_pylist()[0]["head_gwei"] == -3
+    with pytest.raises(ValueError, match=r"attestation_rewards: row keys \['typo'\] are not columns"):
+        arrow_batch([{**rows[0], "typo": 1}], ETHEREUM_COLUMNS["attestation_rewards"], chain="ethereum", table="attestation_rewards")
+
+
+def test_a_value_too_big_for_its_column_names_the_table_and_column():
+    row = {"epoch": 1, "vote_account": "V", "mev_rewards": 10**40}
+    with pytest.raises(ValueError, match=r"jito_validators\.mev_rewards: a value does not fit decimal128\(38, 0\)"):
+        arrow_batch([row], JITO_COLUMNS, chain="solana", table="jito_validators")
+
+
+def test_every_bulk_table_has_column_hints_arrow_can_type():
+    hints = {**ETHEREUM_COLUMNS, **SOLANA_COLUMNS, "jito_validators": JITO_COLUMNS}
+    for table in BULK_TABLES:
+        assert arrow_batch([{}], hints[table], chain="c", table=table).num_rows == 1
