@@ -55,6 +55,11 @@ def holder_label() -> str:
     return f"{_command} (pid {os.getpid()} on {socket.gethostname()})"[:63]
 
 
+# How long a refusing acquire waits for a holder whose session is already gone from the server's
+# activity view (its backend is exiting and will release the lock).
+ENDING_SESSION_GRACE_SECONDS = 5.0
+
+
 class WarehouseLock:
     """One named advisory lock on its own connection (exclusive, or shared with others shared)."""
 
@@ -97,6 +102,13 @@ class WarehouseLock:
         if self.try_acquire():
             return
         if not wait:
+            # A holder whose session is ending still holds the lock until its backend exits
+            # (a lock given up by closing its connection): give such a holder a moment.
+            deadline = time.monotonic() + ENDING_SESSION_GRACE_SECONDS
+            while not self.holders() and time.monotonic() < deadline:
+                time.sleep(0.05)
+                if self.try_acquire():
+                    return
             raise LockBusy(self.busy_message())
         if on_wait:
             on_wait(f"waiting: {self.describe_holders()}")
@@ -112,7 +124,14 @@ class WarehouseLock:
         conn, self._conn = self._conn, None
         if conn is not None:
             try:
-                conn.close()  # the session ends, and the server releases its locks
+                # Unlocked before the session ends: closing alone releases the lock only when the
+                # server's backend exits, after this returns, and a next run would find it held.
+                with conn.cursor() as cur:
+                    cur.execute(f"select pg_advisory_unlock{'_shared' if self.shared else ''}(%s, %s)", (NAMESPACE, self.key))
+            except psycopg2.Error:
+                pass
+            try:
+                conn.close()  # the session ends, and the server releases whatever it still holds
             except psycopg2.Error:
                 pass
 

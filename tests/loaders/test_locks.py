@@ -43,6 +43,36 @@ def test_a_held_lock_refuses_with_the_holders_name(warehouse):
     second.release()
 
 
+class _SlowToEnd:
+    """A lock's connection whose session outlives close(), as a server backend that has not
+    exited yet when the next run starts."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def cursor(self):
+        return self.conn.cursor()
+
+    def close(self):
+        pass
+
+
+def test_a_released_lock_is_free_at_once_for_the_next_run(warehouse):
+    # Runs follow each other at once (a scheduled run, then the next): the lock is given up before
+    # its session ends, so the next run never finds it held by a session still ending.
+    first = WarehouseLock(warehouse, "run:solana")
+    first.acquire()
+    session = first._conn
+    first._conn = _SlowToEnd(session)
+    try:
+        first.release()
+        second = WarehouseLock(warehouse, "run:solana")
+        second.acquire()
+        second.release()
+    finally:
+        session.close()
+
+
 def test_shared_holders_exclude_an_exclusive_one(warehouse):
     readers = [WarehouseLock(warehouse, "commit:raw_x", shared=True) for _ in range(2)]
     for reader in readers:
