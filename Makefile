@@ -16,11 +16,12 @@ $(STAMP):
 
 install: $(STAMP)
 
-# Test files run in parallel, one worker per core up to 4 (each worker starts its own embedded
-# Postgres; a file's tests stay together, so module-scoped loads are shared). TEST_WORKERS=0: serial.
+# Tests run in parallel, one worker per core up to 4 (each worker starts its own embedded
+# Postgres; a file whose tests share a module-scoped load stays on one worker, the slowest files
+# are handed out first: tests/conftest.py). TEST_WORKERS=0: serial.
 TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --maxprocesses=4 --dist loadfile
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --maxprocesses=4 --dist loadgroup --no-loadscope-reorder
 
 demo: $(STAMP)
 	$(BIN)/aurora demo

@@ -97,3 +97,39 @@ def config_files(tmp_path) -> dict[str, Path]:
         out[name] = target
     return out
 
+
+
+# Test files measured slowest (pytest --durations, summed per file), longest first. `make test`
+# hands the workers these first so that no long file starts last and runs alone at the end; a file
+# not listed runs after them (its order only matters for the run's length, never for its result).
+SLOWEST_FIRST = (
+    "tests/loaders/solana/test_solana_finality.py",
+    "tests/loaders/test_crash_safety.py",
+    "tests/loaders/ethereum/test_ethereum_e2e.py",
+    "tests/bench/test_pipeline_bench.py",
+    "tests/dbt/test_build_periods.py",
+    "tests/loaders/test_cli.py",
+    "tests/dbt/test_commission_snapshot.py",
+    "tests/loaders/solana/test_solana_e2e.py",
+    "tests/loaders/ethereum/test_ethereum_finality.py",
+    "tests/loaders/books/test_books_e2e.py",
+    "tests/loaders/test_registry.py",
+)
+
+
+def _shares_a_module_fixture(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    return bool(info) and any(defs and defs[-1].scope in ("module", "package", "class")
+                              for defs in info.name2fixturedefs.values())
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Under `--dist loadgroup` (make test): a file whose tests share a module-scoped fixture (one
+    expensive load, a story told step by step) stays on one worker; the other tests spread one
+    by one, so a long file of independent tests is shared between the workers."""
+    rank = {path: i for i, path in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+    for item in items:
+        if _shares_a_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
