@@ -7,6 +7,15 @@
 #}
 {% macro ensure_build_state() %}
     create schema if not exists aurora_control;
+    -- Any dbt command that builds, by hand or by aurora, forgets the last whole build's state:
+    -- `aurora build` records it again only after it succeeds (loaders/build_state.py).
+    do $aurora$
+    begin
+        if to_regclass('aurora_control.build_state') is not null then
+            delete from aurora_control.build_state;
+        end if;
+    end
+    $aurora$;
     create table if not exists aurora_control.build_loads (
         model text not null,        -- schema.table of the incremental model
         load_id text not null,      -- a dlt load id the model's build has read
