@@ -89,3 +89,12 @@ def test_builds_rebuild_the_periods_of_new_loads_and_the_lookback_window(env, wa
     assert mart(warehouse) == incremental
     env.build("--heal")
     assert mart(warehouse) == incremental
+
+    # The lineage's join inputs are tested (not the view): a source row whose archived response is
+    # gone fails the build.
+    from tests.support.db import execute
+
+    execute(warehouse, "delete from raw_solana.http_responses where response_id = "
+                       "(select response_id from raw_solana.inflation_rewards where response_id is not null limit 1)")
+    failed = env.build("--select", "assert_lineage_sources_have_archived_responses", expect=1)
+    assert "assert_lineage_sources_have_archived_responses" in failed.output
