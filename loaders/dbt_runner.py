@@ -118,6 +118,26 @@ def _record_unit_tests_passed(warehouse: Warehouse, fingerprint: str) -> None:
 READ_ONLY_COMMANDS = frozenset({"compile", "docs", "ls", "list", "parse", "debug", "show", "clean", "deps"})
 
 
+def analyze_changed_raw(warehouse: Warehouse) -> list[str]:
+    """ANALYZE the tables of every dlt dataset that changed since their statistics were taken, or
+    never had any (a `_dlt_loads` of a few rows stays under autovacuum's threshold for good).
+    Every staging model filters on `_dlt_loads`: without statistics the planner expects a couple
+    of rows where there are thousands and nests loops over whole-history views. Statistics change
+    plans, never results. Returns the tables analyzed."""
+    with warehouse.connect() as conn, conn.cursor() as cur:
+        cur.execute("""
+            select format('%I.%I', s.schemaname, s.relname) from pg_stat_user_tables as s
+            join pg_class as c on c.oid = s.relid
+            where s.schemaname in (select table_schema from information_schema.tables
+                                   where table_name = '_dlt_loads' and table_type = 'BASE TABLE')
+              and (s.n_mod_since_analyze > 0 or c.reltuples < 0)
+            order by 1""")
+        tables = [r[0] for r in cur.fetchall()]
+        for table in tables:
+            cur.execute(f"analyze {table}")
+    return tables
+
+
 class BuildRefused(Exception):
     """A build that would read a half-written load; the message names it and what to do."""
 
@@ -216,6 +236,7 @@ def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bo
                                   skipped=build_state.nothing_new_message(last))
         if args and args[0] not in READ_ONLY_COMMANDS:
             build_state.forget(warehouse)
+            analyze_changed_raw(warehouse)
         skip_unit_tests = whole_build and _unit_tests_passed(warehouse, fingerprint)
         started = time.monotonic()
         result = dbtRunner(callbacks=[_node_finished]).invoke(

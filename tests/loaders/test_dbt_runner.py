@@ -181,3 +181,14 @@ def test_aurora_build_skipped_exits_and_reports_as_the_build_did(dbt, warehouse,
     assert skipped.exit_code == 1 and skipped.stderr == built.stderr
     forced = runner.invoke(app, [*options, "build", "--force"])
     assert len(dbt.calls) == calls + 1 and forced.exit_code == 1 and "dbt build succeeded" in forced.stdout
+
+
+def test_a_build_analyzes_the_raw_tables_loads_changed(dbt, warehouse):
+    """Statistics for the planner: `_dlt_loads` (a few rows, never reached by autovacuum) included."""
+    def reltuples(table: str) -> float:
+        return query(warehouse, "select reltuples from pg_class where oid = %s::regclass", (table,))[0][0]
+
+    assert reltuples("raw_toy._dlt_loads") == 1 and reltuples("raw_toy.a") == 20
+    toy_pipeline.load(2)
+    assert dbt.runs(warehouse)
+    assert reltuples("raw_toy._dlt_loads") == 2
