@@ -3,8 +3,8 @@
 -- a test on the view's own columns cannot see the loss (a not_null on its response_id was vacuous:
 -- the join never matches a null, and its plan scanned execution_transactions once per relayed
 -- proposal). This checks the join's inputs instead: every response a source row names is archived.
--- One hash anti-join over each source table, no nested loop; the same join as the view's (on
--- response_id alone, both chains' archives together). A row without a response_id is not checked
+-- One anti-join of the source rows against the responses, each table read once; the same join
+-- as the view's (on response_id alone, both chains' archives together). A row without a response_id is not checked
 -- (the columns are nullable in raw; such a row has no lineage to lose).
 with
 
