@@ -305,7 +305,7 @@ def notice(message: str) -> None:
 
 
 def build(warehouse: Warehouse, select: list[str] | None = None, extra: list[str] | None = None, quiet: bool = False,
-          wait: bool = True) -> None:
+          wait: bool = True, force: bool = False) -> None:
     from loaders.dbt_runner import BuildRefused, run_dbt
     from loaders.locks import BUSY_EXIT_CODE, LockBusy
 
@@ -317,11 +317,16 @@ def build(warehouse: Warehouse, select: list[str] | None = None, extra: list[str
     args += extra or []
     try:
         with _plain_errors():
-            outcome = run_dbt(warehouse, args, quiet=quiet, wait=wait, say=notice)
+            outcome = run_dbt(warehouse, args, quiet=quiet, wait=wait, say=notice, force=force)
     except LockBusy as exc:
         fail(f"another dbt build is running: {exc}", BUSY_EXIT_CODE)
     except BuildRefused as exc:
         fail(str(exc), 1)
+    if outcome.skipped:
+        # The marts are the last whole build's, which succeeded: what the caller reports after a
+        # build (the invariant rows, the exit status) reads them as it read that build's.
+        console.print(outcome.skipped, highlight=False, markup=False)
+        return
     counts = outcome.counts()
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing ran"
     if outcome.success:
@@ -355,8 +360,10 @@ def build_command(
     full_refresh: bool = typer.Option(False, "--full-refresh", help="Rebuild incremental models from scratch."),
     heal: bool = typer.Option(False, "--heal", help="Re-process every period, not only the lookback window."),
     wait: bool = typer.Option(False, "--wait", help="When another build is running, wait for it instead of refusing."),
+    force: bool = typer.Option(False, "--force", help="Run dbt even when nothing changed since the last whole build."),
 ) -> None:
-    """Load the registry and run `dbt build` (models, tests, snapshots)."""
+    """Load the registry and run `dbt build` (models, tests, snapshots). A whole build with nothing
+    new since the last successful one (no new load, same project, vars and settings) does not run dbt."""
     from loaders.dbt_runner import dbt_lock
     from loaders.locks import BUSY_EXIT_CODE, LockBusy, set_command
 
@@ -371,7 +378,7 @@ def build_command(
             fail(f"another dbt build is running: {exc}", BUSY_EXIT_CODE)
         with _plain_errors():
             load_registry(config, warehouse, ctx.obj.books_config)
-        build(warehouse, select, extra)
+        build(warehouse, select, extra, force=force)
     if report_invariants(warehouse):
         raise typer.Exit(1)
 

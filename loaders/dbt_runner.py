@@ -40,6 +40,7 @@ class DbtOutcome:
     seconds: float
     nodes: list[NodeResult] = field(default_factory=list)
     error: str | None = None
+    skipped: str | None = None  # why dbt did not run (a whole build with nothing new), said as a sentence
 
     def counts(self) -> Counter:
         return Counter(node.status for node in self.nodes)
@@ -111,6 +112,30 @@ def _record_unit_tests_passed(warehouse: Warehouse, fingerprint: str) -> None:
             cur.execute(f"insert into {UNIT_TESTS_TABLE} (fingerprint) values (%s) on conflict do nothing", (fingerprint,))
     finally:
         conn.close()
+
+
+# dbt commands that write nothing to the warehouse's models: they leave the last build's record.
+READ_ONLY_COMMANDS = frozenset({"compile", "docs", "ls", "list", "parse", "debug", "show", "clean", "deps"})
+
+
+def analyze_changed_raw(warehouse: Warehouse) -> list[str]:
+    """ANALYZE the tables of every dlt dataset that changed since their statistics were taken, or
+    never had any (a `_dlt_loads` of a few rows stays under autovacuum's threshold for good).
+    Every staging model filters on `_dlt_loads`: without statistics the planner expects a couple
+    of rows where there are thousands and nests loops over whole-history views. Statistics change
+    plans, never results. Returns the tables analyzed."""
+    with warehouse.connect() as conn, conn.cursor() as cur:
+        cur.execute("""
+            select format('%I.%I', s.schemaname, s.relname) from pg_stat_user_tables as s
+            join pg_class as c on c.oid = s.relid
+            where s.schemaname in (select table_schema from information_schema.tables
+                                   where table_name = '_dlt_loads' and table_type = 'BASE TABLE')
+              and (s.n_mod_since_analyze > 0 or c.reltuples < 0)
+            order by 1""")
+        tables = [r[0] for r in cur.fetchall()]
+        for table in tables:
+            cur.execute(f"analyze {table}")
+    return tables
 
 
 class BuildRefused(Exception):
@@ -185,25 +210,42 @@ def _pipeline_busy(warehouse: Warehouse, pipeline: str) -> bool:
 
 
 def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bool = True,
-            say: Callable[[str], None] | None = None) -> DbtOutcome:
+            say: Callable[[str], None] | None = None, force: bool = False) -> DbtOutcome:
     """Invoke `dbt <args>` with the warehouse's connection, under the build's locks (raises
     LockBusy when another build runs and not `wait`, BuildRefused when a load is half written);
-    never raises for model failures."""
+    never raises for model failures. A whole build that would read exactly what the last
+    successful one read does not run dbt (loaders/build_state.py) unless `force`."""
     from dbt.cli.main import dbtRunner
+
+    from loaders import build_state
 
     os.environ.update(dbt_env(warehouse))
     flags = ["--project-dir", str(dbt_project_dir()), "--profiles-dir", str(project_root())]
     if quiet:
         flags.append("--quiet")
     fingerprint = os.environ["AURORA_PROJECT_FINGERPRINT"]
-    whole_build = bool(args) and args[0] == "build" and not {"--select", "-s", "--exclude-resource-type", "--resource-type"} & set(args)
+    state_args = build_state.whole_build_args(args)
+    whole_build = state_args is not None
+    started = time.monotonic()
     with dbt_lock(warehouse, wait=wait, say=say), reading_raw(warehouse, say=say):
+        state = build_state.current_state(warehouse, state_args, fingerprint) if whole_build else None
+        if state is not None and not force and "--full-refresh" not in args:
+            last = build_state.unchanged_since(warehouse, state)
+            if last is not None:
+                return DbtOutcome(command="dbt " + " ".join(args), success=True, seconds=time.monotonic() - started,
+                                  skipped=build_state.nothing_new_message(last))
+        if args and args[0] not in READ_ONLY_COMMANDS:
+            build_state.forget(warehouse)
+            analyze_changed_raw(warehouse)
         skip_unit_tests = whole_build and _unit_tests_passed(warehouse, fingerprint)
         started = time.monotonic()
         result = dbtRunner(callbacks=[_node_finished]).invoke(
             [*args, *(["--exclude-resource-type", "unit_test"] if skip_unit_tests else []), *flags])
-        if whole_build and not skip_unit_tests and result.success:
-            _record_unit_tests_passed(warehouse, fingerprint)
+        if whole_build and result.success:
+            if not skip_unit_tests:
+                _record_unit_tests_passed(warehouse, fingerprint)
+            build_state.record(warehouse, state, fingerprint,
+                               build_state.built_relations(getattr(result.result, "results", None)))
     outcome = DbtOutcome(
         command="dbt " + " ".join(args),
         success=bool(result.success),

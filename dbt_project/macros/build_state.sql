@@ -7,6 +7,15 @@
 #}
 {% macro ensure_build_state() %}
     create schema if not exists aurora_control;
+    -- Any dbt command that builds, by hand or by aurora, forgets the last whole build's state:
+    -- `aurora build` records it again only after it succeeds (loaders/build_state.py).
+    do $aurora$
+    begin
+        if to_regclass('aurora_control.build_state') is not null then
+            delete from aurora_control.build_state;
+        end if;
+    end
+    $aurora$;
     create table if not exists aurora_control.build_loads (
         model text not null,        -- schema.table of the incremental model
         load_id text not null,      -- a dlt load id the model's build has read
@@ -17,6 +26,13 @@
         model text not null,
         load_id text not null,
         primary key (model, load_id)
+    );
+    -- Every completed load whose id is at most the model's floor is consumed: its build_loads rows
+    -- are deleted (prune_build_loads), the floor stands for them.
+    create table if not exists aurora_control.build_loads_floor (
+        model text primary key,
+        floor_load_id numeric not null,
+        set_at timestamptz not null default now()
     );
     -- The lookback reads new loads' rows by load id: every raw table gets an index on it
     -- (cheap to keep: all rows of a load share one key). Created once; existing ones are skipped
@@ -67,8 +83,11 @@
     {%- do run_query("insert into aurora_control.build_loads_pending (model, load_id)
         select distinct '" ~ key ~ "', c.load_id from (" ~ completed_loads_sql() ~ ") as c
         where c.load_id is not null
-          and not exists (select 1 from aurora_control.build_loads as b where b.model = '" ~ key ~ "' and b.load_id = c.load_id)") -%}
-    {%- set known = run_query("select exists (select 1 from aurora_control.build_loads where model = '" ~ key ~ "')").columns[0].values()[0] -%}
+          and not exists (select 1 from aurora_control.build_loads as b where b.model = '" ~ key ~ "' and b.load_id = c.load_id)
+          and not exists (select 1 from aurora_control.build_loads_floor as f
+                          where f.model = '" ~ key ~ "' and " ~ load_id_number('c.load_id') ~ " <= f.floor_load_id)") -%}
+    {%- set known = run_query("select exists (select 1 from aurora_control.build_loads where model = '" ~ key ~ "')
+        or exists (select 1 from aurora_control.build_loads_floor where model = '" ~ key ~ "')").columns[0].values()[0] -%}
     {%- set fresh = run_query("select load_id from aurora_control.build_loads_pending where model = '" ~ key ~ "' order by 1") -%}
     {{ return({'known': known, 'new_loads': fresh.columns[0].values() | list}) }}
 {% endmacro %}
@@ -81,4 +100,99 @@
     select model, load_id from aurora_control.build_loads_pending where model = '{{ key }}'
     on conflict do nothing;
     delete from aurora_control.build_loads_pending where model = '{{ key }}'
+{% endmacro %}
+
+
+{#- A dlt load id as a number (they are creation timestamps), null for anything else: never below a floor. -#}
+{% macro load_id_number(expr) -%}
+    (case when {{ expr }} ~ '^[0-9]+(\.[0-9]+)?$' then ({{ expr }})::numeric end)
+{%- endmacro %}
+
+
+{#
+  on-run-end: build_loads keeps one row per model per load forever unless pruned. Per model, the
+  floor rises to the largest consumed load id F such that every load that is or may become a
+  completed load with an id at most F is consumed; the rows at or below it are deleted. What
+  counts as unconsumed is unchanged, because below F:
+    - every completed load is consumed (F is below the model's first unconsumed completed load);
+    - no load can complete later: F is below the id of every load recorded as extracted or
+      committing and not completed (aurora_control.loads, loaders/pipeline.py), and older than
+      AURORA_BUILD_LOADS_KEEP_DAYS days (default 7; a load id is its creation time): a package
+      still being extracted has not been recorded yet, and no package takes that long to extract.
+  Runs under the build's locks (no load commits meanwhile); a model's rows are only ever removed
+  together with a floor that covers them, in one transaction.
+#}
+{% macro prune_build_loads() %}
+    {%- if execute and run_query("select to_regclass('aurora_control.build_loads_floor') is not null").columns[0].values()[0] -%}
+    {%- set days = env_var('AURORA_BUILD_LOADS_KEEP_DAYS', '7') | trim -%}
+    {%- if not modules.re.match('^[0-9]+(\.[0-9]+)?$', days) -%}
+        {{ exceptions.raise_compiler_error("AURORA_BUILD_LOADS_KEEP_DAYS must be a number of days, got '" ~ days ~ "'") }}
+    {%- endif -%}
+    {%- set control = run_query("select to_regclass('aurora_control.loads') is not null").columns[0].values()[0] -%}
+    with completed as (
+
+        {{ completed_loads_sql() }}
+
+    ),
+
+    bound as (
+
+        select least(
+            extract(epoch from now()) - {{ days }} * 86400
+            {%- if control %},
+            (select min({{ load_id_number('l.load_id') }}) from aurora_control.loads as l
+             where l.state in ('extracted', 'committing')
+               and not exists (select 1 from completed as c where c.load_id = l.load_id))
+            {%- endif %}
+        ) as below
+
+    ),
+
+    models as (
+
+        select b.model, f.floor_load_id
+        from (select distinct model from aurora_control.build_loads) as b
+        left join aurora_control.build_loads_floor as f on f.model = b.model
+
+    ),
+
+    first_unconsumed as (
+
+        select m.model, m.floor_load_id, (
+            select min({{ load_id_number('c.load_id') }}) from completed as c
+            where not exists (select 1 from aurora_control.build_loads as b where b.model = m.model and b.load_id = c.load_id)
+              and ({{ load_id_number('c.load_id') }} <= m.floor_load_id) is not true
+        ) as first_id
+        from models as m
+
+    ),
+
+    floors as (
+
+        select u.model, max({{ load_id_number('b.load_id') }}) as floor_load_id
+        from first_unconsumed as u
+        join aurora_control.build_loads as b on b.model = u.model
+        cross join bound
+        where (u.first_id is null or {{ load_id_number('b.load_id') }} < u.first_id)
+          and {{ load_id_number('b.load_id') }} < bound.below
+          and (u.floor_load_id is null or {{ load_id_number('b.load_id') }} > u.floor_load_id)
+        group by u.model
+
+    ),
+
+    raised as (
+
+        insert into aurora_control.build_loads_floor as f (model, floor_load_id)
+        select model, floor_load_id from floors where floor_load_id is not null
+        on conflict (model) do update set floor_load_id = greatest(f.floor_load_id, excluded.floor_load_id), set_at = now()
+        returning f.model, f.floor_load_id
+
+    )
+
+    delete from aurora_control.build_loads as b
+    using raised
+    where b.model = raised.model and {{ load_id_number('b.load_id') }} <= raised.floor_load_id
+    {%- else -%}
+    select 1
+    {%- endif -%}
 {% endmacro %}

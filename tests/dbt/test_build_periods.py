@@ -53,7 +53,13 @@ def oids(warehouse) -> dict[str, int]:
            or (n.nspname = 'registry' and c.relname = 'chains')"""))
 
 
-def test_builds_rebuild_the_periods_of_new_loads_and_the_lookback_window(env, warehouse):
+def completed_loads(warehouse) -> str:
+    """SQL: the completed loads of every dlt dataset (load_id)."""
+    schemas = [r[0] for r in query(warehouse, "select table_schema from information_schema.tables where table_name = '_dlt_loads'")]
+    return " union all ".join(f'select load_id from "{s}"._dlt_loads where status = 0' for s in schemas)
+
+
+def test_builds_rebuild_the_periods_of_new_loads_and_the_lookback_window(env, warehouse, monkeypatch):
     env.run("--from-epoch", "0", "--to-epoch", "5")
     env.build()
     loads = query(warehouse, "select count(*) from raw_solana._dlt_loads where status = 0")[0][0]
@@ -64,9 +70,12 @@ def test_builds_rebuild_the_periods_of_new_loads_and_the_lookback_window(env, wa
     before = oids(warehouse)
     assert len(before) > 60 and "registry.chains" in before
 
-    # Nothing new: only the window (finality lag 1 + margin 1 below the newest epoch, 5) is rebuilt;
+    # Nothing new: dbt is not run at all (loaders/build_state.py).
+    skipped = env.build()
+    assert "nothing new since the last build" in skipped.output and oids(warehouse) == before
+    # Forced: only the window (finality lag 1 + margin 1 below the newest epoch, 5) is rebuilt;
     # no view or registry table is recreated, and the unit tests, passed for this project, are skipped.
-    env.build()
+    env.build("--force")
     assert compiled_periods("stake_rewards") == {4, 5}
     newest = query(warehouse, "select max(period_seq) from canonical.validator_meta where chain = 'solana'")[0][0]
     assert compiled_periods("validator_meta") == {newest - 1, newest}
@@ -77,12 +86,34 @@ def test_builds_rebuild_the_periods_of_new_loads_and_the_lookback_window(env, wa
     env.model.advance(S)
     env.run("--from-epoch", "6", "--to-epoch", "6")
     env.run("--from-epoch", "1", "--to-epoch", "1")
+    monkeypatch.setenv("AURORA_BUILD_LOADS_KEEP_DAYS", "0")  # every load is old enough to prune below
     env.build()
     assert compiled_periods("stake_rewards") == {1, 4, 5, 6}
     assert {1, 6} <= compiled_periods("periods") and not {0, 2, 3} & compiled_periods("periods")
+
+    # The end of that build pruned aurora_control.build_loads: every load each model consumed is
+    # at or below the model's floor, and the rows are gone.
+    newest = query(warehouse, f"select max(load_id::numeric) from ({completed_loads(warehouse)}) as c")[0][0]
+    floors = dict(query(warehouse, "select model, floor_load_id from aurora_control.build_loads_floor"))
+    assert floors["canonical.stake_rewards"] == newest and floors["canonical.periods"] == newest
+    assert query(warehouse, "select count(*) from aurora_control.build_loads") == [(0,)]
+    # What counts as unconsumed is unchanged: a late reload of epoch 2 rebuilds epoch 2 and the window only.
+    env.run("--from-epoch", "2", "--to-epoch", "2")
+    env.build()
+    assert compiled_periods("stake_rewards") == {2, 5, 6}
+    assert query(warehouse, "select count(*) from aurora_control.build_loads") == [(0,)]
 
     incremental = mart(warehouse)
     env.build("--full-refresh")
     assert mart(warehouse) == incremental
     env.build("--heal")
     assert mart(warehouse) == incremental
+
+    # The lineage's join inputs are tested (not the view): a source row whose archived response is
+    # gone fails the build.
+    from tests.support.db import execute
+
+    execute(warehouse, "delete from raw_solana.http_responses where response_id = "
+                       "(select response_id from raw_solana.inflation_rewards where response_id is not null limit 1)")
+    failed = env.build("--select", "assert_lineage_sources_have_archived_responses", expect=1)
+    assert "assert_lineage_sources_have_archived_responses" in failed.output

@@ -12,6 +12,25 @@ build_periods as (
 
 ),
 
+-- The Ethereum sums are views over all history, left joined per validator and day below. The
+-- planner, expecting one validator-day where there are a thousand, would recompute a view for
+-- each (a nested loop): computed once here, for the build's periods only, and kept (materialized).
+attestations as materialized (
+
+    select a.*
+    from {{ ref('int_ethereum__attestation_rewards_summed') }} as a
+    join build_periods as b on b.chain = a.chain and b.period_seq = a.period_seq
+
+),
+
+block_rewards as materialized (
+
+    select k.*
+    from {{ ref('int_ethereum__block_rewards_summed') }} as k
+    join build_periods as b on b.chain = k.chain and b.period_seq = k.period_seq
+
+),
+
 solana as (
 
     select
@@ -65,9 +84,9 @@ ethereum as (
 
     from {{ ref('int_ethereum__validator_days_listed') }} as g
     join build_periods as b on b.chain = g.chain and b.period_seq = g.period_seq
-    left join {{ ref('int_ethereum__attestation_rewards_summed') }} as a
+    left join attestations as a
         on a.chain = g.chain and a.validator_index = g.validator_index and a.day = g.day
-    left join {{ ref('int_ethereum__block_rewards_summed') }} as k
+    left join block_rewards as k
         on k.chain = g.chain and k.validator_index = g.validator_index and k.day = g.day
 
 )

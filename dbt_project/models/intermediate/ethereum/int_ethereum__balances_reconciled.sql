@@ -42,13 +42,16 @@ flows as (
 
 ),
 
-attestations as (
+-- Both sums are views over all history, left joined per validator and day below: materialized,
+-- each is computed once, where the planner (expecting one row where there are thousands) would
+-- recompute it for every validator-day in a nested loop.
+attestations as materialized (
 
     select * from {{ ref('int_ethereum__attestation_rewards_summed') }}
 
 ),
 
-blocks as (
+blocks as materialized (
 
     select * from {{ ref('int_ethereum__block_rewards_summed') }}
 

@@ -1,0 +1,226 @@
+"""Whether a whole build has anything to do.
+
+A whole `aurora build` (no selection) is a function of what it reads: the dbt project, the dbt
+arguments and vars, the environment settings the project reads, and the raw data. No model reads
+the clock (no now(), current_date or run_started_at anywhere in dbt_project/), and the raw data a
+build can see is the rows of completed dlt loads (macros/completed_rows.sql). So a digest of those
+inputs, taken under the build's locks, names the warehouse the build leaves: when it equals the
+digest the last successful whole build recorded, and that build's relations are still the ones
+standing, dbt would rewrite the same rows and has nothing to do.
+
+What the digest covers:
+  - the project fingerprint (every file of dbt_project/ and the dbt version);
+  - the whole build's arguments (`--vars` included; `--full-refresh` restates the same rows);
+  - the value of every environment variable the project reads (env_var(...) in dbt_project/ and
+    profiles.yml), except the connection settings: the record lives in the database they name;
+    with AURORA_READER_ROLE set, whether that role exists (the build creates it when missing);
+  - per dlt dataset, its completed loads (`_dlt_loads` status 0) and its raw tables' columns; the
+    registry and the books, which every `aurora build` loads again with the same rows
+    (write disposition replace), by the content of their completed rows instead.
+Not covered, on purpose: `raw_<chain>.http_bodies` (written as bodies arrive and deleted by
+`aurora archive prune`, not by dlt), which only the fct_pnl_lineage view reads, live; and
+aurora_control (the builds' own bookkeeping and the load states the build refuses on).
+
+The record (`aurora_control.build_state`) is written only after a successful whole build, and
+forgotten before any dbt command that writes: a failed, partial or hand-run build leaves no record,
+so the next whole build runs (the project's on-run-start forgets it too: macros/build_state.sql).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from loaders.warehouse import Warehouse, project_root
+
+STATE_TABLE = "aurora_control.build_state"
+
+# Connection settings: they choose the database the record is kept in, they change nothing in it.
+_CONNECTION_ENV = re.compile(r"^AURORA_PG_")
+_ENV_VAR = re.compile(r"""env_var\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]""")
+
+
+@dataclass(frozen=True)
+class BuildState:
+    digest: str
+    loads: int  # completed dlt loads, every dataset
+
+
+@dataclass(frozen=True)
+class LastBuild:
+    digest: str
+    loads: int
+    fingerprint: str
+    built_at: datetime
+
+
+def whole_build_args(args: list[str]) -> list[str] | None:
+    """The arguments a whole build's state is recorded under (`--full-refresh` dropped: it
+    restates the same rows), or None when `args` are not a whole `dbt build` (a selection, or
+    any other flag)."""
+    if not args or args[0] != "build":
+        return None
+    out, rest = ["build"], args[1:]
+    i = 0
+    while i < len(rest):
+        if rest[i] == "--full-refresh":
+            i += 1
+        elif rest[i] == "--vars" and i + 1 < len(rest):
+            out += rest[i:i + 2]
+            i += 2
+        else:
+            return None
+    return out
+
+
+def dbt_env_names() -> list[str]:
+    """The environment variables the dbt project and its profile read, connection settings aside."""
+    from loaders.dbt_runner import dbt_project_dir
+
+    names: set[str] = set()
+    root = dbt_project_dir()
+    files = [project_root() / "profiles.yml"]
+    files += [p for p in root.rglob("*") if p.is_file() and p.suffix in (".sql", ".yml", ".yaml")
+              and p.relative_to(root).parts[0] not in ("target", "logs", "dbt_packages")]
+    for path in files:
+        names.update(_ENV_VAR.findall(path.read_text(errors="replace")))
+    return sorted(n for n in names if not _CONNECTION_ENV.match(n))
+
+
+def current_state(warehouse: Warehouse, args: list[str], fingerprint: str) -> BuildState:
+    """The digest of what a whole build with these arguments would read now (call it under the
+    build's locks: no load commits while they are held)."""
+    from loaders.books.settings import DATASET as BOOKS_DATASET
+    from loaders.registry.settings import DATASET as REGISTRY_DATASET
+
+    digest = hashlib.sha256()
+
+    def add(*parts: object) -> None:
+        digest.update(json.dumps(parts, default=str).encode())
+        digest.update(b"\n")
+
+    add("project", fingerprint)
+    add("args", args)
+    for name in dbt_env_names():
+        add("env", name, os.environ.get(name))
+    loads = 0
+    with warehouse.connect() as conn, conn.cursor() as cur:
+        role = os.environ.get("AURORA_READER_ROLE", "").strip()
+        if role:
+            cur.execute("select oid::bigint from pg_roles where rolname = %s", (role,))
+            add("reader role", role, cur.fetchall())
+        cur.execute("select table_schema from information_schema.tables "
+                    "where table_name = '_dlt_loads' and table_type = 'BASE TABLE' order by 1")
+        datasets = [r[0] for r in cur.fetchall()]
+        for dataset in datasets:
+            cur.execute(f'select load_id from "{dataset}"._dlt_loads where status = 0 order by load_id')
+            ids = [r[0] for r in cur.fetchall()]
+            loads += len(ids)
+            if dataset in (REGISTRY_DATASET, BOOKS_DATASET):
+                add("content", dataset, _content(cur, dataset))
+            else:
+                add("loads", dataset, ids)
+            cur.execute("select table_name, column_name, data_type from information_schema.columns "
+                        "where table_schema = %s order by table_name, ordinal_position", (dataset,))
+            add("columns", dataset, cur.fetchall())
+    return BuildState(digest.hexdigest(), loads)
+
+
+def _content(cur, dataset: str) -> list[tuple[str, str]]:
+    """(table, md5 of its rows of completed loads, dlt's own columns left out) per data table."""
+    cur.execute("""
+        select t.table_name from information_schema.tables as t
+        where t.table_schema = %s and t.table_type = 'BASE TABLE' and t.table_name not like '\\_dlt%%'
+          and exists (select 1 from information_schema.columns as c
+                      where c.table_schema = t.table_schema and c.table_name = t.table_name and c.column_name = '_dlt_load_id')
+        order by 1""", (dataset,))
+    out = []
+    for (table,) in cur.fetchall():
+        cur.execute(f"""
+            select md5(coalesce(string_agg(r, E'\\n' order by r), ''))
+            from (select (to_jsonb(t) - '_dlt_load_id' - '_dlt_id')::text as r from "{dataset}"."{table}" as t
+                  where t._dlt_load_id in (select load_id from "{dataset}"._dlt_loads where status = 0)) as rows""")
+        out.append((table, cur.fetchone()[0]))
+    return out
+
+
+def unchanged_since(warehouse: Warehouse, state: BuildState) -> LastBuild | None:
+    """The last successful whole build, when it read exactly this state and every relation it
+    left is still the one standing (same OID: not dropped, not recreated by hand)."""
+    with warehouse.connect() as conn, conn.cursor() as cur:
+        cur.execute("select to_regclass(%s) is not null", (STATE_TABLE,))
+        if not cur.fetchone()[0]:
+            return None
+        cur.execute(f"select digest, loads, fingerprint, built_at, relations, relation_oids from {STATE_TABLE}")
+        row = cur.fetchone()
+        if row is None or row[0] != state.digest or not row[4]:
+            return None
+        cur.execute(_OIDS_SQL, (row[4],))
+        if cur.fetchone()[0] != row[5]:
+            return None
+        return LastBuild(digest=row[0], loads=row[1], fingerprint=row[2], built_at=row[3])
+
+
+# The current OID of each relation, in order (0: gone).
+_OIDS_SQL = ("select array(select coalesce(to_regclass(r)::oid::bigint, 0) "
+             "from unnest(%s::text[]) with ordinality as u (r, n) order by n)")
+
+
+def record(warehouse: Warehouse, state: BuildState, fingerprint: str, relations: list[str]) -> None:
+    """After a successful whole build: the state it read and the relations it left."""
+    conn = warehouse.connect()
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("create schema if not exists aurora_control")
+            cur.execute(f"""
+                create table if not exists {STATE_TABLE} (
+                    one boolean primary key default true check (one),  -- a single row: the last whole build
+                    digest text not null,
+                    loads integer not null,
+                    fingerprint text not null,
+                    relations text[] not null,         -- the models and snapshots it built
+                    relation_oids bigint[] not null,   -- and their OIDs right after it
+                    built_at timestamptz not null default now()
+                )""")
+            cur.execute(f"delete from {STATE_TABLE}")
+            cur.execute(f"""insert into {STATE_TABLE} (digest, loads, fingerprint, relations, relation_oids)
+                            values (%s, %s, %s, %s::text[], ({_OIDS_SQL}))""",
+                        (state.digest, state.loads, fingerprint, relations, relations))
+    finally:
+        conn.close()
+
+
+def forget(warehouse: Warehouse) -> None:
+    """Before a dbt command that may write: until it succeeds as a whole build, no build is skipped."""
+    conn = warehouse.connect()
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("select to_regclass(%s) is not null", (STATE_TABLE,))
+            if cur.fetchone()[0]:
+                cur.execute(f"delete from {STATE_TABLE}")
+    finally:
+        conn.close()
+
+
+def built_relations(results) -> list[str]:
+    """The quoted relations of the models, seeds and snapshots among dbt's results (not ephemeral)."""
+    out = []
+    for item in results or []:
+        node = getattr(item, "node", None)
+        if str(getattr(node, "resource_type", "")) not in ("model", "seed", "snapshot"):
+            continue
+        config = getattr(node, "config", None)
+        if getattr(config, "materialized", None) == "ephemeral":
+            continue
+        out.append(f'"{node.schema}"."{node.alias}"')
+    return sorted(set(out))
+
+
+def nothing_new_message(last: LastBuild) -> str:
+    at = last.built_at.astimezone(timezone.utc)
+    return (f"nothing new since the last build at {at:%Y-%m-%d %H:%M:%S} UTC ({last.loads} loads, "
+            f"project {last.fingerprint[:8]}): dbt not run; aurora build --force builds anyway")

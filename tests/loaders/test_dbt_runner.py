@@ -1,0 +1,194 @@
+"""A whole build with nothing new since the last successful one does not run dbt
+(loaders/build_state.py). dbt itself is replaced here by a recorder that builds one mart table
+(new OID each time, as a table model's rebuild) and succeeds or fails on request: these tests are
+about when dbt runs. tests/loaders/test_cli.py checks the skip against the real project."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from typer.testing import CliRunner
+
+from loaders import dbt_runner
+from loaders.cli import app
+from loaders.dbt_runner import run_dbt
+from tests.support import toy_pipeline
+from tests.support.db import execute, query
+
+runner = CliRunner()
+
+
+class FakeDbt:
+    """Stands in for dbtRunner: records each invocation, (re)builds marts.fct_validator_pnl with
+    the given rows, succeeds unless told to fail."""
+
+    def __init__(self, warehouse):
+        self.warehouse = warehouse
+        self.calls: list[list[str]] = []
+        self.fail = False
+        self.rows = [("solana", "v1", "5", 5, None)]
+
+    def __call__(self, callbacks=None):
+        return self
+
+    def invoke(self, args):
+        self.calls.append(args)
+        if self.fail:
+            return SimpleNamespace(success=False, exception=None, result=SimpleNamespace(results=[]))
+        execute(self.warehouse, """
+            create schema if not exists marts;
+            drop table if exists marts.fct_validator_pnl;
+            create table marts.fct_validator_pnl (chain text, validator_key text, period_id text, period_seq bigint, data_gaps text)""")
+        for row in self.rows:
+            execute(self.warehouse, "insert into marts.fct_validator_pnl (chain, validator_key, period_id, period_seq, data_gaps) "
+                                    "values (%s, %s, %s, %s, %s)", row)
+        node = SimpleNamespace(name="fct_validator_pnl", resource_type="model", schema="marts", alias="fct_validator_pnl",
+                               config=SimpleNamespace(materialized="table"))
+        test = SimpleNamespace(name="not_null_x", resource_type="test", schema="marts", alias="not_null_x",
+                               config=SimpleNamespace(materialized="test"))
+        results = [SimpleNamespace(node=n, status="success" if n is node else "pass", message="", failures=0)
+                   for n in (node, test)]
+        return SimpleNamespace(success=True, exception=None, result=SimpleNamespace(results=results))
+
+    def runs(self, warehouse, args=("build",), **kwargs) -> bool:
+        """Whether this whole build ran dbt."""
+        before = len(self.calls)
+        outcome = run_dbt(warehouse, list(args), **kwargs)
+        assert outcome.success
+        ran = len(self.calls) > before
+        assert ran == (outcome.skipped is None)
+        return ran
+
+
+@pytest.fixture
+def dbt(warehouse, monkeypatch):
+    import dbt.cli.main
+
+    fake = FakeDbt(warehouse)
+    monkeypatch.setattr(dbt.cli.main, "dbtRunner", fake)
+    monkeypatch.delenv("AURORA_READER_ROLE", raising=False)
+    toy_pipeline.load(1)
+    assert fake.runs(warehouse)
+    return fake
+
+
+def mart_oid(warehouse) -> int:
+    return query(warehouse, "select 'marts.fct_validator_pnl'::regclass::oid::bigint")[0][0]
+
+
+def test_a_second_whole_build_with_nothing_new_does_not_run_dbt(dbt, warehouse):
+    oid = mart_oid(warehouse)
+    outcome = run_dbt(warehouse, ["build"])
+    assert outcome.success and len(dbt.calls) == 1
+    loads = query(warehouse, "select count(*) from raw_toy._dlt_loads where status = 0")[0][0]
+    assert outcome.skipped.startswith("nothing new since the last build at ")
+    assert f"({loads} loads, project {dbt_runner.project_fingerprint()[:8]}): dbt not run; aurora build --force builds anyway" \
+        in outcome.skipped
+    assert mart_oid(warehouse) == oid and query(warehouse, "select * from marts.fct_validator_pnl") == [("solana", "v1", "5", 5, None)]
+    # A full refresh always runs, and records the same state: a plain build after it has nothing to do.
+    assert dbt.runs(warehouse, ["build", "--full-refresh"])
+    assert not dbt.runs(warehouse)
+
+
+def test_a_new_load_the_project_vars_settings_or_force_make_it_build(dbt, warehouse, monkeypatch):
+    toy_pipeline.load(2)
+    assert dbt.runs(warehouse)
+    assert not dbt.runs(warehouse)
+
+    real = dbt_runner.project_fingerprint()
+    monkeypatch.setattr(dbt_runner, "project_fingerprint", lambda: "0" * 64)
+    assert dbt.runs(warehouse)
+    assert not dbt.runs(warehouse)
+    monkeypatch.setattr(dbt_runner, "project_fingerprint", lambda: real)
+    assert dbt.runs(warehouse)
+
+    assert dbt.runs(warehouse, ["build", "--vars", "{heal: true}"])
+    assert not dbt.runs(warehouse, ["build", "--vars", "{heal: true}"])
+    assert dbt.runs(warehouse)  # the last build had other vars
+
+    monkeypatch.setenv("AURORA_READER_ROLE", "bi_readers_x")
+    assert dbt.runs(warehouse)
+    assert not dbt.runs(warehouse)
+    monkeypatch.delenv("AURORA_READER_ROLE")
+    assert dbt.runs(warehouse)
+
+    assert dbt.runs(warehouse, force=True)
+    assert not dbt.runs(warehouse)
+
+
+def test_a_reloaded_registry_counts_by_content(dbt, warehouse, config_files):
+    """`aurora build` loads the registry again every time (a new dlt load of the same rows): only a
+    changed row makes the next build run."""
+    options = ["--chains", str(config_files["chains"]), "--providers", str(config_files["providers"])]
+    assert runner.invoke(app, [*options, "registry", "load"]).exit_code == 0
+    assert dbt.runs(warehouse)
+    assert runner.invoke(app, [*options, "registry", "load"]).exit_code == 0
+    assert query(warehouse, "select count(*) from raw_registry._dlt_loads where status = 0")[0][0] >= 2
+    assert not dbt.runs(warehouse)
+    text = config_files["chains"].read_text()
+    assert "finality_lag: 1" in text
+    config_files["chains"].write_text(text.replace("finality_lag: 1", "finality_lag: 2", 1))
+    assert runner.invoke(app, [*options, "registry", "load"]).exit_code == 0
+    assert dbt.runs(warehouse)
+
+
+def test_a_failed_or_partial_build_is_never_skipped_after(dbt, warehouse):
+    dbt.fail = True
+    assert not run_dbt(warehouse, ["build"], force=True).success
+    dbt.fail = False
+    assert dbt.runs(warehouse)  # same loads as the last successful build, but a failed one came after
+    assert not dbt.runs(warehouse)
+
+    # A selection writes part of the warehouse: no longer the last whole build's.
+    assert run_dbt(warehouse, ["build", "--select", "registry"]).skipped is None
+    assert dbt.runs(warehouse)
+
+    # So does a hand-run dbt command: the project's on-run-start forgets the record.
+    assert query(warehouse, "select count(*) from aurora_control.build_state") == [(1,)]
+    execute(warehouse, open_run_start_sql())
+    assert query(warehouse, "select count(*) from aurora_control.build_state") == [(0,)]
+    assert dbt.runs(warehouse)
+
+
+def open_run_start_sql() -> str:
+    """The on-run-start block of macros/build_state.sql that forgets the record, as dbt runs it."""
+    text = (dbt_runner.dbt_project_dir() / "macros" / "build_state.sql").read_text()
+    start = text.index("do $aurora$")
+    return text[start:text.index("$aurora$;", start) + len("$aurora$;")]
+
+
+def test_a_mart_dropped_or_replaced_since_makes_it_build(dbt, warehouse):
+    execute(warehouse, "drop table marts.fct_validator_pnl")
+    assert dbt.runs(warehouse)
+    execute(warehouse, "create table marts.copy as select * from marts.fct_validator_pnl; drop table marts.fct_validator_pnl; "
+                       "alter table marts.copy rename to fct_validator_pnl")
+    assert dbt.runs(warehouse)
+    assert not dbt.runs(warehouse)
+
+
+def test_aurora_build_skipped_exits_and_reports_as_the_build_did(dbt, warehouse, config_files):
+    """The rows that broke an invariant are still in the mart: a skipped build names them and fails the same way."""
+    dbt.rows = [("solana", "v1", "5", 5, "invariant_failed:fee_split"), ("solana", "v2", "5", 5, None)]
+    options = ["--chains", str(config_files["chains"]), "--providers", str(config_files["providers"])]
+    built = runner.invoke(app, [*options, "build"])
+    assert built.exit_code == 1 and "dbt build succeeded" in built.stdout
+    assert "1 P&L row(s) broke a row-level invariant" in built.stderr
+    calls = len(dbt.calls)
+    skipped = runner.invoke(app, [*options, "build"])
+    assert len(dbt.calls) == calls
+    assert "nothing new since the last build at" in skipped.stdout
+    assert skipped.exit_code == 1 and skipped.stderr == built.stderr
+    forced = runner.invoke(app, [*options, "build", "--force"])
+    assert len(dbt.calls) == calls + 1 and forced.exit_code == 1 and "dbt build succeeded" in forced.stdout
+
+
+def test_a_build_analyzes_the_raw_tables_loads_changed(dbt, warehouse):
+    """Statistics for the planner: `_dlt_loads` (a few rows, never reached by autovacuum) included."""
+    def reltuples(table: str) -> float:
+        return query(warehouse, "select reltuples from pg_class where oid = %s::regclass", (table,))[0][0]
+
+    assert reltuples("raw_toy._dlt_loads") == 1 and reltuples("raw_toy.a") == 20
+    toy_pipeline.load(2)
+    assert dbt.runs(warehouse)
+    assert reltuples("raw_toy._dlt_loads") == 2
