@@ -128,7 +128,8 @@ def run_ethereum(
             try:
                 try:
                     data = fetcher.fetch_day(day_plan, on_step)
-                    run_load(pipeline, ethereum_day(fetcher, data, progress_row), surface, chain=chain.key, period=day_plan.period)
+                    run_load(pipeline, ethereum_day(fetcher, data, progress_row), surface, chain=chain.key, period=day_plan.period,
+                             mode=mode)
                 except HistoryUnavailable as exc:
                     # The day stays in the grid, flagged history_unavailable; every run retries it.
                     summary.notes.append(str(exc))
