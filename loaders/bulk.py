@@ -27,11 +27,12 @@ BULK_TABLES = frozenset({
     "jito_validators",
 })
 BULK_FILE_FORMAT = "csv"
-# Bulk tables whose every key belongs to one period: no other period's package can hold it. A
-# period's first load appends them (COPY straight into the raw table, no staging table, no merge
-# over the table's history; loaders/pipeline.py decides when it is the first). Attestation
-# rewards are keyed by epoch, and a UTC day's epochs are its own. Not validator_states: a day's
-# end state is the next day's start state (the same state_slot in two days' packages).
+# Bulk tables a period's first load appends (COPY straight into the raw table, no staging table,
+# no merge over the table's history; loaders/pipeline.py decides when that is safe). Their keys
+# can be in no package but those of the period and of the periods the loader names as sharing
+# keys with it: an Ethereum day's package holds attestation rewards of epochs a-2..b, so the day
+# before and the day after share two epochs each. Not validator_states: a day's end state is the
+# next day's start state, and a reload of either would need that state merged.
 APPEND_TABLES = frozenset({"attestation_rewards"})
 
 _ARROW_TYPES = {

@@ -225,19 +225,22 @@ def periods_to_reload(warehouse: Warehouse, pipeline_name: str, chain: str) -> d
 
 # ---------------------------------------------------------------- loading a package
 def load_package(pipeline: dlt.Pipeline, source, *, chain: str | None = None, period: str | None = None,
-                 say: Callable[[str], None] | None = None, mode: str | None = None) -> None:
+                 say: Callable[[str], None] | None = None, mode: str | None = None,
+                 shares_keys_with: tuple[str, ...] = ()) -> None:
     """Extract, normalize and commit one package, after finishing whatever an interrupted run
     left in this pipeline; holds the pipeline's lock throughout (another process waits).
-    `mode` is the planner's (loaders/progress.py): a `new` or `range` period no package of this
-    pipeline ever recorded appends its APPEND_TABLES (`first_write_appends`); a reload (`pending`,
-    `heal`, or any period loaded before) merges."""
+    `mode` is the planner's (loaders/progress.py): a `new` or `range` period appends its
+    APPEND_TABLES (`first_write_appends`) when no package of it, nor of any period in
+    `shares_keys_with` (periods whose packages can hold the same keys), was ever recorded;
+    otherwise, and on every reload (`pending`, `heal`), they merge."""
     warehouse = warehouse_of(pipeline)
     with holding(warehouse, pipeline_lock_name(pipeline.pipeline_name), wait=True, on_wait=say or notice):
         finish_pending(pipeline, say=say or notice)
         # After finishing: syncing first could drop pending packages with the local files.
         _sync_once(pipeline)
-        if mode in ("new", "range") and chain and period and not period_ever_loaded(
-                warehouse, pipeline.pipeline_name, pipeline.dataset_name, chain, period):
+        if mode in ("new", "range") and chain and period and not any(
+                period_ever_loaded(warehouse, pipeline.pipeline_name, pipeline.dataset_name, chain, p)
+                for p in (period, *shares_keys_with)):
             first_write_appends(source)
         faults.scope = f"{chain}/{period or 'snapshot'}" if chain else pipeline.pipeline_name
         try:
@@ -281,11 +284,12 @@ def period_ever_loaded(warehouse: Warehouse, pipeline_name: str, dataset: str, c
 
 def first_write_appends(source) -> None:
     """The package's APPEND_TABLES load with write disposition `append`: dlt COPYs their file
-    straight into the raw table (no staging table, no delete of existing keys: the period has
-    none, and the resource keeps one row a key). The first load of a period into a table with
+    straight into the raw table (no staging table, no delete of existing keys: neither the period
+    nor a period sharing its keys was ever loaded, and the resource keeps one row a key). The first load of a period into a table with
     history was otherwise a merge, whose `DELETE ... WHERE EXISTS` scans the whole raw table.
     Rows of an interrupted append stay invisible (staging reads completed loads only), and any
-    later load of the period finds this package recorded and merges, replacing them."""
+    later load of the period, or of a period sharing its keys, finds this package recorded and
+    merges, replacing them."""
     for resource in source.resources.values():
         if resource.name in APPEND_TABLES:
             resource.apply_hints(write_disposition="append")

@@ -193,24 +193,36 @@ def staged(warehouse) -> bool:
     return query(warehouse, "select to_regclass('raw_toy_append_staging.attestation_rewards') is not null")[0][0]
 
 
-def test_a_first_load_of_a_period_appends_and_any_later_load_of_it_merges(warehouse):
+def disposition() -> str:
+    """The write disposition attestation rewards had in the pipeline's latest load."""
     from tests.support import toy_append
 
-    per_period = 2 * toy_append.VALIDATORS
+    return toy_append.pipeline().default_schema.get_table("attestation_rewards")["write_disposition"]
+
+
+def test_a_first_load_appends_and_a_load_sharing_keys_with_a_loaded_period_merges(warehouse):
+    from tests.support import toy_append
+
+    per_period = 3 * toy_append.VALIDATORS
     toy_append.load(1, 100, repeat=5)  # five keys twice in the answer: the first of each is kept
     rows = append_rows(warehouse)
     assert len(rows) == per_period and keys_once(rows) and {h for _, _, h in rows} == {100}
-    assert not staged(warehouse)  # COPY straight into the raw table: no staging table, no merge
+    assert not staged(warehouse) and disposition() == "append"  # COPY straight into the raw table
     toy_append.load(1, 200, mode="new")  # the period has a package recorded: merged, not doubled
-    assert staged(warehouse)
-    rows = append_rows(warehouse, completed_only=True)
-    assert len(rows) == per_period and keys_once(rows) and {h for _, _, h in rows} == {200}
-    toy_append.load(2, 300)  # a new period appends beside the history
+    assert staged(warehouse) and disposition() == "merge"
+    toy_append.load(2, 300)  # new, but it shares epoch 11 with period 1, loaded: merged
+    assert disposition() == "merge"
     toy_append.load(2, 400, mode="pending")  # a reload merges
-    toy_append.load(3, 500, mode="heal")  # a period never loaded, but planned as a reload: merged
+    toy_append.load(3, 500, mode="heal")  # never loaded, but planned as a reload: merged
+    toy_append.load(5, 600)  # new, and periods 4 and 6 never loaded: appended beside the history
+    assert disposition() == "append"
+    toy_append.load(4, 700)  # new, between two loaded periods (a backfill): merged
+    assert disposition() == "merge"
     rows = append_rows(warehouse)
-    assert len(rows) == 3 * per_period and keys_once(rows)
-    assert {e: h for e, _, h in rows} == {10: 200, 11: 200, 20: 400, 21: 400, 30: 500, 31: 500}
+    assert len(rows) == 11 * toy_append.VALIDATORS and keys_once(rows)
+    assert append_rows(warehouse, completed_only=True) == rows
+    assert {e: h for e, _, h in rows} == {1: 200, 10: 200, 11: 400, 20: 400, 21: 500, 30: 500, 31: 700, 40: 700, 41: 700,
+                                          50: 600, 51: 600}
 
 
 def killed_append(period: int, value: int) -> None:
@@ -228,7 +240,7 @@ def test_an_append_killed_mid_load_is_never_doubled(warehouse, finished):
     merges, so every key is there once."""
     from tests.support import toy_append
 
-    per_period = 2 * toy_append.VALIDATORS
+    per_period = 3 * toy_append.VALIDATORS
     killed_append(1, 100)
     assert len(append_rows(warehouse)) == per_period and append_rows(warehouse, completed_only=True) == []
     if not finished:

@@ -3,7 +3,9 @@ columns) and a merged one, for the first-load-appends tests.
 
 `python -m tests.support.toy_append <period> [mode]` loads one period as a chain run does
 (loaders.runs.run_load with the planner's mode, default `new`), so a test can kill it at a crash
-point (AURORA_FAULT, loaders/faults.py). Each period holds epochs 10*period and 10*period + 1.
+point (AURORA_FAULT, loaders/faults.py). Period p holds epochs 10p and 10p + 1, and, as an
+Ethereum day holds the day before's last epochs, the previous period's last one (10p - 9): a
+period shares keys with the one before and the one after.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ VALIDATORS = 50
 def reward_rows(period: int, value: int) -> list[dict]:
     return [{"epoch": epoch, "validator_index": v, "head_gwei": value, "target_gwei": v, "source_gwei": 1,
              "inclusion_delay_gwei": 0, "inactivity_gwei": 0, "response_id": f"r{period}"}
-            for epoch in (10 * period, 10 * period + 1) for v in range(VALIDATORS)]
+            for epoch in (10 * period - 9, 10 * period, 10 * period + 1) for v in range(VALIDATORS)]
 
 
 @dlt.source(name="toy_append", max_table_nesting=0)
@@ -49,7 +51,8 @@ def pipeline():
 def load(period: int, value: int, mode: str = "new", repeat: int = 0) -> None:
     from loaders.runs import run_load
 
-    run_load(pipeline(), toy_append(period, value, repeat), chain="toy", period=str(period), mode=mode)
+    run_load(pipeline(), toy_append(period, value, repeat), chain="toy", period=str(period), mode=mode,
+             shares_keys_with=(str(period - 1), str(period + 1)))
 
 
 if __name__ == "__main__":
