@@ -285,8 +285,8 @@ def period_ever_loaded(warehouse: Warehouse, pipeline_name: str, dataset: str, c
 def first_write_appends(source) -> None:
     """The package's APPEND_TABLES load with write disposition `append`: dlt COPYs their file
     straight into the raw table (no staging table, no delete of existing keys: neither the period
-    nor a period sharing its keys was ever loaded, and the resource keeps one row a key). The first load of a period into a table with
-    history was otherwise a merge, whose `DELETE ... WHERE EXISTS` scans the whole raw table.
+    nor a period sharing its keys was ever loaded, and the resource keeps one row a key). A merge
+    would COPY into a staging table, then `DELETE ... WHERE EXISTS` over the whole raw table.
     Rows of an interrupted append stay invisible (staging reads completed loads only), and any
     later load of the period, or of a period sharing its keys, finds this package recorded and
     merges, replacing them."""

@@ -72,8 +72,12 @@ def _drop_row_id_unique(warehouse: Warehouse, schema: str, tables: frozenset[str
     plain COPY). Nothing reads or joins by `_dlt_id` (a table's key is its merge key, tested in
     dbt; the raw tables have no nested tables), so the validator-sized tables (loaders/bulk.py
     BULK_TABLES) and their merge staging tables go without it; once dropped, dlt does not create
-    it again (a staging table dlt creates later loses it on the next run)."""
-    with warehouse.connect() as conn, conn.cursor() as cur:
+    it again (a staging table dlt creates later loses it on the next run). Each drop commits on
+    its own: a run loading the dataset meanwhile waits for one table at a time, never for all."""
+    conn = warehouse.connect()
+    conn.autocommit = True
+    try:
+        cur = conn.cursor()
         cur.execute("""select c.relname, k.conname from pg_constraint as k
                        join pg_class as c on c.oid = k.conrelid
                        join pg_namespace as n on n.oid = c.relnamespace
@@ -81,4 +85,6 @@ def _drop_row_id_unique(warehouse: Warehouse, schema: str, tables: frozenset[str
                        where n.nspname = %s and k.contype = 'u' and a.attname = '_dlt_id'
                          and array_length(k.conkey, 1) = 1 and c.relname = any(%s)""", (schema, sorted(tables)))
         for table, constraint in cur.fetchall():
-            cur.execute(f'alter table "{schema}"."{table}" drop constraint "{constraint}"')
+            cur.execute(f'alter table "{schema}"."{table}" drop constraint if exists "{constraint}"')
+    finally:
+        conn.close()
