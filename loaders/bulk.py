@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 import pyarrow as pa
@@ -26,6 +27,13 @@ BULK_TABLES = frozenset({
     "jito_validators",
 })
 BULK_FILE_FORMAT = "csv"
+# Bulk tables a period's first load appends (COPY straight into the raw table, no staging table,
+# no merge over the table's history; loaders/pipeline.py decides when that is safe). Their keys
+# can be in no package but those of the period and of the periods the loader names as sharing
+# keys with it: an Ethereum day's package holds attestation rewards of epochs a-2..b, so the day
+# before and the day after share two epochs each. Not validator_states: a day's end state is the
+# next day's start state, and a reload of either would need that state merged.
+APPEND_TABLES = frozenset({"attestation_rewards"})
 
 _ARROW_TYPES = {
     "text": pa.string(),
@@ -47,6 +55,19 @@ def configure_dlt() -> None:
     os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
     os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_ID", "true")
     os.environ.setdefault("DATA_WRITER__DISABLE_COMPRESSION", "true")
+
+
+def first_of_each_key(rows: Sequence[Mapping[str, Any]], key: Sequence[str], seen: set) -> list[Mapping[str, Any]]:
+    """The rows whose key (`key` columns) is not in `seen` yet, the first of each; `seen` grows.
+    A package appended to its raw table must not hold a key twice (a merge would have kept one)."""
+    take = itemgetter(*key)
+    out = []
+    for row in rows:
+        k = take(row)
+        if k not in seen:
+            seen.add(k)
+            out.append(row)
+    return out
 
 
 def arrow_type(column: Mapping[str, Any]) -> pa.DataType:

@@ -7,6 +7,7 @@ would: no cleanup, no exception handler) the n-th time it reaches <point> (n def
     normalize  a package was extracted and is about to be normalized
     commit     a package's load step holds its locks and is about to write
     merge      a raw table of a package was merged (the package is half merged)
+    append     a file was COPYed straight into a raw table (an appended table: loaders/bulk.py)
     dbt        a dbt node finished (the build is half done)
 
 Only the tests set it; the points cost a dictionary lookup when it is unset.
@@ -43,21 +44,28 @@ def reached(point: str) -> None:
 
 
 def install_merge_hook() -> None:
-    """Count raw tables merged by dlt's load step (its SQL jobs), for the `merge` point."""
+    """Count raw tables merged by dlt's load step (its SQL jobs), for the `merge` point, and
+    files COPYed into an appended raw table (not a staging table), for the `append` point."""
     global _merge_hook_installed
     target = _target()
-    if target is None or target[0] != "merge" or _merge_hook_installed:
+    if target is None or target[0] not in ("merge", "append") or _merge_hook_installed:
         return
     from dlt.common.storages.load_package import ParsedLoadJobFileName
+    from dlt.destinations.impl.postgres.postgres import PostgresCsvCopyJob
     from dlt.destinations.job_client_impl import SqlLoadJob
 
-    original = SqlLoadJob.run
+    def counting(job_class, point: str, wanted) -> None:
+        original = job_class.run
 
-    def run(self) -> None:
-        original(self)
-        table = ParsedLoadJobFileName.parse(os.path.basename(self._file_path)).table_name
-        if not table.startswith("_dlt"):
-            reached("merge")
+        def run(self) -> None:
+            original(self)
+            table = ParsedLoadJobFileName.parse(os.path.basename(self._file_path)).table_name
+            if not table.startswith("_dlt") and wanted(self, table):
+                reached(point)
 
-    SqlLoadJob.run = run
+        job_class.run = run
+
+    counting(SqlLoadJob, "merge", lambda job, table: True)
+    counting(PostgresCsvCopyJob, "append",
+             lambda job, table: job._load_table.get("write_disposition") == "append")
     _merge_hook_installed = True

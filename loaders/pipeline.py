@@ -33,7 +33,7 @@ import dlt
 import psycopg2
 
 from loaders import faults
-from loaders.bulk import configure_dlt
+from loaders.bulk import APPEND_TABLES, configure_dlt
 from loaders.locks import commit_lock_name, holding, pipeline_lock_name
 from loaders.warehouse import Warehouse, aurora_home
 
@@ -225,14 +225,23 @@ def periods_to_reload(warehouse: Warehouse, pipeline_name: str, chain: str) -> d
 
 # ---------------------------------------------------------------- loading a package
 def load_package(pipeline: dlt.Pipeline, source, *, chain: str | None = None, period: str | None = None,
-                 say: Callable[[str], None] | None = None) -> None:
+                 say: Callable[[str], None] | None = None, mode: str | None = None,
+                 shares_keys_with: tuple[str, ...] = ()) -> None:
     """Extract, normalize and commit one package, after finishing whatever an interrupted run
-    left in this pipeline; holds the pipeline's lock throughout (another process waits)."""
+    left in this pipeline; holds the pipeline's lock throughout (another process waits).
+    `mode` is the planner's (loaders/progress.py): a `new` or `range` period appends its
+    APPEND_TABLES (`first_write_appends`) when no package of it, nor of any period in
+    `shares_keys_with` (periods whose packages can hold the same keys), was ever recorded;
+    otherwise, and on every reload (`pending`, `heal`), they merge."""
     warehouse = warehouse_of(pipeline)
     with holding(warehouse, pipeline_lock_name(pipeline.pipeline_name), wait=True, on_wait=say or notice):
         finish_pending(pipeline, say=say or notice)
         # After finishing: syncing first could drop pending packages with the local files.
         _sync_once(pipeline)
+        if mode in ("new", "range") and chain and period and not any(
+                period_ever_loaded(warehouse, pipeline.pipeline_name, pipeline.dataset_name, chain, p)
+                for p in (period, *shares_keys_with)):
+            first_write_appends(source)
         faults.scope = f"{chain}/{period or 'snapshot'}" if chain else pipeline.pipeline_name
         try:
             info = pipeline.extract(source)
@@ -246,6 +255,44 @@ def load_package(pipeline: dlt.Pipeline, source, *, chain: str | None = None, pe
         except Exception as exc:
             raise _disk_error(pipeline, exc) or exc
         _commit(pipeline)
+
+
+def period_ever_loaded(warehouse: Warehouse, pipeline_name: str, dataset: str, chain: str, period: str) -> bool:
+    """Whether any package of this period was ever recorded, in any state (loaded, discarded,
+    abandoned, or one an interrupted run left and `finish_pending` just finished), or the
+    dataset's `period_loads` holds a row of it from any load, completed or not. Only a period
+    with neither can hold no row in a raw table, visible or not. Ask with the pipeline's lock
+    held: then no other load of the pipeline is between its stages."""
+    from loaders.progress import PERIOD_LOADS
+
+    with _cursor(warehouse) as cur:
+        for sql, args in (
+            (f"select 1 from {LOADS_TABLE} where pipeline = %s and chain = %s and period_id = %s limit 1",
+             (pipeline_name, chain, period)),
+            (f'select 1 from "{dataset}".{PERIOD_LOADS} where chain = %s and period_id = %s limit 1', (chain, period)),
+        ):
+            cur.execute("savepoint probe")
+            try:
+                cur.execute(sql, args)
+            except psycopg2.errors.UndefinedTable:
+                cur.execute("rollback to savepoint probe")
+                continue
+            if cur.fetchone() is not None:
+                return True
+    return False
+
+
+def first_write_appends(source) -> None:
+    """The package's APPEND_TABLES load with write disposition `append`: dlt COPYs their file
+    straight into the raw table (no staging table, no delete of existing keys: neither the period
+    nor a period sharing its keys was ever loaded, and the resource keeps one row a key). A merge
+    would COPY into a staging table, then `DELETE ... WHERE EXISTS` over the whole raw table.
+    Rows of an interrupted append stay invisible (staging reads completed loads only), and any
+    later load of the period, or of a period sharing its keys, finds this package recorded and
+    merges, replacing them."""
+    for resource in source.resources.values():
+        if resource.name in APPEND_TABLES:
+            resource.apply_hints(write_disposition="append")
 
 
 def _disk_error(pipeline: dlt.Pipeline, exc: BaseException) -> LoadError | None:

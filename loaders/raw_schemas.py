@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from loaders.bulk import BULK_TABLES
 from loaders.pipeline import make_pipeline
 from loaders.providers.archive import ensure_archive_tables
 from loaders.runs import run_load
@@ -46,6 +47,8 @@ def ensure_raw_schemas(warehouse: Warehouse) -> None:
         nullable = {(name, column) for name, resource in source.resources.items()
                     for column, spec in resource.columns.items() if spec.get("nullable", True)}
         _relax_not_null(warehouse, dataset, nullable)
+        for schema in (dataset, f"{dataset}_staging"):  # the staging table of a merge: dlt's default name
+            _drop_row_id_unique(warehouse, schema, BULK_TABLES)
         conn = warehouse.connect()
         try:
             ensure_archive_tables(conn, dataset)
@@ -60,3 +63,28 @@ def _relax_not_null(warehouse: Warehouse, dataset: str, nullable: set[tuple[str,
         for table, column in cur.fetchall():
             if (table, column) in nullable:
                 cur.execute(f'alter table "{dataset}"."{table}" alter column "{column}" drop not null')
+
+
+def _drop_row_id_unique(warehouse: Warehouse, schema: str, tables: frozenset[str]) -> None:
+    """dlt creates every Postgres table with `_dlt_id ... UNIQUE`: an index on a random string,
+    maintained row by row on every COPY and every merge insert, that grows with the table's
+    history (on a network-wide day it made the COPY of attestation rewards ~3.5x slower than a
+    plain COPY). Nothing reads or joins by `_dlt_id` (a table's key is its merge key, tested in
+    dbt; the raw tables have no nested tables), so the validator-sized tables (loaders/bulk.py
+    BULK_TABLES) and their merge staging tables go without it; once dropped, dlt does not create
+    it again (a staging table dlt creates later loses it on the next run). Each drop commits on
+    its own: a run loading the dataset meanwhile waits for one table at a time, never for all."""
+    conn = warehouse.connect()
+    conn.autocommit = True
+    try:
+        cur = conn.cursor()
+        cur.execute("""select c.relname, k.conname from pg_constraint as k
+                       join pg_class as c on c.oid = k.conrelid
+                       join pg_namespace as n on n.oid = c.relnamespace
+                       join pg_attribute as a on a.attrelid = c.oid and a.attnum = any(k.conkey)
+                       where n.nspname = %s and k.contype = 'u' and a.attname = '_dlt_id'
+                         and array_length(k.conkey, 1) = 1 and c.relname = any(%s)""", (schema, sorted(tables)))
+        for table, constraint in cur.fetchall():
+            cur.execute(f'alter table "{schema}"."{table}" drop constraint if exists "{constraint}"')
+    finally:
+        conn.close()

@@ -9,7 +9,7 @@ from typing import Any
 
 import dlt
 
-from loaders.bulk import BULK_FILE_FORMAT, BULK_TABLES, arrow_batch
+from loaders.bulk import APPEND_TABLES, BULK_FILE_FORMAT, BULK_TABLES, arrow_batch, first_of_each_key
 from loaders.providers.archive import ResponseArchive, archive_resources
 
 log = logging.getLogger("aurora.load")
@@ -23,14 +23,22 @@ def table_resource(
     `rows()` returns a list, or an iterator of lists (batches handed to dlt one at a time, so a
     million-row answer never sits in memory whole). `bulk` (default: the table is in
     BULK_TABLES): each batch goes to dlt as an arrow table and reaches Postgres by COPY
-    (loaders/bulk.py), never through dlt's row-by-row normalisation."""
+    (loaders/bulk.py), never through dlt's row-by-row normalisation. A table a first load may
+    append (APPEND_TABLES) keeps the first row of each key, as a merge would keep one."""
     bulk = name in BULK_TABLES if bulk is None else bulk
+    keys = [k for k in ((primary_key,) if isinstance(primary_key, str) else primary_key) if k != "chain"]
 
     def generate() -> Iterator[Any]:
         result = rows()
         batches = [result] if isinstance(result, list) else result
         empty = True
+        seen: set = set()
         for batch in batches:
+            if batch and name in APPEND_TABLES and keys:
+                kept = first_of_each_key(batch, keys, seen)
+                if len(kept) < len(batch):
+                    log.warning("%s: %d row(s) repeat a key already in this load; the first of each is kept", name, len(batch) - len(kept))
+                batch = kept
             if batch:
                 empty = False
                 yield arrow_batch(batch, columns, chain=chain, table=name) if bulk else [{"chain": chain, **row} for row in batch]

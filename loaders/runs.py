@@ -37,13 +37,13 @@ class PlanError(Exception):
 
 
 def run_load(pipeline, source, surface: tuple[type[BaseException], ...] = (), *, chain: str | None = None,
-             period: str | None = None) -> None:
+             period: str | None = None, mode: str | None = None, shares_keys_with: tuple[str, ...] = ()) -> None:
     """Load `source` as one package (loaders/pipeline.py: after finishing what an interrupted run
     left, under the pipeline's and the dataset's locks), re-raising the first of `surface` found
     among the causes: resources fetch while dlt extracts, and dlt wraps what they raise in its
     own step error. A lost warehouse connection is said plainly, never as a traceback."""
     try:
-        load_package(pipeline, source, chain=chain, period=period)
+        load_package(pipeline, source, chain=chain, period=period, mode=mode, shares_keys_with=shares_keys_with)
     except LoadError:
         raise
     except Exception as exc:

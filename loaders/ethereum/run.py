@@ -128,7 +128,10 @@ def run_ethereum(
             try:
                 try:
                     data = fetcher.fetch_day(day_plan, on_step)
-                    run_load(pipeline, ethereum_day(fetcher, data, progress_row), surface, chain=chain.key, period=day_plan.period)
+                    # The day's package holds epochs a-2..b: the days before and after share two epochs each.
+                    neighbours = ((day - timedelta(days=1)).isoformat(), (day + timedelta(days=1)).isoformat())
+                    run_load(pipeline, ethereum_day(fetcher, data, progress_row), surface, chain=chain.key, period=day_plan.period,
+                             mode=mode, shares_keys_with=neighbours)
                 except HistoryUnavailable as exc:
                     # The day stays in the grid, flagged history_unavailable; every run retries it.
                     summary.notes.append(str(exc))

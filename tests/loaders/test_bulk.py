@@ -44,3 +44,13 @@ def test_every_bulk_table_has_column_hints_arrow_can_type():
     hints = {**ETHEREUM_COLUMNS, **SOLANA_COLUMNS, "jito_validators": JITO_COLUMNS}
     for table in BULK_TABLES:
         assert arrow_batch([{}], hints[table], chain="c", table=table).num_rows == 1
+
+
+def test_first_of_each_key_keeps_the_first_row_of_a_key_across_batches():
+    from loaders.bulk import first_of_each_key
+
+    seen: set = set()
+    first = first_of_each_key([{"epoch": 1, "v": 1, "x": "a"}, {"epoch": 1, "v": 2, "x": "b"}, {"epoch": 1, "v": 1, "x": "c"}],
+                              ["epoch", "v"], seen)
+    second = first_of_each_key([{"epoch": 1, "v": 2, "x": "d"}, {"epoch": 2, "v": 2, "x": "e"}], ["epoch", "v"], seen)
+    assert [r["x"] for r in first] == ["a", "b"] and [r["x"] for r in second] == ["e"]

@@ -68,8 +68,8 @@ def test_a_package_killed_half_merged_is_finished_before_the_next_load(warehouse
     assert list(pipeline.list_completed_load_packages()) == []  # loaded packages are pruned from disk
 
 
-def corrupt_pending_packages() -> int:
-    base = Path(pipelines_dir()) / toy_pipeline.PIPELINE
+def corrupt_pending_packages(name: str = toy_pipeline.PIPELINE) -> int:
+    base = Path(pipelines_dir()) / name
     jobs = [p for p in base.rglob("*") if p.is_file() and ("new_jobs" in p.parts or "started_jobs" in p.parts)]
     for job in jobs:
         job.write_bytes(b"\x00not what dlt wrote")
@@ -176,3 +176,78 @@ def test_a_full_disk_mid_extract_ends_with_a_sentence_and_blocks_nothing(warehou
     assert unfinished_loads(warehouse) == [] and table(warehouse, "a") == rows(1)
     toy_pipeline.load(3)
     assert table(warehouse, "a") == table(warehouse, "b") == rows(3)
+
+
+# ---------------------------------------------------------------- a period's first load appends
+def append_rows(warehouse, completed_only: bool = False) -> list[tuple]:
+    where = " where _dlt_load_id in (select load_id from raw_toy_append._dlt_loads where status = 0)" if completed_only else ""
+    return query(warehouse, f"select epoch, validator_index, head_gwei from raw_toy_append.attestation_rewards{where}")
+
+
+def keys_once(rows: list[tuple]) -> bool:
+    return len({(e, v) for e, v, _ in rows}) == len(rows)
+
+
+def staged(warehouse) -> bool:
+    """Whether dlt ever merged attestation rewards (a merge creates the staging table)."""
+    return query(warehouse, "select to_regclass('raw_toy_append_staging.attestation_rewards') is not null")[0][0]
+
+
+def disposition() -> str:
+    """The write disposition attestation rewards had in the pipeline's latest load."""
+    from tests.support import toy_append
+
+    return toy_append.pipeline().default_schema.get_table("attestation_rewards")["write_disposition"]
+
+
+def test_a_first_load_appends_and_a_load_sharing_keys_with_a_loaded_period_merges(warehouse):
+    from tests.support import toy_append
+
+    per_period = 3 * toy_append.VALIDATORS
+    toy_append.load(1, 100, repeat=5)  # five keys twice in the answer: the first of each is kept
+    rows = append_rows(warehouse)
+    assert len(rows) == per_period and keys_once(rows) and {h for _, _, h in rows} == {100}
+    assert not staged(warehouse) and disposition() == "append"  # COPY straight into the raw table
+    toy_append.load(1, 200, mode="new")  # the period has a package recorded: merged, not doubled
+    assert staged(warehouse) and disposition() == "merge"
+    toy_append.load(2, 300)  # new, but it shares epoch 11 with period 1, loaded: merged
+    assert disposition() == "merge"
+    toy_append.load(2, 400, mode="pending")  # a reload merges
+    toy_append.load(3, 500, mode="heal")  # never loaded, but planned as a reload: merged
+    toy_append.load(5, 600)  # new, and periods 4 and 6 never loaded: appended beside the history
+    assert disposition() == "append"
+    toy_append.load(4, 700)  # new, between two loaded periods (a backfill): merged
+    assert disposition() == "merge"
+    rows = append_rows(warehouse)
+    assert len(rows) == 11 * toy_append.VALIDATORS and keys_once(rows)
+    assert append_rows(warehouse, completed_only=True) == rows
+    assert {e: h for e, _, h in rows} == {1: 200, 10: 200, 11: 400, 20: 400, 21: 500, 30: 500, 31: 700, 40: 700, 41: 700,
+                                          50: 600, 51: 600}
+
+
+def killed_append(period: int, value: int) -> None:
+    done = subprocess.run([sys.executable, "-m", "tests.support.toy_append", str(period), str(value)], cwd=ROOT,
+                          env={**os.environ, "AURORA_FAULT": "append:1", "LOAD__WORKERS": "1"}, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+
+
+@pytest.mark.parametrize("finished", [True, False], ids=["finished", "discarded"])
+def test_an_append_killed_mid_load_is_never_doubled(warehouse, finished):
+    """Killed after the rewards were COPYed into the raw table (invisible: their load is not
+    complete), then the period is loaded again as `new` (the planner saw no completed load): the
+    interrupted package is finished first (or discarded when it cannot be), and the new load
+    merges, so every key is there once."""
+    from tests.support import toy_append
+
+    per_period = 3 * toy_append.VALIDATORS
+    killed_append(1, 100)
+    assert len(append_rows(warehouse)) == per_period and append_rows(warehouse, completed_only=True) == []
+    if not finished:
+        assert corrupt_pending_packages(toy_append.PIPELINE) > 0
+        finish_pending(toy_append.pipeline())
+        assert [u.state for u in unfinished_loads(warehouse)] == ["abandoned"]
+    toy_append.load(1, 200)
+    rows = append_rows(warehouse)
+    assert len(rows) == per_period and keys_once(rows) and {h for _, _, h in rows} == {200}
+    assert append_rows(warehouse, completed_only=True) == rows and unfinished_loads(warehouse) == []

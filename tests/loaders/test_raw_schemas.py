@@ -43,3 +43,16 @@ def test_a_column_a_newer_aurora_makes_nullable_takes_nulls_in_an_older_warehous
     assert query(warehouse, nullable) == [("NO",)]
     ensure_raw_schemas(open_warehouse())
     assert query(warehouse, nullable) == [("YES",)]
+
+
+def test_validator_sized_tables_go_without_dlts_unique_index_on_the_row_id(warehouse):
+    def unique_on_row_id(table: str) -> bool:
+        return query(warehouse, """select count(*) from pg_constraint as k join pg_class as c on c.oid = k.conrelid
+            join pg_namespace as n on n.oid = c.relnamespace join pg_attribute as a on a.attrelid = c.oid and a.attnum = any(k.conkey)
+            where n.nspname = 'raw_ethereum' and c.relname = %s and k.contype = 'u' and a.attname = '_dlt_id'""", (table,))[0][0] > 0
+
+    ensure_raw_schemas(open_warehouse())  # dlt created every table with one; the bulk tables lose it
+    assert not unique_on_row_id("attestation_rewards") and not unique_on_row_id("validator_states")
+    assert unique_on_row_id("beacon_blocks")
+    ensure_raw_schemas(open_warehouse())  # once dropped, nothing to do
+    assert not unique_on_row_id("attestation_rewards")
