@@ -17,11 +17,11 @@ $(STAMP):
 install: $(STAMP)
 
 # Tests run in parallel, one worker per core up to 4 (each worker starts its own embedded
-# Postgres; a file whose tests share a module-scoped load stays on one worker, the slowest files
-# are handed out first: tests/conftest.py). TEST_WORKERS=0: serial.
+# Postgres; a file runs whole on one worker, but the tests of a few long files of independent tests
+# are spread, and the slowest files go first: tests/conftest.py). TEST_WORKERS=0: serial.
 TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --maxprocesses=4 --dist loadgroup --no-loadscope-reorder
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --maxprocesses=4 --dist loadfile --no-loadscope-reorder
 
 demo: $(STAMP)
 	$(BIN)/aurora demo
