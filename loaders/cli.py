@@ -306,9 +306,13 @@ def notice(message: str) -> None:
 
 def build(warehouse: Warehouse, select: list[str] | None = None, extra: list[str] | None = None, quiet: bool = False,
           wait: bool = True, force: bool = False) -> None:
-    from loaders.dbt_runner import BuildRefused, run_dbt
+    from loaders.dbt_runner import BuildRefused, run_dbt, unit_tests_mode
     from loaders.locks import BUSY_EXIT_CODE, LockBusy
 
+    try:
+        unit_tests_mode()
+    except ValueError as exc:
+        fail(str(exc), 2)
     args = ["build"]
     if select:
         # Only the tests whose every parent is selected: a relationships test from an unbuilt

@@ -90,7 +90,17 @@ def project_fingerprint() -> str:
 # Unit tests check the project's SQL against fixed fixtures: their outcome depends on the
 # project and the server, never on the warehouse's data. A whole `aurora build` runs them until
 # they have all passed once for this project fingerprint on this warehouse, then skips them.
+# AURORA_DBT_UNIT_TESTS=once (that, the default) | always | never: `never` leaves them to a
+# separate check (the test suite runs them in one build, not in every new warehouse's first).
 UNIT_TESTS_TABLE = "aurora_control.unit_tests_passed"
+UNIT_TESTS_MODES = ("once", "always", "never")
+
+
+def unit_tests_mode() -> str:
+    mode = os.environ.get("AURORA_DBT_UNIT_TESTS", "once").strip().lower() or "once"
+    if mode not in UNIT_TESTS_MODES:
+        raise ValueError(f"AURORA_DBT_UNIT_TESTS: {mode!r} is not one of {', '.join(UNIT_TESTS_MODES)}")
+    return mode
 
 
 def _unit_tests_passed(warehouse: Warehouse, fingerprint: str) -> bool:
@@ -237,12 +247,13 @@ def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bo
         if args and args[0] not in READ_ONLY_COMMANDS:
             build_state.forget(warehouse)
             analyze_changed_raw(warehouse)
-        skip_unit_tests = whole_build and _unit_tests_passed(warehouse, fingerprint)
+        mode = unit_tests_mode()
+        skip_unit_tests = whole_build and mode != "always" and (mode == "never" or _unit_tests_passed(warehouse, fingerprint))
         started = time.monotonic()
         result = dbtRunner(callbacks=[_node_finished]).invoke(
             [*args, *(["--exclude-resource-type", "unit_test"] if skip_unit_tests else []), *flags])
         if whole_build and result.success:
-            if not skip_unit_tests:
+            if not skip_unit_tests and mode != "never":
                 _record_unit_tests_passed(warehouse, fingerprint)
             build_state.record(warehouse, state, fingerprint,
                                build_state.built_relations(getattr(result.result, "results", None)))

@@ -16,6 +16,11 @@ import psycopg2
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# dbt unit tests depend on the project and the server only, never on a warehouse's data: they run
+# once in the suite (tests/dbt/test_build_periods.py), not in the first build of every test's new
+# database (loaders/dbt_runner.py: AURORA_DBT_UNIT_TESTS).
+os.environ.setdefault("AURORA_DBT_UNIT_TESTS", "never")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 

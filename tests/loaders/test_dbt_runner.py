@@ -192,3 +192,30 @@ def test_a_build_analyzes_the_raw_tables_loads_changed(dbt, warehouse):
     toy_pipeline.load(2)
     assert dbt.runs(warehouse)
     assert reltuples("raw_toy._dlt_loads") == 2
+
+
+@pytest.mark.parametrize("mode, excluded", [
+    # once: the first whole build on a warehouse runs them, later ones (same project) do not
+    ("once", [False, True]),
+    ("always", [False, False]),
+    ("never", [True, True]),
+])
+def test_unit_tests_run_as_the_setting_says(warehouse, monkeypatch, mode, excluded):
+    import dbt.cli.main
+
+    fake = FakeDbt(warehouse)
+    monkeypatch.setattr(dbt.cli.main, "dbtRunner", fake)
+    monkeypatch.delenv("AURORA_READER_ROLE", raising=False)
+    monkeypatch.setenv("AURORA_DBT_UNIT_TESTS", mode)
+    toy_pipeline.load(1)
+    assert fake.runs(warehouse)
+    toy_pipeline.load(2)  # something new: the second build runs dbt
+    assert fake.runs(warehouse)
+    assert [("--exclude-resource-type" in call) for call in fake.calls] == excluded
+
+
+def test_an_unknown_unit_tests_setting_is_refused_by_name(warehouse, monkeypatch):
+    monkeypatch.setenv("AURORA_DBT_UNIT_TESTS", "sometimes")
+    result = runner.invoke(app, ["build"])
+    assert result.exit_code == 2
+    assert "AURORA_DBT_UNIT_TESTS: 'sometimes' is not one of once, always, never" in result.output
