@@ -22,7 +22,7 @@ import pyarrow as pa
 # The tables whose rows scale with the validator count: attestation rewards and validator states
 # (Ethereum), vote accounts and their epoch credits, inflation rewards (Solana), Jito's validators.
 BULK_TABLES = frozenset({
-    "attestation_rewards", "validator_states",
+    "attestation_rewards", "validator_states", "attestation_rewards_daily", "attestation_rewards_daily_batches",
     "vote_accounts", "epoch_credits", "inflation_rewards",
     "jito_validators",
 })

@@ -204,6 +204,16 @@ class ChainConfig(_Strict):
     # Where the operator's load schedule starts: the first epoch (epoch chains) or UTC day (day
     # chains) incremental runs must hold. Unset: the first incremental run's finality window.
     start: int | date | None = None
+    # Ethereum, network-wide (no validator listed in operators.yaml): the grain attestation
+    # rewards land at. `epoch` (the default): every validator's every epoch. `day`: per validator
+    # and day, the sums the marts need (raw_ethereum.attestation_rewards_daily), except the
+    # indices in `epoch_grain_validators`, kept at epoch grain (docs/scale.md).
+    network_wide_grain: Literal["epoch", "day"] | None = None
+    epoch_grain_validators: list[int_between(0, MAX_VALIDATOR_INDEX)] | None = None
+
+    @property
+    def day_grain(self) -> bool:
+        return self.network_wide_grain == "day"
 
     @field_validator("start", mode="before")
     @classmethod
@@ -448,6 +458,21 @@ def _parse_chains(source: YamlSource, problems: list[str]) -> dict[str, ChainCon
                     problems.append(source.problem(at + (needed,), "is required for the solana family"))
         if chain.family == "ethereum" and chain.consensus_unit is None:
             problems.append(source.problem(at + ("consensus_unit",), "is required for the ethereum family (gwei)"))
+        for key_name in ("network_wide_grain", "epoch_grain_validators"):
+            if chain.family != "ethereum" and getattr(chain, key_name) is not None:
+                problems.append(source.problem(at + (key_name,), "is for the ethereum family only"))
+        kept = chain.epoch_grain_validators
+        if kept is not None and chain.family == "ethereum":
+            if not chain.day_grain:
+                problems.append(source.problem(at + ("epoch_grain_validators",),
+                                               "needs network_wide_grain: day (at epoch grain every validator is kept)"))
+            if len(kept) > MAX_VALIDATORS_PER_CHAIN:
+                problems.append(source.problem(at + ("epoch_grain_validators",),
+                                               f"more than {MAX_VALIDATORS_PER_CHAIN} validators; that is the most Aurora tracks"))
+            seen: set[int] = set()
+            repeated = sorted({v for v in kept if v in seen or seen.add(v)})
+            if repeated:
+                problems.append(source.problem(at + ("epoch_grain_validators",), f"lists {repeated[0]} more than once"))
     return chains
 
 

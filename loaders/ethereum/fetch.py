@@ -23,6 +23,7 @@ from typing import Any
 
 from loaders.beacon import helpers as beacon
 from loaders.config import ChainConfig
+from loaders.ethereum.daygrain import DaySums
 from loaders.ethereum.settings import EL_CALLS_PER_BATCH, IDS_PER_REQUEST, NETWORK_WIDE_BATCH, QUEUES
 from loaders.execution import helpers as execution
 from loaders.providers import Fetched, NotFound, ProviderChain, ProviderClient, Rejected, ResponseArchive
@@ -272,22 +273,33 @@ class EthereumFetcher:
     def iter_attestation_rewards(self, epoch: int, indices: list[int] | None) -> Iterator[list[dict[str, Any]]]:
         """One epoch's rewards in batches: the tracked indices, or every validator by index ranges
         (a million validators: 100 requests, one batch in memory at a time)."""
+        for _first, _last, rows, _response_id in self._attestation_answers(epoch, indices):
+            yield rows
+
+    def _attestation_answers(self, epoch: int, indices: list[int] | None) -> Iterator[tuple[int, int, list[dict[str, Any]], str | None]]:
+        """(first index asked, last index asked, rows, response id) per answer; network-wide (indices
+        None) by index ranges of NETWORK_WIDE_BATCH until an answer comes back short."""
         path = f"/eth/v1/beacon/rewards/attestations/{epoch}"
         if indices is None:
             start = 0
             while True:
                 batch = [str(i) for i in range(start, start + NETWORK_WIDE_BATCH)]
-                got = self._attestation_batch(path, epoch, batch)
-                yield got
+                got, response_id = self._attestation_answer(path, epoch, batch)
+                yield start, start + NETWORK_WIDE_BATCH - 1, got, response_id
                 if len(got) < len(batch):
                     return
                 start += NETWORK_WIDE_BATCH
         for i in range(0, len(indices), IDS_PER_REQUEST):
-            yield self._attestation_batch(path, epoch, [str(v) for v in indices[i : i + IDS_PER_REQUEST]])
+            asked = indices[i : i + IDS_PER_REQUEST]
+            got, response_id = self._attestation_answer(path, epoch, [str(v) for v in asked])
+            yield min(asked), max(asked), got, response_id
 
     def _attestation_batch(self, path: str, epoch: int, ids: list[str]) -> list[dict[str, Any]]:
+        return self._attestation_answer(path, epoch, ids)[0]
+
+    def _attestation_answer(self, path: str, epoch: int, ids: list[str]) -> tuple[list[dict[str, Any]], str | None]:
         fetched = self._beacon("POST", path, "attestation_rewards", lambda d: beacon.parse_attestation_rewards(d, epoch), body=ids)
-        return [{**row, "response_id": fetched.response_id} for row in fetched.value]
+        return [{**row, "response_id": fetched.response_id} for row in fetched.value], fetched.response_id
 
     # ------------------------------------------------------------ one day
     def fetch_day(self, plan: DayPlan, progress: Callable[[str, int, int], None] | None = None) -> DayData:
@@ -311,7 +323,16 @@ class EthereumFetcher:
                 batch for slot in (plan.end_state_slot, plan.start_state_slot) for batch in self.iter_states(slot, None)
             )
             indices, tracked, pubkeys = None, None, {}
-        data.streams["attestation_rewards"] = lambda: self._stream_attestation_rewards(plan, epochs, indices, progress)
+        if wanted is None and self.chain.day_grain:
+            # Day grain: the day's sums land, one row per validator; epoch rows only for the
+            # validators the operator keeps at epoch grain (chains.yaml, docs/scale.md).
+            sums = DaySums(plan.period, plan.first_epoch, plan.last_epoch)
+            keep = frozenset(self.chain.epoch_grain_validators or ())
+            data.streams["attestation_rewards"] = lambda: self._stream_day_grain(plan, epochs, sums, keep, progress)
+            data.streams["attestation_rewards_daily"] = sums.rows
+            data.streams["attestation_rewards_daily_batches"] = lambda: sums.batch_rows()
+        else:
+            data.streams["attestation_rewards"] = lambda: self._stream_attestation_rewards(plan, epochs, indices, progress)
 
         duties = []
         for epoch in range(plan.first_epoch, plan.last_epoch + 1):
@@ -353,6 +374,26 @@ class EthereumFetcher:
                 self.rejections.reject(f"attestation_rewards:epoch={epoch}", plan.period, "attestation_rewards", exc.reason, exc.response_id)
             if progress:
                 progress("attestation rewards", k + 1, len(epochs))
+
+    def _stream_day_grain(self, plan: DayPlan, epochs: list[int], sums: DaySums, keep: frozenset[int],
+                          progress) -> Iterator[list[dict[str, Any]]]:
+        """Every validator's answers summed into `sums`; only the rows of `keep` are yielded (to the
+        epoch table). An epoch whose answer is rejected keeps what its earlier answers gave, as
+        the epoch table keeps their rows."""
+        for k, epoch in enumerate(epochs):
+            try:
+                for first, last, rows, response_id in self._attestation_answers(epoch, None):
+                    kept = [r for r in rows if r["validator_index"] in keep] if keep else []
+                    sums.add(epoch, [r for r in rows if r["validator_index"] not in keep] if keep else rows)
+                    sums.answered(epoch, first, last, len(rows), response_id)
+                    if kept:
+                        yield kept
+                self.rejections.resolve(f"attestation_rewards:epoch={epoch}", plan.period, "attestation_rewards", None)
+            except Rejected as exc:
+                self.rejections.reject(f"attestation_rewards:epoch={epoch}", plan.period, "attestation_rewards", exc.reason, exc.response_id)
+            if progress:
+                progress("attestation rewards", k + 1, len(epochs))
+        sums.finished = True
 
     def _scan_blocks(self, plan: DayPlan, t: dict, tracked: set[int] | None, pubkeys: dict[str, int], progress) -> None:
         blocks, withdrawals, deposits, consolidations, withdrawal_requests, slashings = [], [], [], [], [], []

@@ -37,6 +37,14 @@ COLUMNS = {
                               activation_epoch="int?", exit_epoch="int?", withdrawable_epoch="int?"),
     "attestation_rewards": _cols(epoch="int", validator_index="int", head_gwei="int", target_gwei="int", source_gwei="int",
                                  inclusion_delay_gwei="int", inactivity_gwei="int"),
+    # Day grain (network-wide, chains.yaml network_wide_grain: day; loaders/ethereum/daygrain.py):
+    # per validator and day, the components summed over epochs a..b, the penalties (negative
+    # components, per epoch, as a positive amount) over a..b, the net credited over a-2..b-2; and
+    # the answers summed, by the index range asked (the lineage). response_id is null on the sums.
+    "attestation_rewards_daily": _cols(day="text", validator_index="int", head_gwei="int", target_gwei="int",
+                                       source_gwei="int", inclusion_delay_gwei="int", inactivity_gwei="int",
+                                       penalties_gwei="int", credited_gwei="int"),
+    "attestation_rewards_daily_batches": _cols(day="text", epoch="int", first_index="int", last_index="int", entries="int"),
     "proposer_duties": _cols(slot="int", epoch="int", validator_index="int", pubkey="text"),
     "beacon_blocks": _cols(slot="int", epoch="int", produced="bool", proposer_index="int?", block_number="int?",
                            block_hash="text?", fee_recipient="text?", gas_used="int?", base_fee_per_gas_wei="wei?",
@@ -77,6 +85,8 @@ TABLES = {
     "day_windows": ("chain", "day"),
     "validator_states": ("chain", "state_slot", "validator_index"),
     "attestation_rewards": ("chain", "epoch", "validator_index"),
+    "attestation_rewards_daily": ("chain", "day", "validator_index"),
+    "attestation_rewards_daily_batches": ("chain", "day", "epoch", "first_index"),
     "proposer_duties": ("chain", "slot"),
     "beacon_blocks": ("chain", "slot"),
     "block_rewards": ("chain", "slot"),

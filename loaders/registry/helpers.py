@@ -14,6 +14,9 @@ def chain_rows(config: AuroraConfig) -> Iterator[dict[str, Any]]:
         row["chain"] = row.pop("key")
         row["display_name"] = row.pop("name")
         row["start"] = None if row.get("start") is None else str(row["start"])
+        # How network-wide attestation rewards land is the loader's business, not the registry's.
+        row.pop("network_wide_grain", None)
+        row.pop("epoch_grain_validators", None)
         yield row
 
 

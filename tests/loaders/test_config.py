@@ -128,6 +128,33 @@ def test_ethereum_needs_its_consensus_unit(tmp_path):
     assert "chains.ethereum.consensus_unit: is required for the ethereum family (gwei)" in problems[0]
 
 
+def test_network_wide_grain_and_the_validators_kept_at_epoch_grain(tmp_path):
+    config = _load(tmp_path, chains=_edited("chains", lambda d: d["chains"]["ethereum"].update(
+        network_wide_grain="day", epoch_grain_validators=[0, 7, 2_147_483_647])))
+    ethereum = config.chains["ethereum"]
+    assert ethereum.day_grain and ethereum.epoch_grain_validators == [0, 7, 2_147_483_647]
+    assert not _load(tmp_path).chains["ethereum"].day_grain  # the default: epoch grain, as before
+
+
+@pytest.mark.parametrize("chain,settings,message", [
+    ("ethereum", {"network_wide_grain": "week"}, "chains.ethereum.network_wide_grain: must be epoch or day"),
+    ("ethereum", {"network_wide_grain": "day", "epoch_grain_validators": [-1]},
+     "chains.ethereum.epoch_grain_validators[0]: must be an integer from 0 to 2147483647, got -1"),
+    ("ethereum", {"network_wide_grain": "day", "epoch_grain_validators": ["7"]},
+     "chains.ethereum.epoch_grain_validators[0]: must be an integer from 0 to 2147483647, got '7'"),
+    ("ethereum", {"network_wide_grain": "day", "epoch_grain_validators": [3, 5, 3]},
+     "chains.ethereum.epoch_grain_validators: lists 3 more than once"),
+    ("ethereum", {"epoch_grain_validators": [3]},
+     "chains.ethereum.epoch_grain_validators: needs network_wide_grain: day"),
+    ("ethereum", {"network_wide_grain": "day", "epoch_grain_validators": list(range(250_001))},
+     "chains.ethereum.epoch_grain_validators: more than 250000 validators"),
+    ("solana", {"network_wide_grain": "day"}, "chains.solana.network_wide_grain: is for the ethereum family only"),
+])
+def test_network_wide_grain_rules(tmp_path, chain, settings, message):
+    problems = _problems(tmp_path, chains=_edited("chains", lambda d: d["chains"][chain].update(settings)))
+    assert any(p.startswith(f"chains.yaml: {message}") for p in problems), problems
+
+
 PROVIDER_CASES = [
     ("requests_per_second", -1, "must be a number from 0.001 to 10000, got -1"),
     ("timeout_seconds", 0, "must be a number from 0.1 to 3600, got 0"),

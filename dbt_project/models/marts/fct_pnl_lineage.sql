@@ -61,6 +61,23 @@ ethereum_sources as (
 
     union all
 
+    -- Day grain: the answers summed into the validator-day's totals (each asked for an index
+    -- range holding the validator), when the day's latest load wrote them, as the P&L takes them.
+    select s.chain, s.validator_index::text, d.day::text, c.component, b.response_id
+    from {{ ref('stg_ethereum__attestation_rewards_daily') }} as s
+    join ethereum_days as d on d.chain = s.chain and d.day = s.day and d.load_id = s.load_id::numeric
+    join {{ ref('stg_ethereum__attestation_rewards_daily_batches') }} as b
+        on b.chain = s.chain and b.day = s.day and b.load_id = s.load_id
+        and s.validator_index between b.first_index and b.last_index
+        and b.epoch between d.first_epoch and d.last_epoch
+    cross join lateral (
+        select 'issuance' as component
+        union all
+        select 'penalties' where s.penalties_wei > 0
+    ) as c
+
+    union all
+
     select r.chain, r.proposer_index::text, d.day::text, 'issuance', r.response_id
     from {{ ref('stg_ethereum__block_rewards') }} as r
     join ethereum_days as d on d.chain = r.chain and r.slot between d.first_slot and d.last_slot

@@ -20,6 +20,8 @@ sources as (
     union all
     select response_id from {{ ref('stg_ethereum__attestation_rewards') }}
     union all
+    select response_id from {{ ref('stg_ethereum__attestation_rewards_daily_batches') }}
+    union all
     select response_id from {{ ref('stg_ethereum__block_rewards') }}
     union all
     select response_id from {{ ref('stg_ethereum__sync_committee_rewards') }}

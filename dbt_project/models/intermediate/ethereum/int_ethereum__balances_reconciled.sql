@@ -63,7 +63,9 @@ window_coverage as (
     select days.chain, days.day,
            count(distinct r.epoch) = days.last_epoch - days.first_epoch + 1 - greatest(2 - days.first_epoch, 0) as is_covered
     from days
-    left join (select distinct chain, epoch from {{ ref('stg_ethereum__attestation_rewards') }}) as r
+    left join (select distinct chain, epoch from {{ ref('stg_ethereum__attestation_rewards') }}
+               union  -- day grain: the epochs answered, summed into the day's totals
+               select chain, epoch from {{ ref('stg_ethereum__attestation_rewards_daily_batches') }} where entries > 0) as r
         on r.chain = days.chain and r.epoch between days.first_epoch - 2 and days.last_epoch - 2
     group by days.chain, days.day, days.first_epoch, days.last_epoch
 
