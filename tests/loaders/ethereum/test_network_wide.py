@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import time
 import tracemalloc
+from datetime import date
 
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from loaders.cli import app
 from loaders.config import ChainConfig, ProviderConfig
 from loaders.ethereum.fetch import EthereumFetcher
 from loaders.providers import ProviderChain, ProviderClient, ResponseArchive
 from loaders.providers.client import HttpSettings
+from simnet.ethereum.ledger import ethereum_ledger
 from simnet.ethereum.params import EthereumParams
 from simnet.network import NetworkSpec, SimNetwork
+from tests.support.db import query
 
 
 def test_one_epoch_of_rewards_for_every_validator_streams_in_bounded_memory(monkeypatch):
@@ -40,3 +48,107 @@ def test_one_epoch_of_rewards_for_every_validator_streams_in_bounded_memory(monk
     # Holding every row at once peaks at ~46 MiB here (measured); a batch at a time stays near one
     # response and its parsed rows, whatever the validator count.
     assert peak < 16 * 1024 * 1024, f"peak {peak / 2**20:.0f} MiB for {validators} validators in {time.monotonic() - started:.1f}s"
+
+
+# ---------------------------------------------------------------- day grain
+DAY = date(2025, 1, 2)
+KEPT = [1, 2]  # kept at epoch grain (chains.yaml epoch_grain_validators)
+
+
+def _run(net_paths: dict, *args: str) -> None:
+    result = CliRunner().invoke(app, ["--chains", str(net_paths["chains"]), "--providers", str(net_paths["providers"]),
+                                      "--operators", str(net_paths["operators"]), "run", "--chain", "ethereum",
+                                      "--from-date", DAY.isoformat(), "--to-date", DAY.isoformat(), *args])
+    assert result.exit_code == 0, result.output
+
+
+def _grain(paths: dict, **settings) -> None:
+    chains = yaml.safe_load(paths["chains"].read_text())
+    ethereum = chains["chains"]["ethereum"]
+    for key in ("network_wide_grain", "epoch_grain_validators"):
+        ethereum.pop(key, None)
+    ethereum.update(settings)
+    paths["chains"].write_text(yaml.safe_dump(chains, sort_keys=False))
+
+
+def _columns(warehouse, schema: str, table: str) -> list[str]:
+    """The table's columns but the load ids and response ids, which name the load, not the number."""
+    return [r[0] for r in query(warehouse, "select column_name from information_schema.columns where table_schema = %s "
+                                           "and table_name = %s and column_name not in ('source_load_id', 'response_id') "
+                                           "order by ordinal_position", (schema, table))]
+
+
+def _snapshot(warehouse) -> dict[str, list]:
+    """Every column of the Ethereum mart rows, their rewards and their balance check, in a stable order."""
+    out = {}
+    for name, table in (("pnl", "marts.fct_validator_pnl"), ("rewards", "canonical.stake_rewards"),
+                        ("reconciliations", "canonical.balance_reconciliations")):
+        columns = _columns(warehouse, *table.split("."))
+        out[name] = [dict(zip(columns, r)) for r in query(
+            warehouse, f"select {', '.join(columns)} from {table} where chain = 'ethereum' order by validator_key, period_id")]
+    return out
+
+
+@pytest.fixture(scope="module")
+def both_grains(module_warehouse, tmp_path_factory):
+    """One network-wide simulated day loaded at day grain (two validators kept at epoch grain),
+    then reloaded at epoch grain, the warehouse read after each."""
+    with pytest.MonkeyPatch.context() as patch, \
+            SimNetwork(NetworkSpec(solana=None, ethereum=EthereumParams(archive=True))) as net:
+        patch.setenv("AURORA_HTTP_BACKOFF_SECONDS", "0.01")
+        m = net.ethereum
+        m.set_head((m.epochs_of_day(DAY)[-1] + 5) * m.S)  # the day complete and finalized
+        paths = net.write_config(tmp_path_factory.mktemp("config"), timeout_seconds=5.0, retries=2)
+        paths["operators"] = paths["chains"].parent / "operators.yaml"
+        paths["operators"].write_text(yaml.safe_dump({"operators": []}))  # network-wide
+        _grain(paths, network_wide_grain="day", epoch_grain_validators=KEPT)
+        _run(paths)
+        day = _snapshot(module_warehouse)
+        raw = {
+            "daily": query(module_warehouse, "select validator_index, count(*) from raw_ethereum.attestation_rewards_daily "
+                                             "group by validator_index order by validator_index"),
+            "epoch_validators": [r[0] for r in query(module_warehouse, "select distinct validator_index "
+                                                                       "from raw_ethereum.attestation_rewards order by 1")],
+            "epoch_rewards": [r[0] for r in query(module_warehouse, "select distinct validator_key from "
+                                                                    "canonical.validator_epoch_rewards order by 1")],
+            "batches": query(module_warehouse, "select epoch, first_index, last_index, entries "
+                                               "from raw_ethereum.attestation_rewards_daily_batches order by epoch, first_index"),
+            "lineage": query(module_warehouse, "select component, count(distinct response_id) from marts.fct_pnl_lineage "
+                                               f"where chain = 'ethereum' and validator_key = '9' and period_id = '{DAY}' "
+                                               "and component in ('issuance', 'penalties') group by component order by 1"),
+        }
+        _grain(paths, network_wide_grain="epoch")
+        _run(paths)
+        epoch = _snapshot(module_warehouse)
+        yield m, day, epoch, raw
+
+
+def test_day_grain_lands_a_row_per_validator_day_and_equals_the_ledger(both_grains):
+    m, day, _epoch, raw = both_grains
+    epochs = m.epochs_of_day(DAY)
+    size = m.registry_size((epochs[-1] + 1) * m.S)
+    # One row per validator and day (not one per epoch); epoch rows only for the validators kept.
+    assert [v for v, n in raw["daily"]] == [v for v in range(size) if v not in KEPT] and {n for _, n in raw["daily"]} == {1}
+    assert raw["epoch_validators"] == KEPT and raw["epoch_rewards"] == [str(v) for v in KEPT]
+    # Every answer of epochs a-2..b was summed: one index range each (fewer validators than a range).
+    assert [(e, first) for e, first, _, _ in raw["batches"]] == [(e, 0) for e in range(epochs[0] - 2, epochs[-1] + 1)]
+    # Lineage: validator 9's issuance leads to the day's answers (epochs a..b), its penalties too
+    # when it has any.
+    lineage = dict(raw["lineage"])
+    assert lineage["issuance"] >= len(epochs)
+    expected = {(r.validator_key, r.period_id): r for r in ethereum_ledger(m, [DAY], None)}
+    got = {(r["validator_key"], r["period_id"]): r for r in day["pnl"]}
+    assert set(got) == set(expected)
+    for key, want in expected.items():
+        row = got[key]
+        assert (int(row["issuance_base_units"]), int(row["penalties_base_units"]), int(row["block_fees_base_units"]),
+                int(row["mev_base_units"]), row["is_final"], row["has_data_gaps"]) == \
+            (want.issuance, want.penalties, want.block_fees, want.mev, want.is_final, False), key
+    assert any(r["penalties_base_units"] > 0 for r in day["pnl"])  # the day has penalties to sum
+    assert ("penalties" in lineage) == (got[("9", DAY.isoformat())]["penalties_base_units"] > 0)
+
+
+def test_the_marts_are_identical_at_day_and_epoch_grain(both_grains):
+    _m, day, epoch, _raw = both_grains
+    assert day["pnl"] and day["reconciliations"]
+    assert day == epoch
