@@ -383,6 +383,11 @@ class EthereumFetcher:
         for k, epoch in enumerate(epochs):
             try:
                 for first, last, rows, response_id in self._attestation_answers(epoch, None):
+                    outside = next((r["validator_index"] for r in rows if not first <= r["validator_index"] <= last), None)
+                    if outside is not None:
+                        # The sums are held by index: an answer about validators not asked is refused.
+                        raise Rejected(f"beacon rewards/attestations/{epoch}: validator {outside} is outside the "
+                                       f"indices asked ({first}..{last})", response_id)
                     kept = [r for r in rows if r["validator_index"] in keep] if keep else []
                     sums.add(epoch, [r for r in rows if r["validator_index"] not in keep] if keep else rows)
                     sums.answered(epoch, first, last, len(rows), response_id)

@@ -3,10 +3,19 @@ int_ethereum__attestation_rewards_summed sums epoch rows (docs/pnl.md, issuance 
 
 from __future__ import annotations
 
-import pytest
+from datetime import date
+from pathlib import Path
 
+import pytest
+import yaml
+
+from loaders.config import ChainConfig
 from loaders.ethereum import daygrain
 from loaders.ethereum.daygrain import DaySumOverflow, DaySums
+from loaders.ethereum.fetch import DayPlan, EthereumFetcher
+from loaders.providers import ResponseArchive
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def row(epoch: int, v: int, head=0, target=0, source=0, delay=0, inactivity=0) -> dict:
@@ -101,3 +110,41 @@ def test_the_answers_summed_are_kept_for_the_lineage():
         {"day": "d", "epoch": 10, "first_index": 0, "last_index": 9_999, "entries": 10_000, "response_id": "a"},
         {"day": "d", "epoch": 10, "first_index": 10_000, "last_index": 19_999, "entries": 17, "response_id": "b"},
     ]
+
+
+def _fetcher(answers: dict[int, list]) -> EthereumFetcher:
+    """A fetcher whose attestation answers are given: (first, last, rows, response id) per epoch."""
+    chains = yaml.safe_load((ROOT / "chains.yaml").read_text())["chains"]
+    chain = ChainConfig.model_validate(chains["ethereum"] | {"key": "ethereum", "network_wide_grain": "day"})
+    fetcher = EthereumFetcher(chain, beacon_chain=None, execution_chain=None, relay_clients=[],
+                              archive=ResponseArchive(), tracked=[])
+    fetcher._attestation_answers = lambda epoch, indices: iter(answers[epoch])
+    return fetcher
+
+
+def test_the_stream_sums_every_validator_and_yields_the_kept_ones():
+    plan = DayPlan(date(2025, 1, 2), 10, 10, 32)
+    answers = {8: [(0, 9_999, [row(8, 0, 1), row(8, 1, 2)], "a8")], 9: [(0, 9_999, [row(9, 1, 4)], "a9")],
+               10: [(0, 9_999, [row(10, 0, 8), row(10, 1, 16)], "a10")]}
+    sums = DaySums(plan.period, 10, 10)
+    yielded = list(_fetcher(answers)._stream_day_grain(plan, [8, 9, 10], sums, frozenset({1}), None))
+    assert [[(r["epoch"], r["validator_index"]) for r in b] for b in yielded] == [[(8, 1)], [(9, 1)], [(10, 1)]]
+    got = {r["validator_index"]: r for b in sums.rows() for r in b}
+    assert set(got) == {0} and (got[0]["head_gwei"], got[0]["credited_gwei"]) == (8, 1)
+    assert [(b["epoch"], b["response_id"]) for b in sums.batch_rows()] == [(8, "a8"), (9, "a9"), (10, "a10")]
+
+
+def test_an_answer_about_validators_not_asked_is_rejected():
+    # The sums are held by index: a node answering about index 10,005 when asked 0..9,999 is refused
+    # (the epoch is a rejected item, a gap of the day), not grown into.
+    plan = DayPlan(date(2025, 1, 2), 10, 10, 32)
+    answers = {8: [(0, 9_999, [row(8, 0, 1)], "a8")], 9: [(0, 9_999, [row(9, 0, 2), row(9, 10_005, 4)], "a9")],
+               10: [(0, 9_999, [row(10, 0, 8)], "a10")]}
+    fetcher = _fetcher(answers)
+    sums = DaySums(plan.period, 10, 10)
+    assert list(fetcher._stream_day_grain(plan, [8, 9, 10], sums, frozenset(), None)) == []
+    assert fetcher.rejections.rejected_periods == {"2025-01-02"}
+    (rejected,) = fetcher.archive.rejections
+    assert "validator 10005 is outside the indices asked (0..9999)" in str(rejected)
+    got = {r["validator_index"]: r for b in sums.rows() for r in b}
+    assert set(got) == {0} and got[0]["head_gwei"] == 8 and got[0]["credited_gwei"] == 1
