@@ -3,6 +3,7 @@ strings, rewards and balances gwei. Each parser takes the `data` member of the a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -220,6 +221,63 @@ def _attestation_rows_fast(totals: list[Any], epoch: int) -> list[dict[str, Any]
                 "source_gwei": int(source), "inclusion_delay_gwei": int(delay) if delay is not None else 0,
                 "inactivity_gwei": int(inactivity)})
     return rows
+
+
+ATTESTATION_COLUMNS = ("validator_index", "head_gwei", "target_gwei", "source_gwei", "inclusion_delay_gwei", "inactivity_gwei")
+_UNSIGNED_LIST = re.compile(r"\d+(?:,\d+)*", re.ASCII)
+_SIGNED_LIST = re.compile(r"-?\d+(?:,-?\d+)*", re.ASCII)
+
+
+def parse_attestation_columns(data: Any, epoch: int) -> dict[str, list[int]]:
+    """parse_attestation_rewards' values as columns (ATTESTATION_COLUMNS, one list each, in entry
+    order), for the day-grain sums, which need no row per entry. Accepts and refuses exactly what
+    parse_attestation_rewards does: anything the column-wise check does not pass goes through it,
+    so a bad entry is refused with the same message."""
+    r = Reader(f"beacon rewards/attestations/{epoch}")
+    totals = r.list(data, "total_rewards", "data")
+    r.list(data, "ideal_rewards", "data")
+    fast = _attestation_columns_fast(totals)
+    if fast is not None:
+        return fast
+    rows = parse_attestation_rewards(data, epoch)
+    return {name: [row[name] for row in rows] for name in ATTESTATION_COLUMNS}
+
+
+def _int_list(values: list[Any], pattern: re.Pattern) -> list[int] | None:
+    """The values as integers when every one is a plain decimal string (`pattern` matches the
+    values joined by commas: ASCII digits, an optional minus where signed; no sign, space,
+    underscore or other digit int() would take); None otherwise. A value holding a comma passes
+    the pattern but not int()."""
+    try:
+        if not pattern.fullmatch(",".join(values)):
+            return None
+        return list(map(int, values))
+    except (TypeError, ValueError):
+        return None
+
+
+def _attestation_columns_fast(totals: list[Any]) -> dict[str, list[int]] | None:
+    """A column at a time: a list comprehension, one join, one regular expression and int() per
+    column, where the row-wise fast path checks each value in Python (about 1.5 µs an entry
+    instead of 2.5 on this machine)."""
+    try:
+        columns = [[e[k] for e in totals] for k in ("validator_index", "head", "target", "source", "inactivity")]
+        delay = [e.get("inclusion_delay") for e in totals]
+    except (TypeError, KeyError, AttributeError):  # an entry that is not an object, or lacks a field
+        return None
+    if not totals:
+        return {name: [] for name in ATTESTATION_COLUMNS}
+    index, head, target, source, inactivity = (_int_list(values, _UNSIGNED_LIST if k == 0 else _SIGNED_LIST)
+                                               for k, values in enumerate(columns))
+    present = [d for d in delay if d is not None]  # absent or null: 0 (before Altair only)
+    delays = _int_list(present, _SIGNED_LIST) if present else []
+    if None in (index, head, target, source, inactivity, delays):
+        return None
+    if len(present) < len(delay):
+        it = iter(delays)
+        delays = [0 if d is None else next(it) for d in delay]
+    return {"validator_index": index, "head_gwei": head, "target_gwei": target, "source_gwei": source,
+            "inclusion_delay_gwei": delays, "inactivity_gwei": inactivity}
 
 
 def parse_block_rewards(data: Any, slot: int) -> dict[str, Any]:

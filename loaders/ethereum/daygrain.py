@@ -55,39 +55,45 @@ class DaySums:
 
     def add(self, epoch: int, rows: list[dict[str, Any]]) -> None:
         """One answer's parsed rows (loaders/beacon/helpers.parse_attestation_rewards) of `epoch`."""
+        self.add_columns(epoch, {name: [row[name] for row in rows] for name in ("validator_index", *COMPONENTS)})
+
+    def add_columns(self, epoch: int, columns: dict[str, list[int]]) -> None:
+        """One answer of `epoch` as columns (loaders/beacon/helpers.parse_attestation_columns)."""
         if not self.first_epoch - 2 <= epoch <= self.last_epoch:
             raise ValueError(f"{self.day}: epoch {epoch} is outside epochs {self.first_epoch - 2}..{self.last_epoch}")
         if epoch != self._epoch:
             self._epoch = epoch
             self._seen = bytearray(self._size)
+        indices = columns["validator_index"]
+        if not indices:
+            return
+        if max(indices) >= self._size:
+            self._grow(max(indices))
         income = self.first_epoch <= epoch <= self.last_epoch
         credited = epoch <= self.last_epoch - 2
         head, target, source, delay, inactivity, penalties, net = self._sums
         present, seen = self._present, self._seen
-        for row in rows:
-            v = row["validator_index"]
-            if v >= self._size:
-                self._grow(v)
-                present, seen = self._present, self._seen
-            if seen[v]:
-                continue
-            seen[v] = present[v] = 1
-            h, t, s, d, i = (row["head_gwei"], row["target_gwei"], row["source_gwei"], row["inclusion_delay_gwei"],
-                             row["inactivity_gwei"])
-            try:
+        values = zip(indices, *(columns[name] for name in COMPONENTS))
+        v = h = t = s = d = i = 0
+        try:
+            for v, h, t, s, d, i in values:
+                if seen[v]:
+                    continue
+                seen[v] = present[v] = 1
                 if income:
                     head[v] += h
                     target[v] += t
                     source[v] += s
                     delay[v] += d
                     inactivity[v] += i
-                    penalties[v] -= (h if h < 0 else 0) + (t if t < 0 else 0) + (s if s < 0 else 0) \
-                        + (d if d < 0 else 0) + (i if i < 0 else 0)
+                    if h < 0 or t < 0 or s < 0 or d < 0 or i < 0:
+                        penalties[v] -= (h if h < 0 else 0) + (t if t < 0 else 0) + (s if s < 0 else 0) \
+                            + (d if d < 0 else 0) + (i if i < 0 else 0)
                 if credited:
                     net[v] += h + t + s + d + i
-            except OverflowError:
-                raise DaySumOverflow(f"attestation rewards of {self.day}, epoch {epoch}, validator {v}: the day's sum "
-                                     f"leaves a 64-bit integer (components {h}, {t}, {s}, {d}, {i} gwei)") from None
+        except OverflowError:
+            raise DaySumOverflow(f"attestation rewards of {self.day}, epoch {epoch}, validator {v}: the day's sum "
+                                 f"leaves a 64-bit integer (components {h}, {t}, {s}, {d}, {i} gwei)") from None
 
     def answered(self, epoch: int, first_index: int, last_index: int, entries: int, response_id: str | None) -> None:
         """An answer summed: the lineage of every validator of first_index..last_index that day."""

@@ -294,6 +294,20 @@ class EthereumFetcher:
             got, response_id = self._attestation_answer(path, epoch, [str(v) for v in asked])
             yield min(asked), max(asked), got, response_id
 
+    def _attestation_column_answers(self, epoch: int) -> Iterator[tuple[int, int, dict[str, list[int]], str | None]]:
+        """Every validator's answers of an epoch as columns (beacon.parse_attestation_columns), by
+        index ranges of NETWORK_WIDE_BATCH until an answer comes back short: the day-grain sums."""
+        path = f"/eth/v1/beacon/rewards/attestations/{epoch}"
+        start = 0
+        while True:
+            batch = [str(i) for i in range(start, start + NETWORK_WIDE_BATCH)]
+            fetched = self._beacon("POST", path, "attestation_rewards", lambda d: beacon.parse_attestation_columns(d, epoch),
+                                   body=batch)
+            yield start, start + NETWORK_WIDE_BATCH - 1, fetched.value, fetched.response_id
+            if len(fetched.value["validator_index"]) < len(batch):
+                return
+            start += NETWORK_WIDE_BATCH
+
     def _attestation_batch(self, path: str, epoch: int, ids: list[str]) -> list[dict[str, Any]]:
         return self._attestation_answer(path, epoch, ids)[0]
 
@@ -382,17 +396,21 @@ class EthereumFetcher:
         the epoch table keeps their rows."""
         for k, epoch in enumerate(epochs):
             try:
-                for first, last, rows, response_id in self._attestation_answers(epoch, None):
-                    outside = next((r["validator_index"] for r in rows if not first <= r["validator_index"] <= last), None)
-                    if outside is not None:
+                for first, last, columns, response_id in self._attestation_column_answers(epoch):
+                    indices = columns["validator_index"]
+                    if indices and (min(indices) < first or max(indices) > last):
                         # The sums are held by index: an answer about validators not asked is refused.
+                        outside = next(v for v in indices if not first <= v <= last)
                         raise Rejected(f"beacon rewards/attestations/{epoch}: validator {outside} is outside the "
                                        f"indices asked ({first}..{last})", response_id)
-                    kept = [r for r in rows if r["validator_index"] in keep] if keep else []
-                    sums.add(epoch, [r for r in rows if r["validator_index"] not in keep] if keep else rows)
-                    sums.answered(epoch, first, last, len(rows), response_id)
+                    kept = [k for k, v in enumerate(indices) if v in keep] if keep else []
                     if kept:
-                        yield kept
+                        yield [{"epoch": epoch, **{name: columns[name][k] for name in beacon.ATTESTATION_COLUMNS},
+                                "response_id": response_id} for k in kept]
+                        drop = set(kept)
+                        columns = {name: [x for k, x in enumerate(values) if k not in drop] for name, values in columns.items()}
+                    sums.add_columns(epoch, columns)
+                    sums.answered(epoch, first, last, len(indices), response_id)
                 self.rejections.resolve(f"attestation_rewards:epoch={epoch}", plan.period, "attestation_rewards", None)
             except Rejected as exc:
                 self.rejections.reject(f"attestation_rewards:epoch={epoch}", plan.period, "attestation_rewards", exc.reason, exc.response_id)

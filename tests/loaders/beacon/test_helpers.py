@@ -70,6 +70,52 @@ def test_what_only_the_strict_reader_accepts_reads_the_same():
          "inactivity_gwei": 0}]
 
 
+def _as_columns(rows):
+    return {name: [r[name] for r in rows] for name in helpers.ATTESTATION_COLUMNS}
+
+
+@pytest.mark.parametrize("path", fixture_paths("beacon", "attestation_rewards"), ids=lambda p: p.name)
+def test_the_column_parse_equals_the_field_by_field_reader(path):
+    # The day-grain sums read columns (helpers.parse_attestation_columns): the same values.
+    data = data_of(load(path))
+    assert helpers._attestation_columns_fast(data["total_rewards"]) is not None  # real payloads take the fast path
+    assert helpers.parse_attestation_columns(data, 9) == _as_columns(_slow_attestation_rows(data, 9))
+
+
+@pytest.mark.parametrize("entry, problem", [
+    ({"validator_index": "-1", "head": "1", "target": "1", "source": "1", "inactivity": "0"}, "validator_index: expected an unsigned"),
+    ({"validator_index": "1", "head": 1, "target": "1", "source": "1", "inactivity": "0"}, "head: expected a decimal string"),
+    ({"validator_index": "1", "head": "1", "target": "1", "source": "1"}, "inactivity: missing"),
+    ({"validator_index": "1", "head": "١", "target": "1", "source": "1", "inactivity": "0"}, "head: expected a decimal string"),
+    ({"validator_index": "1", "head": "1,2", "target": "1", "source": "1", "inactivity": "0"}, "head: expected a decimal string"),
+    ({"validator_index": "1", "head": "+1", "target": "1", "source": "1", "inactivity": "0"}, "head: expected a decimal string"),
+    ({"validator_index": "1", "head": "1_0", "target": "1", "source": "1", "inactivity": "0"}, "head: expected a decimal string"),
+    ({"validator_index": "1", "head": " 1", "target": "1", "source": "1", "inactivity": "0"}, "head: expected a decimal string"),
+    ({"validator_index": "1", "head": "", "target": "1", "source": "1", "inactivity": "0"}, "head: expected a decimal string"),
+    ({"validator_index": "1", "head": "1", "target": "1", "source": "1", "inactivity": "0", "inclusion_delay": "x"},
+     "inclusion_delay: expected a decimal string"),
+])
+def test_a_bad_attestation_entry_is_refused_by_the_column_parse_as_before(entry, problem):
+    data = {"ideal_rewards": [], "total_rewards": [{"validator_index": "0", "head": "2", "target": "2", "source": "2",
+                                                     "inactivity": "0"}, entry]}
+    with pytest.raises(PayloadError, match=f"beacon rewards/attestations/3: data.total_rewards\\[1\\].{problem}"):
+        helpers.parse_attestation_columns(data, 3)
+
+
+def test_the_column_parse_reads_absent_and_null_inclusion_delays_as_zero():
+    # and what only the strict reader accepts (a trailing newline) reads the same through it
+    data = {"ideal_rewards": [], "total_rewards": [
+        {"validator_index": "4\n", "head": "-2", "target": "3", "source": "1", "inactivity": "0", "inclusion_delay": None},
+        {"validator_index": "5", "head": "2", "target": "-3", "source": "1", "inactivity": "-7", "inclusion_delay": "-9"},
+        {"validator_index": "6", "head": "0", "target": "0", "source": "0", "inactivity": "0"},
+    ]}
+    assert helpers.parse_attestation_columns(data, 3) == _as_columns(_slow_attestation_rows(data, 3)) == {
+        "validator_index": [4, 5, 6], "head_gwei": [-2, 2, 0], "target_gwei": [3, -3, 0], "source_gwei": [1, 1, 0],
+        "inclusion_delay_gwei": [0, -9, 0], "inactivity_gwei": [0, -7, 0]}
+    assert helpers.parse_attestation_columns({"ideal_rewards": [], "total_rewards": []}, 3) == {
+        name: [] for name in helpers.ATTESTATION_COLUMNS}
+
+
 @pytest.mark.parametrize("path", fixture_paths("beacon", "block_rewards"), ids=lambda p: p.name)
 def test_block_rewards_parse_and_add_up(path):
     row = helpers.parse_block_rewards(data_of(load(path)), 1)

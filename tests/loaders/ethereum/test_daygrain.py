@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from loaders.beacon.helpers import ATTESTATION_COLUMNS
 from loaders.config import ChainConfig
 from loaders.ethereum import daygrain
 from loaders.ethereum.daygrain import DaySumOverflow, DaySums
@@ -118,7 +119,9 @@ def _fetcher(answers: dict[int, list]) -> EthereumFetcher:
     chain = ChainConfig.model_validate(chains["ethereum"] | {"key": "ethereum", "network_wide_grain": "day"})
     fetcher = EthereumFetcher(chain, beacon_chain=None, execution_chain=None, relay_clients=[],
                               archive=ResponseArchive(), tracked=[])
-    fetcher._attestation_answers = lambda epoch, indices: iter(answers[epoch])
+    fetcher._attestation_column_answers = lambda epoch: iter(
+        (first, last, {name: [r[name] for r in rows] for name in ATTESTATION_COLUMNS}, response_id)
+        for first, last, rows, response_id in answers[epoch])
     return fetcher
 
 
@@ -128,7 +131,8 @@ def test_the_stream_sums_every_validator_and_yields_the_kept_ones():
                10: [(0, 9_999, [row(10, 0, 8), row(10, 1, 16)], "a10")]}
     sums = DaySums(plan.period, 10, 10)
     yielded = list(_fetcher(answers)._stream_day_grain(plan, [8, 9, 10], sums, frozenset({1}), None))
-    assert [[(r["epoch"], r["validator_index"]) for r in b] for b in yielded] == [[(8, 1)], [(9, 1)], [(10, 1)]]
+    assert [[(r["epoch"], r["validator_index"], r["head_gwei"], r["response_id"]) for r in b] for b in yielded] == \
+        [[(8, 1, 2, "a8")], [(9, 1, 4, "a9")], [(10, 1, 16, "a10")]]
     got = {r["validator_index"]: r for b in sums.rows() for r in b}
     assert set(got) == {0} and (got[0]["head_gwei"], got[0]["credited_gwei"]) == (8, 1)
     assert [(b["epoch"], b["response_id"]) for b in sums.batch_rows()] == [(8, "a8"), (9, "a9"), (10, "a10")]
