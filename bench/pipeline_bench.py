@@ -412,6 +412,7 @@ def network_grain(grain: str, validators: int, epochs: int) -> dict[str, Any]:
             for table in ("attestation_rewards", "attestation_rewards_daily", "attestation_rewards_daily_batches"):
                 cur.execute(f"select count(*), pg_total_relation_size('raw_ethereum.{table}') from raw_ethereum.{table}")
                 child[f"{table}_rows"], child[f"{table}_bytes"] = cur.fetchone()
+        child["archive_bytes"], child["responses"] = archive_bytes(bench, "raw_ethereum")
         child.update(grain=grain, validators=validators, epochs=epochs, entries=validators * epochs)
         print(f"  {grain} grain, {epochs} epoch(s) of {validators:,} validators: load {child['load_s']:.1f} s, "
               f"CPU {child['cpu_s']:.1f} s, RSS {child['rss'] / 2**20:.0f} MiB", file=sys.stderr, flush=True)
@@ -430,7 +431,8 @@ def grain_table(results: list[dict[str, Any]]) -> list[tuple[str, str, str, str]
         rows.append((f"{r['grain']} grain, {r['epochs']} epoch(s) of {r['validators']:,} validators",
                      f"load {r['load_s']:.1f} s, loader CPU {r['cpu_s']:.1f} s, peak RSS {mib(r['rss'])}; simulator CPU {r['sim_cpu_s']:.1f} s",
                      f"{n:,} rows in {table}, {size:,} bytes ({size / max(n, 1):.0f} a row); "
-                     f"{r['attestation_rewards_daily_batches_rows']:,} batch rows", "–"))
+                     f"{r['attestation_rewards_daily_batches_rows']:,} batch rows; archive {r['archive_bytes']:,} bytes "
+                     f"({r['archive_bytes'] / r['entries']:.0f} an entry)", "–"))
     for grain in ("epoch", "day"):
         runs = sorted((r for r in results if r["grain"] == grain), key=lambda r: r["epochs"])
         if len(runs) >= 2:
@@ -598,6 +600,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="grain: day vs epoch grain, --grain-validators validators, --grain-epochs epochs each")
     parser.add_argument("--grain-validators", type=int, default=100_000, help="validators of the grain case; default 100,000")
     parser.add_argument("--grain-epochs", default="1,4", help="epoch counts of the grain case (two); default 1,4")
+    parser.add_argument("--grains", default="day,epoch", help="grains of the grain case; default day,epoch")
     parser.add_argument("--smoke", action="store_true", help="smallest sizes, builds of one model (CI)")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--epoch-child", nargs=3, help=argparse.SUPPRESS)
@@ -610,7 +613,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.case == "grain":
         counts = [int(k) for k in args.grain_epochs.split(",")]
         print(f"grain: {counts} epochs of {args.grain_validators:,} validators at day and epoch grain ...", file=sys.stderr, flush=True)
-        runs = [network_grain(g, args.grain_validators, k) for g in ("day", "epoch") for k in counts]
+        runs = [network_grain(g, args.grain_validators, k) for g in args.grains.split(",") for k in counts]
         print(render(grain_table(runs)))
         print(f"\nmachine: {machine()}")
         if args.json:
