@@ -214,6 +214,9 @@ def ethereum_day(validators: int, *, build: bool, build_select: list[str] | None
             config["operators"].write_text(yaml.safe_dump({"operators": []}))  # network-wide
             chains = yaml.safe_load(config["chains"].read_text())
             chains["chains"]["ethereum"]["start"] = ETH_DAY.isoformat()  # the schedule starts at the measured day
+            # Epoch grain, as this case measured before day grain became network-wide's default
+            # (the grain case compares the two).
+            chains["chains"]["ethereum"]["network_wide_grain"] = "epoch"
             config["chains"].write_text(yaml.safe_dump(chains, sort_keys=False))
             m = net.ethereum
             m.set_head((m.epochs_of_day(ETH_DAY)[-1] + 5) * m.S)  # the day complete and finalized, the next one not

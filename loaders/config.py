@@ -205,15 +205,15 @@ class ChainConfig(_Strict):
     # chains) incremental runs must hold. Unset: the first incremental run's finality window.
     start: int | date | None = None
     # Ethereum, network-wide (no validator listed in operators.yaml): the grain attestation
-    # rewards land at. `epoch` (the default): every validator's every epoch. `day`: per validator
-    # and day, the sums the marts need (raw_ethereum.attestation_rewards_daily), except the
-    # indices in `epoch_grain_validators`, kept at epoch grain (docs/scale.md).
+    # rewards land at. `day` (the default): per validator and day, the sums the marts need
+    # (raw_ethereum.attestation_rewards_daily), except the indices in `epoch_grain_validators`,
+    # kept at epoch grain. `epoch`: every validator's every epoch (docs/scale.md).
     network_wide_grain: Literal["epoch", "day"] | None = None
     epoch_grain_validators: list[int_between(0, MAX_VALIDATOR_INDEX)] | None = None
 
     @property
     def day_grain(self) -> bool:
-        return self.network_wide_grain == "day"
+        return self.network_wide_grain != "epoch"
 
     @field_validator("start", mode="before")
     @classmethod
@@ -465,7 +465,7 @@ def _parse_chains(source: YamlSource, problems: list[str]) -> dict[str, ChainCon
         if kept is not None and chain.family == "ethereum":
             if not chain.day_grain:
                 problems.append(source.problem(at + ("epoch_grain_validators",),
-                                               "needs network_wide_grain: day (at epoch grain every validator is kept)"))
+                                               "is for network_wide_grain: day (at epoch grain every validator is kept)"))
             if len(kept) > MAX_VALIDATORS_PER_CHAIN:
                 problems.append(source.problem(at + ("epoch_grain_validators",),
                                                f"more than {MAX_VALIDATORS_PER_CHAIN} validators; that is the most Aurora tracks"))

@@ -133,7 +133,9 @@ def test_network_wide_grain_and_the_validators_kept_at_epoch_grain(tmp_path):
         network_wide_grain="day", epoch_grain_validators=[0, 7, 2_147_483_647])))
     ethereum = config.chains["ethereum"]
     assert ethereum.day_grain and ethereum.epoch_grain_validators == [0, 7, 2_147_483_647]
-    assert not _load(tmp_path).chains["ethereum"].day_grain  # the default: epoch grain, as before
+    assert _load(tmp_path).chains["ethereum"].day_grain  # the default: network-wide lands day-grain totals
+    epoch = _load(tmp_path, chains=_edited("chains", lambda d: d["chains"]["ethereum"].update(network_wide_grain="epoch")))
+    assert not epoch.chains["ethereum"].day_grain
 
 
 @pytest.mark.parametrize("chain,settings,message", [
@@ -144,8 +146,8 @@ def test_network_wide_grain_and_the_validators_kept_at_epoch_grain(tmp_path):
      "chains.ethereum.epoch_grain_validators[0]: must be an integer from 0 to 2147483647, got '7'"),
     ("ethereum", {"network_wide_grain": "day", "epoch_grain_validators": [3, 5, 3]},
      "chains.ethereum.epoch_grain_validators: lists 3 more than once"),
-    ("ethereum", {"epoch_grain_validators": [3]},
-     "chains.ethereum.epoch_grain_validators: needs network_wide_grain: day"),
+    ("ethereum", {"network_wide_grain": "epoch", "epoch_grain_validators": [3]},
+     "chains.ethereum.epoch_grain_validators: is for network_wide_grain: day"),
     ("ethereum", {"network_wide_grain": "day", "epoch_grain_validators": list(range(250_001))},
      "chains.ethereum.epoch_grain_validators: more than 250000 validators"),
     ("solana", {"network_wide_grain": "day"}, "chains.solana.network_wide_grain: is for the ethereum family only"),

@@ -101,7 +101,7 @@ def both_grains(module_warehouse, tmp_path_factory):
         paths = net.write_config(tmp_path_factory.mktemp("config"), timeout_seconds=5.0, retries=2)
         paths["operators"] = paths["chains"].parent / "operators.yaml"
         paths["operators"].write_text(yaml.safe_dump({"operators": []}))  # network-wide
-        _grain(paths, network_wide_grain="day", epoch_grain_validators=KEPT)
+        _grain(paths, epoch_grain_validators=KEPT)  # network-wide lands day grain by default
         _run(paths)
         day = _snapshot(module_warehouse)
         raw = {
