@@ -116,6 +116,7 @@ SLOWEST_FIRST = (
     "tests/loaders/test_cli.py",
     "tests/loaders/solana/test_solana_e2e.py",
     "tests/loaders/ethereum/test_ethereum_finality.py",
+    "tests/loaders/ethereum/test_network_wide.py",
     "tests/dbt/test_commission_snapshot.py",
     "tests/loaders/books/test_books_e2e.py",
     "tests/loaders/test_registry.py",

@@ -49,3 +49,17 @@ def test_the_smoke_run_reports_every_goal(tmp_path):
         assert day["rerun_requests"] == 4 and day["rerun_new_responses"] == 0, day
         assert day["rows"] > day["validators"] and day["copy_s"] > 0
     assert [e["rows"] for e in measured["epoch"]] == [1001, 4001]  # the planted deposit adds one validator
+
+
+def test_the_grain_case_lands_a_row_per_validator_at_day_grain(tmp_path):
+    results = tmp_path / "grain.json"
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "pipeline_bench.py"), "--case", "grain", "--grains", "day",
+                           "--grain-validators", "1000", "--grain-epochs", "1,2", "--json", str(results)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "| loader CPU per attestation entry, day grain |" in done.stdout, done.stdout
+    runs = json.loads(results.read_text())
+    # One row per validator whatever the epochs (the planted deposit adds one), one batch row per
+    # epoch's answer, nothing in the epoch table.
+    assert [(r["epochs"], r["attestation_rewards_daily_rows"], r["attestation_rewards_daily_batches_rows"],
+             r["attestation_rewards_rows"]) for r in runs] == [(1, 1001, 1, 0), (2, 1001, 2, 0)]
