@@ -403,12 +403,12 @@ class EthereumFetcher:
                         outside = next(v for v in indices if not first <= v <= last)
                         raise Rejected(f"beacon rewards/attestations/{epoch}: validator {outside} is outside the "
                                        f"indices asked ({first}..{last})", response_id)
-                    kept = [k for k, v in enumerate(indices) if v in keep] if keep else []
+                    kept = [j for j, v in enumerate(indices) if v in keep] if keep else []
                     if kept:
-                        yield [{"epoch": epoch, **{name: columns[name][k] for name in beacon.ATTESTATION_COLUMNS},
-                                "response_id": response_id} for k in kept]
+                        yield [{"epoch": epoch, **{name: columns[name][j] for name in beacon.ATTESTATION_COLUMNS},
+                                "response_id": response_id} for j in kept]
                         drop = set(kept)
-                        columns = {name: [x for k, x in enumerate(values) if k not in drop] for name, values in columns.items()}
+                        columns = {name: [x for j, x in enumerate(values) if j not in drop] for name, values in columns.items()}
                     sums.add_columns(epoch, columns)
                     sums.answered(epoch, first, last, len(indices), response_id)
                 self.rejections.resolve(f"attestation_rewards:epoch={epoch}", plan.period, "attestation_rewards", None)
