@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+import pyarrow as pa
+
 from loaders.payload import Reader
 
 FAR_FUTURE_EPOCH = 2**64 - 1
@@ -228,11 +230,12 @@ _UNSIGNED_LIST = re.compile(r"\d+(?:,\d+)*", re.ASCII)
 _SIGNED_LIST = re.compile(r"-?\d+(?:,-?\d+)*", re.ASCII)
 
 
-def parse_attestation_columns(data: Any, epoch: int) -> dict[str, list[int]]:
-    """parse_attestation_rewards' values as columns (ATTESTATION_COLUMNS, one list each, in entry
-    order), for the day-grain sums, which need no row per entry. Accepts and refuses exactly what
-    parse_attestation_rewards does: anything the column-wise check does not pass goes through it,
-    so a bad entry is refused with the same message."""
+def parse_attestation_columns(data: Any, epoch: int) -> dict[str, Any]:
+    """parse_attestation_rewards' values as columns (ATTESTATION_COLUMNS, in entry order), for the
+    day-grain sums, which need no row per entry: int64 arrow arrays when every entry is plainly
+    well formed, else lists of ints from the field-by-field reader. Accepts and refuses exactly
+    what parse_attestation_rewards does: anything the column-wise check does not pass goes
+    through that reader, so a bad entry is refused with the same message."""
     r = Reader(f"beacon rewards/attestations/{epoch}")
     totals = r.list(data, "total_rewards", "data")
     r.list(data, "ideal_rewards", "data")
@@ -243,39 +246,42 @@ def parse_attestation_columns(data: Any, epoch: int) -> dict[str, list[int]]:
     return {name: [row[name] for row in rows] for name in ATTESTATION_COLUMNS}
 
 
-def _int_list(values: list[Any], pattern: re.Pattern) -> list[int] | None:
-    """The values as integers when every one is a plain decimal string (`pattern` matches the
-    values joined by commas: ASCII digits, an optional minus where signed; no sign, space,
-    underscore or other digit int() would take); None otherwise. A value holding a comma passes
-    the pattern but not int()."""
+def _int64_column(values: list[Any], pattern: re.Pattern) -> Any:
+    """The values as an int64 arrow array when every one is a plain decimal string (`pattern`
+    matches the values joined by commas: ASCII digits, an optional minus where signed; no sign,
+    space, underscore or other digit) that fits 64 bits; None otherwise (the reader decides).
+    Arrow's cast reads the digits, no Python per value; a value holding a comma passes the
+    pattern but not the cast."""
     try:
         if not pattern.fullmatch(",".join(values)):
             return None
-        return list(map(int, values))
-    except (TypeError, ValueError):
+        return pa.array(values, pa.string()).cast(pa.int64())
+    except (TypeError, pa.ArrowInvalid):
         return None
 
 
-def _attestation_columns_fast(totals: list[Any]) -> dict[str, list[int]] | None:
-    """A column at a time: a list comprehension, one join, one regular expression and int() per
-    column, where the row-wise fast path checks each value in Python (about 1.5 µs an entry
-    instead of 2.5 on this machine)."""
+def _attestation_columns_fast(totals: list[Any]) -> dict[str, Any] | None:
+    """A column at a time: a list comprehension, one join, one regular expression and one arrow
+    cast per column, where the row-wise fast path checks and converts each value in Python."""
     try:
         columns = [[e[k] for e in totals] for k in ("validator_index", "head", "target", "source", "inactivity")]
         delay = [e.get("inclusion_delay") for e in totals]
     except (TypeError, KeyError, AttributeError):  # an entry that is not an object, or lacks a field
         return None
     if not totals:
-        return {name: [] for name in ATTESTATION_COLUMNS}
-    index, head, target, source, inactivity = (_int_list(values, _UNSIGNED_LIST if k == 0 else _SIGNED_LIST)
+        return {name: pa.array([], pa.int64()) for name in ATTESTATION_COLUMNS}
+    index, head, target, source, inactivity = (_int64_column(values, _UNSIGNED_LIST if k == 0 else _SIGNED_LIST)
                                                for k, values in enumerate(columns))
     present = [d for d in delay if d is not None]  # absent or null: 0 (before Altair only)
-    delays = _int_list(present, _SIGNED_LIST) if present else []
-    if None in (index, head, target, source, inactivity, delays):
+    if not present:
+        delays = pa.array([0] * len(delay), pa.int64())
+    elif len(present) == len(delay):
+        delays = _int64_column(delay, _SIGNED_LIST)
+    else:
+        checked = _int64_column(present, _SIGNED_LIST)
+        delays = None if checked is None else pa.array(delay, pa.string()).cast(pa.int64()).fill_null(0)
+    if any(column is None for column in (index, head, target, source, inactivity, delays)):
         return None
-    if len(present) < len(delay):
-        it = iter(delays)
-        delays = [0 if d is None else next(it) for d in delay]
     return {"validator_index": index, "head_gwei": head, "target_gwei": target, "source_gwei": source,
             "inclusion_delay_gwei": delays, "inactivity_gwei": inactivity}
 

@@ -21,9 +21,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from loaders.beacon import helpers as beacon
 from loaders.config import ChainConfig
-from loaders.ethereum.daygrain import DaySums
+from loaders.ethereum.daygrain import DaySums, int64_columns
 from loaders.ethereum.settings import EL_CALLS_PER_BATCH, IDS_PER_REQUEST, NETWORK_WIDE_BATCH, QUEUES
 from loaders.execution import helpers as execution
 from loaders.providers import Fetched, NotFound, ProviderChain, ProviderClient, Rejected, ResponseArchive
@@ -394,21 +397,24 @@ class EthereumFetcher:
         """Every validator's answers summed into `sums`; only the rows of `keep` are yielded (to the
         epoch table). An epoch whose answer is rejected keeps what its earlier answers gave, as
         the epoch table keeps their rows."""
+        keep_array = pa.array(sorted(keep), pa.int64()) if keep else None
         for k, epoch in enumerate(epochs):
             try:
-                for first, last, columns, response_id in self._attestation_column_answers(epoch):
+                for first, last, answer, response_id in self._attestation_column_answers(epoch):
+                    columns = int64_columns(answer, f"beacon rewards/attestations/{epoch}")
                     indices = columns["validator_index"]
-                    if indices and (min(indices) < first or max(indices) > last):
-                        # The sums are held by index: an answer about validators not asked is refused.
-                        outside = next(v for v in indices if not first <= v <= last)
-                        raise Rejected(f"beacon rewards/attestations/{epoch}: validator {outside} is outside the "
-                                       f"indices asked ({first}..{last})", response_id)
-                    kept = [j for j, v in enumerate(indices) if v in keep] if keep else []
-                    if kept:
-                        yield [{"epoch": epoch, **{name: columns[name][j] for name in beacon.ATTESTATION_COLUMNS},
-                                "response_id": response_id} for j in kept]
-                        drop = set(kept)
-                        columns = {name: [x for j, x in enumerate(values) if j not in drop] for name, values in columns.items()}
+                    if len(indices):
+                        outside = pc.or_(pc.less(indices, first), pc.greater(indices, last))
+                        if pc.any(outside).as_py():
+                            # The sums are held by index: an answer about validators not asked is refused.
+                            v = indices[pc.index(outside, True).as_py()].as_py()
+                            raise Rejected(f"beacon rewards/attestations/{epoch}: validator {v} is outside the "
+                                           f"indices asked ({first}..{last})", response_id)
+                    if keep_array is not None and pc.any(kept := pc.is_in(indices, value_set=keep_array)).as_py():
+                        picked = {name: pc.filter(column, kept).to_pylist() for name, column in columns.items()}
+                        yield [{"epoch": epoch, **{name: picked[name][j] for name in beacon.ATTESTATION_COLUMNS},
+                                "response_id": response_id} for j in range(len(picked["validator_index"]))]
+                        columns = {name: pc.filter(column, pc.invert(kept)) for name, column in columns.items()}
                     sums.add_columns(epoch, columns)
                     sums.answered(epoch, first, last, len(indices), response_id)
                 self.rejections.resolve(f"attestation_rewards:epoch={epoch}", plan.period, "attestation_rewards", None)

@@ -74,12 +74,17 @@ def _as_columns(rows):
     return {name: [r[name] for r in rows] for name in helpers.ATTESTATION_COLUMNS}
 
 
+def _pylists(columns):
+    """The columns as lists (the fast path gives int64 arrow arrays, the reader lists)."""
+    return {name: v if isinstance(v, list) else v.to_pylist() for name, v in columns.items()}
+
+
 @pytest.mark.parametrize("path", fixture_paths("beacon", "attestation_rewards"), ids=lambda p: p.name)
 def test_the_column_parse_equals_the_field_by_field_reader(path):
     # The day-grain sums read columns (helpers.parse_attestation_columns): the same values.
     data = data_of(load(path))
     assert helpers._attestation_columns_fast(data["total_rewards"]) is not None  # real payloads take the fast path
-    assert helpers.parse_attestation_columns(data, 9) == _as_columns(_slow_attestation_rows(data, 9))
+    assert _pylists(helpers.parse_attestation_columns(data, 9)) == _as_columns(_slow_attestation_rows(data, 9))
 
 
 @pytest.mark.parametrize("entry, problem", [
@@ -102,6 +107,20 @@ def test_a_bad_attestation_entry_is_refused_by_the_column_parse_as_before(entry,
         helpers.parse_attestation_columns(data, 3)
 
 
+def test_the_column_parse_takes_the_fast_path_with_some_inclusion_delays_null():
+    data = {"ideal_rewards": [], "total_rewards": [
+        {"validator_index": "4", "head": "-2", "target": "3", "source": "1", "inactivity": "0", "inclusion_delay": None},
+        {"validator_index": "5", "head": "2", "target": "-3", "source": "1", "inactivity": "-7", "inclusion_delay": "-9"},
+        {"validator_index": "9223372036854775807", "head": "0", "target": "0", "source": "0", "inactivity": "0"},
+    ]}
+    assert helpers._attestation_columns_fast(data["total_rewards"]) is not None
+    assert _pylists(helpers.parse_attestation_columns(data, 3)) == _as_columns(_slow_attestation_rows(data, 3))
+    # beyond 64 bits the cast fails: the reader reads it (the sums then stop, naming it)
+    data["total_rewards"][2]["validator_index"] = "9223372036854775808"
+    assert helpers._attestation_columns_fast(data["total_rewards"]) is None
+    assert _pylists(helpers.parse_attestation_columns(data, 3)) == _as_columns(_slow_attestation_rows(data, 3))
+
+
 def test_the_column_parse_reads_absent_and_null_inclusion_delays_as_zero():
     # and what only the strict reader accepts (a trailing newline) reads the same through it
     data = {"ideal_rewards": [], "total_rewards": [
@@ -109,10 +128,10 @@ def test_the_column_parse_reads_absent_and_null_inclusion_delays_as_zero():
         {"validator_index": "5", "head": "2", "target": "-3", "source": "1", "inactivity": "-7", "inclusion_delay": "-9"},
         {"validator_index": "6", "head": "0", "target": "0", "source": "0", "inactivity": "0"},
     ]}
-    assert helpers.parse_attestation_columns(data, 3) == _as_columns(_slow_attestation_rows(data, 3)) == {
+    assert _pylists(helpers.parse_attestation_columns(data, 3)) == _as_columns(_slow_attestation_rows(data, 3)) == {
         "validator_index": [4, 5, 6], "head_gwei": [-2, 2, 0], "target_gwei": [3, -3, 0], "source_gwei": [1, 1, 0],
         "inclusion_delay_gwei": [0, -9, 0], "inactivity_gwei": [0, -7, 0]}
-    assert helpers.parse_attestation_columns({"ideal_rewards": [], "total_rewards": []}, 3) == {
+    assert _pylists(helpers.parse_attestation_columns({"ideal_rewards": [], "total_rewards": []}, 3)) == {
         name: [] for name in helpers.ATTESTATION_COLUMNS}
 
 

@@ -152,3 +152,17 @@ def test_an_answer_about_validators_not_asked_is_rejected():
     assert "validator 10005 is outside the indices asked (0..9999)" in str(rejected)
     got = {r["validator_index"]: r for b in sums.rows() for r in b}
     assert set(got) == {0} and got[0]["head_gwei"] == 8 and got[0]["credited_gwei"] == 1
+
+
+def test_a_value_beyond_64_bits_stops_naming_the_column():
+    # The field-by-field reader reads any size of integer; the sums are 64-bit, as the epoch table's bigint.
+    with pytest.raises(DaySumOverflow, match=r"2025-01-02, epoch 10: a head_gwei value leaves a 64-bit integer"):
+        DaySums("2025-01-02", 10, 12).add(10, [row(10, 1, 2**63)])
+
+
+def test_an_answer_out_of_order_or_twice_counts_each_validator_once_in_order():
+    sums = DaySums("d", 10, 12)
+    sums.add(10, [row(10, 9, 1), row(10, 2, 10), row(10, 9, 100), row(10, 10_002, 1_000)])  # unsorted, 9 twice, two chunks
+    sums.add(11, [row(11, 2, 5), row(11, 9, 7)])
+    got = summed(sums)
+    assert {v: r["head_gwei"] for v, r in got.items()} == {2: 15, 9: 8, 10_002: 1_000}
