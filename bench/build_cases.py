@@ -72,7 +72,14 @@ class Loaded:
         return self.aurora("run", "--chain", "solana", "--from-epoch", str(first), "--to-epoch", str(last), "--no-build")
 
     def build(self, *args: str) -> float:
-        return self.aurora("build", *args)
+        seconds = self.aurora("build", *args)
+        keep = os.environ.get("BUILD_CASES_RESULTS")  # a directory: keep dbt's run_results.json of each build
+        results = self.home / "dbt" / "target" / "run_results.json"
+        if keep and results.exists():
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            name = f"{self.validators}v-{self.periods}p-{len(self.log)}-{'_'.join(a.strip('-') for a in args) or 'build'}.json"
+            shutil.copy(results, Path(keep) / name)
+        return seconds
 
     def advance(self, epochs: int = 1) -> None:
         self.net.solana.advance(epochs * SLOTS_PER_EPOCH)
@@ -132,9 +139,10 @@ def full_refresh(loaded: Loaded) -> float:
     return loaded.build("--full-refresh")
 
 
-def measure(periods: int, validators: int = 12, cases=("nothing_new", "startup", "one_new_period", "full_refresh")) -> dict[str, float]:
+def measure(periods: int, validators: int = 12, cases=("nothing_new", "one_new_period", "startup", "full_refresh")) -> dict[str, float]:
     """Seconds per case on one warehouse of `periods` epochs (cases run in the order given:
-    nothing_new right after a whole build, before the start-up case's partial build)."""
+    nothing_new and one_new_period right after whole builds, as a schedule runs them, before the
+    start-up case's partial build, after which a build neither skips nor tests by period)."""
     funcs = {"startup": fixed_startup, "nothing_new": nothing_new, "one_new_period": one_new_period, "full_refresh": full_refresh}
     out: dict[str, float] = {}
     with solana_history(periods, validators) as loaded:

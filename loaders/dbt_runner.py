@@ -124,6 +124,18 @@ def _record_unit_tests_passed(warehouse: Warehouse, fingerprint: str) -> None:
         conn.close()
 
 
+def _forget_tests_clean(warehouse: Warehouse) -> None:
+    """`--force`: the build tests every period, as after a failed build (macros/tested_periods.sql)."""
+    conn = warehouse.connect()
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("select to_regclass('aurora_control.data_tests_clean') is not null")
+            if cur.fetchone()[0]:
+                cur.execute("update aurora_control.data_tests_clean set clean = false")
+    finally:
+        conn.close()
+
+
 # dbt commands that write nothing to the warehouse's models: they leave the last build's record.
 READ_ONLY_COMMANDS = frozenset({"compile", "docs", "ls", "list", "parse", "debug", "show", "clean", "deps"})
 
@@ -247,6 +259,8 @@ def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bo
         if args and args[0] not in READ_ONLY_COMMANDS:
             build_state.forget(warehouse)
             analyze_changed_raw(warehouse)
+            if force:
+                _forget_tests_clean(warehouse)
         mode = unit_tests_mode()
         skip_unit_tests = whole_build and mode != "always" and (mode == "never" or _unit_tests_passed(warehouse, fingerprint))
         started = time.monotonic()

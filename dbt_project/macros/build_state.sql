@@ -22,6 +22,9 @@
         built_at timestamptz not null default now(),
         primary key (model, load_id)
     );
+    -- The periods each incremental model rebuilds, and whether the last build passed every test:
+    -- what its data tests read (macros/tested_periods.sql).
+    {{ ensure_tested_periods() }}
     create table if not exists aurora_control.build_loads_pending (
         model text not null,
         load_id text not null,

@@ -38,6 +38,8 @@
     {%- if is_incremental() and not var('heal', false) and state is not none and state.known %}
     {{ build_periods_from_loads(items, state.new_loads, chains_relation) }}
     {%- elif is_incremental() and not var('heal', false) %}
+    {#- the fallback, and below every period: the model's data tests read everything -#}
+    {%- do record_build_periods(none) %}
     select distinct touched.chain, touched.period_seq
     from ({{ touched }}) as touched
     join {{ chains_relation }} as chains on chains.chain = touched.chain
@@ -50,6 +52,7 @@
        or touched.load_id > seen.watermark
        or touched.period_seq > seen.max_seq - chains.finality_lag - {{ var('lookback_margin_periods', 1) }}
     {%- else %}
+    {%- do record_build_periods(none) %}
     select distinct touched.chain, touched.period_seq
     from ({{ touched }}) as touched
     {%- endif %}
@@ -81,6 +84,8 @@
         ) as mine on true") -%}
     {%- set found = run_query("select distinct touched.chain, touched.period_seq from (" ~ parts | join(' union ') ~ ") as touched
         join " ~ chains_relation ~ " as chains on chains.chain = touched.chain where touched.period_seq is not null order by 1, 2") -%}
+    {#- what this build rewrites: its data tests read only these periods (macros/tested_periods.sql) -#}
+    {%- do record_build_periods(found.rows) -%}
     {%- if found.rows | length == 0 %}
     select null::text as chain, null::bigint as period_seq where false
     {%- else %}

@@ -1,8 +1,9 @@
 """Builds cost what changed: an incremental model rebuilds the periods of the loads it has not
 read yet (aurora_control.build_loads) plus its lookback window, found when it compiles; views and
 tables with dependent views are not recreated by a build that changes nothing; unit tests run
-until they passed once for the project. Correctness is the point: a late load of an old period is
-rebuilt, and the incremental mart equals a full rebuild's."""
+until they passed once for the project; data tests of incremental models read the periods the build
+rewrote. Correctness is the point: a late load of an old period is rebuilt, the incremental mart
+equals a full rebuild's, and a test restricted to periods still fails on a broken row it reads."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 from loaders.warehouse import aurora_home
 from simnet.network import NetworkSpec, SimNetwork
 from simnet.solana.model import SolanaParams
-from tests.support.db import query
+from tests.support.db import execute, query
 from tests.support.solana import Env, mart, write_operators
 
 S = 32  # the smallest simulated epoch: cheap history
@@ -112,9 +113,47 @@ def test_builds_rebuild_the_periods_of_new_loads_and_the_lookback_window(env, wa
     env.build("--heal")
     assert mart(warehouse) == incremental
 
+    # Data tests of the incremental canonical models read only the periods this build rewrote,
+    # once the last build was whole and clean (macros/tested_periods.sql). A broken row in a
+    # rewritten period (6, in the window) fails such a test; one in a period this build did not
+    # touch (1) is not read by it, but by the next build, since this one failed.
+    fee_test = "expression_is_true_validator_fees_not_has_fee_split_mismatch_or_base_fees_base_units_is_null_and_priority_fees_base_units_is_null"
+    execute(warehouse, """
+        insert into canonical.validator_fees
+        select (jsonb_populate_record(null::canonical.validator_fees,
+                to_jsonb(f) || '{"validator_key": "planted", "has_fee_split_mismatch": true, "base_fees_base_units": 1}')).*
+        from canonical.validator_fees as f where chain = 'solana' and period_seq = 6 limit 1""")
+    execute(warehouse, """
+        update canonical.validator_fees set has_fee_split_mismatch = true, base_fees_base_units = 1
+        where (chain, validator_key, period_id) in (select chain, validator_key, period_id from canonical.validator_fees
+                                                     where chain = 'solana' and period_seq = 1 limit 1)""")
+
+    def fee_test_run() -> tuple[int, str]:
+        results = json.loads(Path(aurora_home() / "dbt" / "target" / "run_results.json").read_text())["results"]
+        [result] = [r for r in results if fee_test in r["unique_id"]]
+        return result["failures"], result["compiled_code"]
+
+    env.build("--select", "validator_fees", expect=1)  # rebuilds the window (5, 6): the planted row stays
+    failures, sql = fee_test_run()
+    assert failures == 1 and "aurora_control.build_periods" in sql  # epoch 6's row only
+    env.build("--select", "validator_fees", expect=1)  # the last build failed: everything is tested
+    failures, sql = fee_test_run()
+    assert failures == 2 and "aurora_control.build_periods" not in sql
+    execute(warehouse, "delete from canonical.validator_fees where validator_key = 'planted'")
+    env.build("--select", "validator_fees", expect=1)
+    assert fee_test_run()[0] == 1  # epoch 1's row, still tested in full
+    env.build("--heal")  # rebuilds every period (epoch 1 restated): clean again
+    execute(warehouse, """
+        update canonical.validator_fees set has_fee_split_mismatch = true, base_fees_base_units = 1
+        where (chain, validator_key, period_id) in (select chain, validator_key, period_id from canonical.validator_fees
+                                                     where chain = 'solana' and period_seq = 1 limit 1)""")
+    env.build("--select", "validator_fees")  # epoch 1 is not rewritten, so not read
+    assert fee_test_run()[0] == 0
+    env.build("--force", "--select", "validator_fees", expect=1)  # --force tests everything
+    assert fee_test_run()[0] == 1
+
     # The lineage's join inputs are tested (not the view): a source row whose archived response is
     # gone fails the build.
-    from tests.support.db import execute
 
     execute(warehouse, "delete from raw_solana.http_responses where response_id = "
                        "(select response_id from raw_solana.inflation_rewards where response_id is not null limit 1)")

@@ -1,3 +1,9 @@
+{{ config(pre_hook="set local enable_nestloop = off") }}
+
+-- No nested loops in this model's transaction (as canonical.validator_meta): the planner
+-- estimated the grid's joins at one row and aggregated the gap codes once per row (loops = rows),
+-- the cost growing with the square of validators x periods: 29.7 s at 500 validators x 16 epochs
+-- (EXPLAIN ANALYZE), 0.3 s with hash joins.
 -- One row per expected (chain, validator, period): every revenue component and cost, in base
 -- units and in the native token, and whether the row is final. gross_revenue = issuance +
 -- block_fees + mev - priority_fee_sharing; net_pnl = gross_revenue - vote_costs (penalties are

@@ -11,14 +11,22 @@ with produced as (
     from {{ model }}
     where {{ parent_column }} is not null
 
+),
+
+-- The produced block nearest below each block (strictly, on the same chain) must not lie above its
+-- parent: one sort, not a join of every block with every block (that grew with the square of
+-- the history).
+nearest as (
+
+    select chain, slot, parent,
+           max(slot) over (partition by chain order by slot range between unbounded preceding and 1 preceding) as below
+    from produced
+
 )
 
-select child.chain, child.slot, child.parent, between_.slot as produced_in_between
-from produced as child
-join produced as between_
-    on between_.chain = child.chain
-    and between_.slot > child.parent
-    and between_.slot < child.slot
+select chain, slot, parent, below as produced_in_between
+from nearest
+where below > parent
 union all
 select chain, slot, parent, null
 from produced

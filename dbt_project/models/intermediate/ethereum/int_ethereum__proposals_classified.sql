@@ -12,9 +12,14 @@
 -- never reached the validator's fee recipient). has_relay_claim tells the two relayed kinds apart.
 -- Locally built: the validator earns the block's priority fees, sum over receipts of
 -- (effectiveGasPrice - baseFeePerGas) x gasUsed; blob and base fees are burned.
+--
+-- The four CTEs the blocks are joined from are materialized: the planner underestimates the
+-- proposals (the slot-range join to the days, estimated at one row) and, left to inline them,
+-- re-ran the block rewards' scan once per produced block (a nested loop, loops = blocks).
+-- Materialized, each is computed once per query.
 with
 
-proposals as (
+proposals as materialized (
 
     select b.chain, b.slot, b.epoch, d.day, d.period_seq, b.proposer_index as validator_index, b.block_number,
            b.block_hash, b.fee_recipient, r.total_wei as block_reward_wei,
@@ -26,7 +31,7 @@ proposals as (
 
 ),
 
-relayed as (
+relayed as materialized (
 
     select
         chain, slot, block_hash,
@@ -53,7 +58,7 @@ transactions as (
 
 ),
 
-priority as (
+priority as materialized (
 
     select
         t.chain, t.block_number,
@@ -65,7 +70,7 @@ priority as (
 
 ),
 
-last_transactions as (
+last_transactions as materialized (
 
     select distinct on (chain, block_number) chain, block_number, from_address, to_address, value_wei
     from transactions

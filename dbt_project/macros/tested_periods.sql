@@ -1,0 +1,113 @@
+{#
+  Data tests cost what changed. An incremental build rewrites, in each incremental canonical model,
+  only the periods its lookback chose (macros/lookback_periods.sql); every other row of the model
+  is what the last build left. So when the last build was whole and every data test in it passed,
+  a test of such a model needs to read only the periods this build rewrote: the rows it would
+  read anywhere else already passed it.
+
+  - `record_build_periods` (called by the lookback when a model compiles) writes the periods the
+    model rebuilds to `aurora_control.build_periods` under dbt's invocation id, or '*' when it
+    rebuilds everything (first build, --full-refresh, --vars '{heal: true}', the fallback rule).
+  - on-run-start (`ensure_tested_periods`) lets this invocation test by period only if the last
+    build was recorded clean, and marks it unclean until this one proves otherwise; on-run-end
+    (`record_data_tests_clean`) marks it clean again only after a whole `dbt build` (no selection
+    but the unit-test exclusion aurora adds) in which every node passed (a warning counts as not
+    clean). A killed, failed, partial or hand-run build therefore makes the next build test everything,
+    and so does `aurora build --force` (loaders/dbt_runner.py clears the mark).
+  - `get_where_subquery` (dbt's hook for the `where` config of generic tests) adds the filter for
+    generic tests of a model with such a record; never for `relationships` (its parent may have
+    changed under unchanged child rows). Singular tests, marts, staging and registry tests read everything.
+#}
+{% macro ensure_tested_periods() %}
+    create table if not exists aurora_control.build_periods (
+        invocation_id text not null,
+        model text not null,
+        chain text not null,        -- '*': the model rebuilt every period
+        period_seq bigint not null,
+        primary key (invocation_id, model, chain, period_seq)
+    );
+    delete from aurora_control.build_periods where invocation_id <> '{{ invocation_id }}';
+    create table if not exists aurora_control.data_tests_clean (
+        singleton boolean primary key default true check (singleton),
+        clean boolean not null,     -- the last build was whole and every node in it passed
+        scoped_invocation text      -- the build allowed to test by period (set from `clean` at its start)
+    );
+    insert into aurora_control.data_tests_clean (clean, scoped_invocation) values (false, null)
+    on conflict (singleton) do update
+    set scoped_invocation = case when aurora_control.data_tests_clean.clean then '{{ invocation_id }}' end,
+        clean = false;
+{% endmacro %}
+
+
+{#- The periods the model being compiled rebuilds: a list of (chain, period_seq), or none for every period. -#}
+{% macro record_build_periods(rows) %}
+    {%- if execute and model.resource_type == 'model'
+          and run_query("select to_regclass('aurora_control.build_periods') is not null").columns[0].values()[0] -%}
+        {%- set key = (this.schema ~ '.' ~ this.identifier) | replace("'", "''") -%}
+        {%- set values = [] -%}
+        {%- if rows is none -%}
+            {%- do values.append("('*', -1)") -%}
+        {%- else -%}
+            {%- for row in rows %}{% do values.append("('" ~ (row[0] | replace("'", "''")) ~ "', " ~ row[1] ~ ")") %}{% endfor -%}
+        {%- endif -%}
+        {%- do run_query("delete from aurora_control.build_periods where invocation_id = '" ~ invocation_id ~ "' and model = '" ~ key ~ "'") -%}
+        {%- if values -%}
+            {%- do run_query("insert into aurora_control.build_periods (invocation_id, model, chain, period_seq) select '"
+                ~ invocation_id ~ "', '" ~ key ~ "', chain, period_seq from (values " ~ values | join(', ')
+                ~ ") as v (chain, period_seq) on conflict do nothing") -%}
+        {%- endif -%}
+    {%- endif -%}
+{% endmacro %}
+
+
+{#- dbt's `where` hook for generic tests, plus the periods this build rewrote (see above). -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set conditions = [] -%}
+    {%- set where = config.get('where', '') -%}
+    {%- if where %}{% do conditions.append('(' ~ where ~ ')') %}{% endif -%}
+    {%- set periods = tested_periods_condition(relation) -%}
+    {%- if periods %}{% do conditions.append(periods) %}{% endif -%}
+    {%- if conditions -%}
+        {%- do return('(select * from ' ~ relation ~ ' where ' ~ conditions | join(' and ') ~ ') dbt_subquery') -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro tested_periods_condition(relation) -%}
+    {%- if not execute or relation is string or relation.schema is none or model.resource_type != 'test' -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set meta = model.test_metadata -%}
+    {%- if not meta or meta.name == 'relationships' or 'to' in (meta.kwargs or {}) -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set ready = run_query("select to_regclass('aurora_control.build_periods') is not null and to_regclass('aurora_control.data_tests_clean') is not null").columns[0].values()[0] -%}
+    {%- if not ready -%}{{ return('') }}{%- endif -%}
+    {%- set key = (relation.schema ~ '.' ~ relation.identifier) | replace("'", "''") -%}
+    {%- set found = run_query("select
+            exists (select 1 from aurora_control.data_tests_clean where scoped_invocation = '" ~ invocation_id ~ "'),
+            count(*), coalesce(bool_or(chain = '*'), false)
+        from aurora_control.build_periods where invocation_id = '" ~ invocation_id ~ "' and model = '" ~ key ~ "'").rows[0] -%}
+    {%- if not found[0] or found[1] == 0 or found[2] -%}{{ return('') }}{%- endif -%}
+    {{ return("(chain, period_seq) in (select chain, period_seq from aurora_control.build_periods where invocation_id = '"
+              ~ invocation_id ~ "' and model = '" ~ key ~ "')") }}
+{%- endmacro %}
+
+
+{#- on-run-end: clean only after a whole `dbt build` in which every node passed. -#}
+{% macro record_data_tests_clean(results) %}
+    {%- if execute and run_query("select to_regclass('aurora_control.data_tests_clean') is not null").columns[0].values()[0] -%}
+    {%- set args = invocation_args_dict -%}
+    {%- set excluded_types = args.get('exclude_resource_types') or [] -%}
+    {%- set excluded_types = [excluded_types] if excluded_types is string else excluded_types -%}
+    {%- set whole = args.get('which') == 'build' and not args.get('select') and not args.get('exclude')
+                    and not args.get('selector') and not args.get('resource_types')
+                    and excluded_types | reject('equalto', 'unit_test') | list | length == 0 -%}
+    {%- set passed = results | rejectattr('status', 'in', ['pass', 'success', 'no-op']) | list | length == 0 -%}
+    update aurora_control.data_tests_clean set clean = {{ 'true' if whole and passed else 'false' }}
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{% endmacro %}
