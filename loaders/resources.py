@@ -9,7 +9,7 @@ from typing import Any
 
 import dlt
 
-from loaders.bulk import APPEND_TABLES, BULK_FILE_FORMAT, BULK_TABLES, arrow_batch, first_of_each_key
+from loaders.bulk import APPEND_TABLES, BULK_FILE_FORMAT, BULK_TABLES, KeySet, arrow_batch, first_of_each_key
 from loaders.providers.archive import ResponseArchive, archive_resources
 
 log = logging.getLogger("aurora.load")
@@ -32,7 +32,7 @@ def table_resource(
         result = rows()
         batches = [result] if isinstance(result, list) else result
         empty = True
-        seen: set = set()
+        seen = KeySet()  # bounded by the key space: a network-wide day at epoch grain is 227M rows
         for batch in batches:
             if batch and name in APPEND_TABLES and keys:
                 kept = first_of_each_key(batch, keys, seen)

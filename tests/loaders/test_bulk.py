@@ -47,10 +47,43 @@ def test_every_bulk_table_has_column_hints_arrow_can_type():
 
 
 def test_first_of_each_key_keeps_the_first_row_of_a_key_across_batches():
-    from loaders.bulk import first_of_each_key
+    from loaders.bulk import KeySet, first_of_each_key
 
-    seen: set = set()
+    seen = KeySet()
     first = first_of_each_key([{"epoch": 1, "v": 1, "x": "a"}, {"epoch": 1, "v": 2, "x": "b"}, {"epoch": 1, "v": 1, "x": "c"}],
                               ["epoch", "v"], seen)
     second = first_of_each_key([{"epoch": 1, "v": 2, "x": "d"}, {"epoch": 2, "v": 2, "x": "e"}], ["epoch", "v"], seen)
     assert [r["x"] for r in first] == ["a", "b"] and [r["x"] for r in second] == ["e"]
+
+
+def test_key_set_keeps_every_kind_of_key_apart():
+    """Bitmap keys (a small non-negative int last) and set keys (anything else) answer alike; a
+    bool, a negative, a huge index and a text index are never confused with the small int."""
+    from loaders.bulk import KeySet
+
+    seen = KeySet()
+    keys = [(1, 0), (1, 7), (1, 8), (2, 7), (1, "7"), (1, -7), (1, KeySet.BITMAP_LIMIT), (1, 2**70), (True, True), 5, "5", ()]
+    assert all(seen.add(k) for k in keys)
+    assert not any(seen.add(k) for k in keys)
+    assert all(k in seen for k in keys)
+    assert (1, 9) not in seen and (3, 7) not in seen and (1, 2**26 + 1) not in seen and 6 not in seen
+    assert len(seen.others) == 7  # "7", -7, the limit, 2**70, (True, True), "5", ()
+
+
+def test_key_set_memory_is_bounded_by_the_key_space_not_the_rows():
+    """A network-wide epoch-grain day repeats epochs × validators keys: the bitmaps hold one bit a
+    validator per epoch, whatever order the indices arrive in."""
+    import random
+
+    from loaders.bulk import KeySet, first_of_each_key
+
+    seen = KeySet()
+    validators, epochs = 100_000, 5
+    order = list(range(validators))
+    random.Random(7).shuffle(order)
+    for epoch in range(epochs):
+        rows = [{"epoch": epoch, "validator_index": v} for v in order]
+        assert len(first_of_each_key(rows, ["epoch", "validator_index"], seen)) == validators
+        assert first_of_each_key(rows[:10], ["epoch", "validator_index"], seen) == []
+    assert not seen.others
+    assert seen.nbytes() <= epochs * (validators // 8 + 1) * 2  # ~12.5 KB an epoch, at most doubled
