@@ -1,9 +1,9 @@
 """Pure functions over beacon node API answers (ethereum/beacon-APIs): numbers are decimal
-strings, rewards and balances gwei. Each parser takes the `data` member of the answer."""
+strings, rewards and balances gwei. Each parser takes the `data` member of the answer
+(read_attestation_columns: the whole body, as received)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from itertools import chain
@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from loaders.payload import Reader
 
@@ -229,8 +230,10 @@ def _attestation_rows_fast(totals: list[Any], epoch: int) -> list[dict[str, Any]
 
 
 ATTESTATION_COLUMNS = ("validator_index", "head_gwei", "target_gwei", "source_gwei", "inclusion_delay_gwei", "inactivity_gwei")
-_UNSIGNED_LIST = re.compile(r"\d+(?:,\d+)*", re.ASCII)
-_SIGNED_LIST = re.compile(r"-?\d+(?:,-?\d+)*", re.ASCII)
+# What a column's values may be made of, once joined by commas: deleted, only ASCII digits may be
+# left (no minus in an unsigned column).
+_UNSIGNED_LIST = str.maketrans("", "", ",")
+_SIGNED_LIST = str.maketrans("", "", ",-")
 
 
 def parse_attestation_columns(data: Any, epoch: int) -> dict[str, Any]:
@@ -249,16 +252,20 @@ def parse_attestation_columns(data: Any, epoch: int) -> dict[str, Any]:
     return {name: [row[name] for row in rows] for name in ATTESTATION_COLUMNS}
 
 
-def _int64_column(values: list[Any], pattern: re.Pattern) -> Any:
-    """The values as an int64 arrow array when every one is a plain decimal string (`pattern`
-    matches the values joined by commas: ASCII digits, an optional minus where signed; no sign,
-    space, underscore or other digit) that fits 64 bits; None otherwise (the reader decides).
-    Arrow's cast reads the digits, no Python per value; a value holding a comma passes the
-    pattern but not the cast."""
+def _int64_column(values: list[Any], allowed: dict[int, None]) -> Any:
+    """The values as an int64 arrow array when every one is a plain decimal string (ASCII digits,
+    an optional minus where signed; no sign, space, underscore or other digit) that fits 64 bits;
+    None otherwise (the reader decides). The values joined by commas may hold nothing but digits,
+    commas and (signed) minus signs; arrow splits the joined text back into as many values (more:
+    a value held a comma) and its cast reads each, no Python per value, refusing any other
+    arrangement ("1-2", "--1", "-", "") or a value beyond 64 bits
+    (tests/loaders/beacon/test_helpers.py pins what it refuses)."""
     try:
-        if not pattern.fullmatch(",".join(values)):
+        joined = ",".join(values)
+        if not (joined.isascii() and joined.translate(allowed).isdigit()):
             return None
-        return pa.array(values, pa.string()).cast(pa.int64())
+        parts = pc.split_pattern(pa.array([joined], pa.string()), ",").flatten()
+        return parts.cast(pa.int64()) if len(parts) == len(values) else None
     except (TypeError, pa.ArrowInvalid):
         return None
 
@@ -267,20 +274,21 @@ _ENTRY_KEYS = ("validator_index", "head", "target", "source", "inactivity")
 _ENTRY_GETTERS = tuple(itemgetter(k) for k in _ENTRY_KEYS)
 
 
-def _attestation_columns_fast(totals: list[Any]) -> dict[str, Any] | None:
+def _attestation_columns_fast(totals: list[Any], no_delays: bool = False) -> dict[str, Any] | None:
     """A column at a time: one C-level pass per field (map over itemgetter), one join, one
-    regular expression and one arrow cast per column, where the row-wise fast path checks and
-    converts each value in Python."""
+    check of the characters and one arrow cast per column, where the row-wise fast path checks
+    and converts each value in Python. `no_delays`: the caller knows no entry has an
+    inclusion_delay (the pass looking for them is skipped)."""
     try:
         columns = [list(map(get, totals)) for get in _ENTRY_GETTERS]
-        delay = [e.get("inclusion_delay") for e in totals]
+        delay = [None] * len(totals) if no_delays else [e.get("inclusion_delay") for e in totals]
     except (TypeError, KeyError, AttributeError):  # an entry that is not an object, or lacks a field
         return None
     if not totals:
         return {name: pa.array([], pa.int64()) for name in ATTESTATION_COLUMNS}
     index, head, target, source, inactivity = (_int64_column(values, _UNSIGNED_LIST if k == 0 else _SIGNED_LIST)
                                                for k, values in enumerate(columns))
-    present = [d for d in delay if d is not None]  # absent or null: 0 (before Altair only)
+    present = [] if no_delays else [d for d in delay if d is not None]  # absent or null: 0 (before Altair only)
     if not present:
         delays = pa.array([0] * len(delay), pa.int64())
     elif len(present) == len(delay):

@@ -304,7 +304,7 @@ class EthereumFetcher:
         path = f"/eth/v1/beacon/rewards/attestations/{epoch}"
         start = 0
         while True:
-            batch = [str(i) for i in range(start, start + NETWORK_WIDE_BATCH)]
+            batch = list(map(str, range(start, start + NETWORK_WIDE_BATCH)))
             fetched = self._beacon("POST", path, "attestation_rewards", lambda d: beacon.parse_attestation_columns(d, epoch),
                                    body=batch, read=beacon.read_attestation_columns)
             yield start, start + NETWORK_WIDE_BATCH - 1, fetched.value, fetched.response_id
