@@ -339,8 +339,7 @@ def read_attestation_columns(body: bytes) -> dict[str, Any] | None:
     widths = set(map(len, totals))
     if not (widths <= {5} or (widths == {6} and all("inclusion_delay" in e for e in totals))):
         return None  # a field beyond the ones read (inclusion_delay in some entries only, say): the ordinary path
-    columns = _attestation_columns_fast(totals)
-    return columns
+    return _attestation_columns_fast(totals, no_delays=widths <= {5})
 
 
 def parse_block_rewards(data: Any, slot: int) -> dict[str, Any]:
