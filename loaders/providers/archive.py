@@ -358,7 +358,7 @@ def store_bodies(conn, dataset: str, bodies: Iterator[tuple[str, bytes]]) -> tup
     A batch is copied in (binary COPY: no escaping of the bytes, on either side); should another
     load have stored one of its bodies since the check (a unique violation), the batch is
     inserted again with `on conflict do nothing`, as the only way before was."""
-    import psycopg2
+    import psycopg2.errors
     from psycopg2.extras import execute_values
 
     written = written_bytes = 0
