@@ -166,10 +166,11 @@ class EthereumFetcher:
     # ------------------------------------------------------------ beacon access
     def _beacon(
         self, method: str, path: str, endpoint: str, parse: Callable[[Any], Any], body: Any = None,
-        params: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None, read: Callable[[bytes], Any] | None = None,
     ) -> Fetched:
         return self.beacon_chain.call(lambda client: client.request(
             method, path, endpoint=endpoint, json_body=body, params=params, parse=lambda b: parse(_data(b, endpoint)),
+            read=read,
         ))
 
     def clock(self) -> beacon.BeaconClock:
@@ -303,9 +304,9 @@ class EthereumFetcher:
         path = f"/eth/v1/beacon/rewards/attestations/{epoch}"
         start = 0
         while True:
-            batch = [str(i) for i in range(start, start + NETWORK_WIDE_BATCH)]
+            batch = list(map(str, range(start, start + NETWORK_WIDE_BATCH)))
             fetched = self._beacon("POST", path, "attestation_rewards", lambda d: beacon.parse_attestation_columns(d, epoch),
-                                   body=batch)
+                                   body=batch, read=beacon.read_attestation_columns)
             yield start, start + NETWORK_WIDE_BATCH - 1, fetched.value, fetched.response_id
             if len(fetched.value["validator_index"]) < len(batch):
                 return

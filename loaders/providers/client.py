@@ -267,9 +267,13 @@ class ProviderClient:
         parse: Callable[[Any], Any] | None = None,
         accept: Callable[[Any], bool] | None = None,
         not_found_ok: bool = False,
+        read: Callable[[bytes], Any] | None = None,
     ) -> Fetched:
         """Send with retries; return the parsed value. `accept(value)` False asks for a retry but
-        keeps the value if attempts run out (a batch with one bad call keeps its good calls)."""
+        keeps the value if attempts run out (a batch with one bad call keeps its good calls).
+        `read(body)`, for a large answer of a known shape: a quicker reading of a 2xx body than
+        json.loads then `parse`, giving exactly what they would give, or None to read the body
+        that way (anything it is not sure of: the ordinary path accepts, refuses and names)."""
         url, stored_url = self._url(path)
         send_params, headers = self._auth(params)
         archived_params = {"query": params, "body": json_body} if json_body is not None else params
@@ -326,18 +330,20 @@ class ProviderClient:
                 raise NotFound(f"{self.key} {endpoint}: HTTP 404 {self.redact(_snippet(body))}", last_id)
             if status >= 400:
                 raise ClientError(f"{self.key} {endpoint}: HTTP {status} {self.redact(_snippet(body))}")
-            try:
-                data = json.loads(body)
-            except ValueError as exc:
-                reason, malformed = f"the body is not valid JSON ({exc}; {len(body)} bytes)", True
-                self._backoff(attempt, attempts, None)
-                continue
-            try:
-                value = parse(data) if parse else data
-            except PayloadError as exc:
-                reason, malformed = str(exc), True
-                self._backoff(attempt, attempts, None)
-                continue
+            value = read(body) if read is not None else None
+            if value is None:
+                try:
+                    data = json.loads(body)
+                except ValueError as exc:
+                    reason, malformed = f"the body is not valid JSON ({exc}; {len(body)} bytes)", True
+                    self._backoff(attempt, attempts, None)
+                    continue
+                try:
+                    value = parse(data) if parse else data
+                except PayloadError as exc:
+                    reason, malformed = str(exc), True
+                    self._backoff(attempt, attempts, None)
+                    continue
             if accept is not None and not accept(value):
                 kept = Fetched(value, last_id, self.key)
                 reason, malformed = "part of the answer is malformed", True

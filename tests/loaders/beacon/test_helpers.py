@@ -97,7 +97,13 @@ def test_the_column_parse_equals_the_field_by_field_reader(path):
     ({"validator_index": "1", "head": "1_0", "target": "1", "source": "1", "inactivity": "0"}, "head: expected a decimal string"),
     ({"validator_index": "1", "head": " 1", "target": "1", "source": "1", "inactivity": "0"}, "head: expected a decimal string"),
     ({"validator_index": "1", "head": "", "target": "1", "source": "1", "inactivity": "0"}, "head: expected a decimal string"),
+    # only digits, commas and minus signs pass the column's character check; arrow's cast refuses the rest
+    *(({"validator_index": "1", "head": bad, "target": "1", "source": "1", "inactivity": "0"}, "head: expected a decimal string")
+      for bad in ("1-2", "--1", "-", "1-", "0x1", "1e3", "0-")),
+    ({"validator_index": "-0", "head": "1", "target": "1", "source": "1", "inactivity": "0"}, "validator_index: expected an unsigned"),
     ({"validator_index": "1", "head": "1", "target": "1", "source": "1", "inactivity": "0", "inclusion_delay": "x"},
+     "inclusion_delay: expected a decimal string"),
+    ({"validator_index": "1", "head": "1", "target": "1", "source": "1", "inactivity": "0", "inclusion_delay": "1-"},
      "inclusion_delay: expected a decimal string"),
 ])
 def test_a_bad_attestation_entry_is_refused_by_the_column_parse_as_before(entry, problem):
@@ -202,3 +208,105 @@ def test_mainnet_clock_days():
     assert clock.day_of_epoch(epochs[-1]) == date(2024, 1, 1) and clock.day_of_epoch(epochs.stop) == date(2024, 1, 2)
     # Genesis day: only the epochs after genesis.
     assert clock.epochs_of_day(date(2020, 12, 1)).start == 0
+
+
+# ---------------------------------------------------------------- the orjson reading of a whole answer
+def _ordinary(body: bytes):
+    """What the client does without `read`: json.loads, then the column parse (value or refusal)."""
+    import json
+
+    from loaders.ethereum.fetch import _data
+
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        return ("not JSON", type(exc).__name__, str(exc))
+    try:
+        return _pylists(helpers.parse_attestation_columns(_data(data, "attestation_rewards"), 3))
+    except PayloadError as exc:
+        return ("refused", str(exc))
+
+
+def _entry(v, **extra):
+    return {"validator_index": str(v), "head": "2", "target": "-3", "source": "1", "inactivity": "0", **extra}
+
+
+def _answer(totals, ideal=None, **envelope) -> bytes:
+    import json
+
+    ideal = [{"effective_balance": "32000000000", "head": "10", "target": "20", "source": "10", "inactivity": "0"}] if ideal is None else ideal
+    return json.dumps({"execution_optimistic": False, **envelope, "data": {"ideal_rewards": ideal, "total_rewards": totals}}).encode()
+
+
+@pytest.mark.parametrize("body", [
+    _answer([_entry(v) for v in range(5)]),
+    _answer([_entry(v, inclusion_delay=str(v)) for v in range(5)]),  # before Altair: in every entry
+    _answer([_entry(1, inclusion_delay=None), _entry(2, inclusion_delay="4")]),  # null reads as 0
+    _answer([]),
+    _answer([_entry(1)], finalized=True),
+    # numbers where nothing reads them: orjson makes a float of the 65-bit one, json an int; nobody looks
+    _answer([_entry(1)], ideal=[{"effective_balance": 18446744073709551616, "head": 1.5}], extra=-9223372036854775809),
+], ids=["plain", "inclusion_delay", "null-delay", "empty", "finalized", "unread-numbers"])
+def test_the_orjson_reading_gives_what_json_and_the_column_parse_give(body):
+    fast = helpers.read_attestation_columns(body)
+    assert fast is not None and _pylists(fast) == _ordinary(body)
+
+
+def test_the_orjson_reading_of_a_published_answer_equals_the_ordinary_one():
+    for path in fixture_paths("beacon", "attestation_rewards"):
+        body = path.read_bytes()
+        if b'"execution_optimistic"' in body:  # a whole answer, not only its data member
+            fast = helpers.read_attestation_columns(body)
+            assert fast is not None and _pylists(fast) == _ordinary(body), path.name
+
+
+@pytest.mark.parametrize("body, ordinary", [
+    # orjson reads a number beyond 64 bits as a float: never taken, the ordinary reader names it
+    (_answer([_entry(1, head=18446744073709551616)]), ("refused", "head: expected a decimal string, got 18446744073709551616")),
+    (b'{"execution_optimistic":false,"data":{"ideal_rewards":[],"total_rewards":[{"validator_index":"1","head":'
+     b'123456789012345678901234567890,"target":"1","source":"1","inactivity":"0"}]}}',
+     ("refused", "123456789012345678901234567890")),
+    # what orjson refuses and json.loads accepts: read the ordinary way, accepted as today
+    (_answer([_entry(1)]).replace(b'"execution_optimistic": false', b'"execution_optimistic": NaN'), "accepted"),
+    (_answer([_entry(1)]).replace(b'"execution_optimistic": false', b'"x": "\\ud800"'), "accepted"),
+    (b"\xef\xbb\xbf" + _answer([_entry(1)]), "accepted"),
+    (_answer([_entry(1)]).decode().encode("utf-16"), "accepted"),
+    # what both refuse: the ordinary refusal, with json's message
+    (_answer([_entry(1)]).replace(b'"2"', b'"\xff"'), ("not JSON", "UnicodeDecodeError")),
+    (_answer([_entry(1)])[:-1], ("not JSON", "JSONDecodeError")),
+    # shapes the orjson reading leaves to the ordinary path
+    (_answer([_entry(1, extra=5)]), "accepted"),  # a field beyond the ones read
+    (_answer([_entry(1, inclusion_delay="4"), _entry(2)]), "accepted"),  # inclusion_delay in some entries only
+    (_answer([_entry(1)], ideal=[[1]]), "accepted"),
+    (_answer([_entry(1)], ideal=[{"head": [1]}]), "accepted"),
+    (_answer([_entry(1)], extra={"a": 1}), "accepted"),
+    (_answer([_entry(1)], extra=[[[[1]]]]), "accepted"),
+    (_answer([_entry(1), [1]]), ("refused", "data.total_rewards[1]")),
+    (_answer([_entry(1, head="+2")]), ("refused", "head: expected a decimal string")),
+    (b'{"execution_optimistic":false,"data":{"total_rewards":[]}}', ("refused", "ideal_rewards")),
+    (b'{"data":[]}', ("refused", "data")),
+    (b"[]", ("refused", "expected an object with `data`")),
+], ids=["bigint-field", "huge-int-field", "nan", "lone-surrogate", "bom", "utf-16", "invalid-utf8", "truncated",
+        "extra-field", "some-delays", "ideal-not-object", "ideal-nested", "envelope-object",
+        "envelope-deep", "entry-not-object", "plus-sign", "no-ideal", "data-not-object", "not-object"])
+def test_what_the_orjson_reading_cannot_vouch_for_is_read_the_ordinary_way(body, ordinary):
+    assert helpers.read_attestation_columns(body) is None
+    got = _ordinary(body)
+    if ordinary == "accepted":
+        assert isinstance(got, dict) and got["validator_index"]
+    else:
+        assert got[0] == ordinary[0] and all(part in " ".join(map(str, got[1:])) for part in ordinary[1:]), got
+
+
+def test_nesting_json_loads_cannot_read_is_never_accepted_by_the_orjson_reading():
+    # json.loads gives up (RecursionError) before orjson's 1024 levels; the reading must not accept it
+    import json
+
+    import orjson
+
+    nested = b"[" * 1000 + b"]" * 1000
+    orjson.loads(nested)
+    with pytest.raises(RecursionError):
+        json.loads(nested)
+    body = _answer([_entry(1)]).replace(b'"execution_optimistic": false', b'"x": ' + nested)
+    assert helpers.read_attestation_columns(body) is None

@@ -213,3 +213,31 @@ def test_a_body_without_a_length_is_cut_off_at_the_limit():
     with pytest.raises(ResponseTooLarge, match="more than 10,000 bytes"):
         _read_body(streamed, 10_000)
     assert streamed.closed
+
+
+def test_a_body_stored_by_another_load_meanwhile_is_not_stored_twice(warehouse, monkeypatch):
+    # Bodies are copied in (binary COPY, no ON CONFLICT): should another load store one of them
+    # between the check and the copy, the batch is inserted again with `on conflict do nothing`.
+    from loaders.providers import archive as archive_module
+
+    mine, theirs = b'{"result": "mine"}', b'{"result": "theirs"}'
+    bodies = {hashlib.sha256(b).hexdigest(): b for b in (mine, theirs)}
+    conn, other = warehouse.connect(), warehouse.connect()
+    copy = archive_module._binary_copy
+
+    def meanwhile(rows):
+        with other.cursor() as cur:
+            archive_module.ensure_bodies_table(cur, "raw_solana")
+            cur.execute("insert into raw_solana.http_bodies (sha256, body_bytes, body) values (%s, %s, %s)",
+                        (hashlib.sha256(theirs).hexdigest(), len(theirs), theirs))
+        other.commit()
+        return copy(rows)
+
+    monkeypatch.setattr(archive_module, "_binary_copy", meanwhile)
+    try:
+        assert store_bodies(conn, "raw_solana", iter(bodies.items())) == (1, len(mine) + len(theirs))
+    finally:
+        conn.close()
+        other.close()
+    rows = query(warehouse, "select body, body_bytes, encode(sha256(body), 'hex') = sha256 from raw_solana.http_bodies order by body_bytes")
+    assert [(bytes(b), n, ok) for b, n, ok in rows] == [(mine, len(mine), True), (theirs, len(theirs), True)]
