@@ -62,44 +62,58 @@ class KeySet:
     A key whose last column is a small non-negative integer (a validator index, under each
     epoch) is one bit in a bitmap per value of the other columns: a network-wide Ethereum day at
     epoch grain (about 227 epochs of a million validators) takes about 28 MiB, where a set of
-    tuples took about 120 bytes a row (27 GB). Any other key (text, negative, huge) goes to a set."""
+    tuples took about 120 bytes a row (27 GB). Any other key (text, negative, huge) goes to a set.
+    Keys compare as in a set: a value equal to a small integer (True, 1.0, Decimal(1)) is that
+    integer's bit. Every key has `columns` values (a tuple, or the value itself for one column)."""
 
     # A bitmap never grows past 2**26 bits (8 MiB): a larger index is kept in the set.
     BITMAP_LIMIT = 1 << 26
 
-    __slots__ = ("bitmaps", "others")
+    __slots__ = ("columns", "bitmaps", "others")
 
-    def __init__(self) -> None:
+    def __init__(self, columns: int) -> None:
+        if columns < 1:
+            raise ValueError("a key has at least one column")
+        self.columns = columns
         self.bitmaps: dict[Any, bytearray] = {}
         self.others: set = set()
 
     def add(self, key: Any) -> bool:
-        """Remember `key` (a tuple of column values, or one value); True when it was new."""
+        """Remember `key`; True when it was new."""
         return bool(self.keep([key], lambda k: k))
 
     def __contains__(self, key: Any) -> bool:
-        prefix, last = _split(key)
-        if type(last) is not int or not 0 <= last < self.BITMAP_LIMIT:
+        prefix, last = self._split(key)
+        index = _small_index(last, self.BITMAP_LIMIT)
+        if index is None:
             return key in self.others
         bitmap = self.bitmaps.get(prefix)
-        return bitmap is not None and (last >> 3) < len(bitmap) and bool(bitmap[last >> 3] & (1 << (last & 7)))
+        return bitmap is not None and (index >> 3) < len(bitmap) and bool(bitmap[index >> 3] & (1 << (index & 7)))
+
+    def _split(self, key: Any) -> tuple[Any, Any]:
+        """(the bitmap's prefix, the bit's value): the other columns, and the last one."""
+        if self.columns == 1:
+            return (), key
+        return (key[0], key[1]) if self.columns == 2 else (key[:-1], key[-1])
 
     def keep(self, items: Sequence[Any], key_of: Callable[[Any], Any]) -> list[Any]:
         """The items whose key (`key_of(item)`) is new, the first of each; the keys are remembered.
         One loop for a whole batch, the bitmap of the last prefix at hand: consecutive rows
         share their epoch, and a call per row cost more than the set it replaces."""
         out: list[Any] = []
-        append, others, bitmaps, limit = out.append, self.others, self.bitmaps, self.BITMAP_LIMIT
+        append, others, bitmaps, limit, split = out.append, self.others, self.bitmaps, self.BITMAP_LIMIT, self._split
         prefix: Any = _NO_PREFIX
         bitmap = bytearray()
         for item in items:
             key = key_of(item)
-            p, last = _split(key)
+            p, last = split(key)
             if type(last) is not int or not 0 <= last < limit:
-                if key not in others:
-                    others.add(key)
-                    append(item)
-                continue
+                last = _small_index(last, limit)
+                if last is None:
+                    if key not in others:
+                        others.add(key)
+                        append(item)
+                    continue
             if p is not prefix and p != prefix:
                 prefix = p
                 bitmap = bitmaps.get(p) or bitmaps.setdefault(p, bytearray(1))
@@ -120,17 +134,18 @@ class KeySet:
 _NO_PREFIX = object()
 
 
-def _split(key: Any) -> tuple[Any, Any]:
-    """(the bitmap's prefix, the bit's index): a pair splits into its two values, a longer tuple
-    into all but the last and the last, anything else is its own index under no prefix."""
-    if type(key) is tuple and key:
-        return (key[0], key[1]) if len(key) == 2 else (key[:-1], key[-1])
-    return (), key
+def _small_index(value: Any, limit: int) -> int | None:
+    """The integer in 0..limit-1 that `value` equals, or None. Equal values hash alike, and a
+    small int is its own hash: so True, 1.0 and Decimal(1) are 1, as a set would have them."""
+    h = hash(value)
+    return h if 0 <= h < limit and value == h else None
 
 
 def first_of_each_key(rows: Sequence[Mapping[str, Any]], key: Sequence[str], seen: KeySet) -> list[Mapping[str, Any]]:
     """The rows whose key (`key` columns) is not in `seen` yet, the first of each; `seen` grows.
     A package appended to its raw table must not hold a key twice (a merge would have kept one)."""
+    if seen.columns != len(key):
+        raise ValueError(f"a key set of {seen.columns} column(s) used for {len(key)}: {list(key)}")
     return seen.keep(rows, itemgetter(*key))
 
 

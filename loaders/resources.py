@@ -32,9 +32,10 @@ def table_resource(
         result = rows()
         batches = [result] if isinstance(result, list) else result
         empty = True
-        seen = KeySet()  # bounded by the key space: a network-wide day at epoch grain is 227M rows
+        # Bounded by the key space: a network-wide day at epoch grain is 227M rows.
+        seen = KeySet(len(keys)) if name in APPEND_TABLES and keys else None
         for batch in batches:
-            if batch and name in APPEND_TABLES and keys:
+            if batch and seen is not None:
                 kept = first_of_each_key(batch, keys, seen)
                 if len(kept) < len(batch):
                     log.warning("%s: %d row(s) repeat a key already in this load; the first of each is kept", name, len(batch) - len(kept))

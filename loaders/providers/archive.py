@@ -373,15 +373,17 @@ def store_bodies(conn, dataset: str, bodies: Iterator[tuple[str, bytes]]) -> tup
                 try:
                     cur.copy_expert(f'copy "{dataset}".{BODIES_TABLE} (sha256, body_bytes, body) from stdin with (format binary)',
                                     _binary_copy(list(fresh.items())), size=1024 * 1024)
-                    written += len(fresh)
+                    inserted = list(fresh)
                 except psycopg2.errors.UniqueViolation:
                     conn.rollback()
-                    execute_values(
-                        cur, f'insert into "{dataset}".{BODIES_TABLE} (sha256, body_bytes, body) values %s on conflict (sha256) do nothing',
-                        [(sha, len(body), body) for sha, body in fresh.items()], page_size=100,
-                    )
-                    written += cur.rowcount if cur.rowcount > 0 else 0
-                written_bytes += sum(len(b) for b in fresh.values())
+                    # The rows each page inserted (rowcount would be the last page's alone).
+                    inserted = [r[0] for r in execute_values(
+                        cur, f'insert into "{dataset}".{BODIES_TABLE} (sha256, body_bytes, body) values %s '
+                             'on conflict (sha256) do nothing returning sha256',
+                        [(sha, len(body), body) for sha, body in fresh.items()], page_size=100, fetch=True,
+                    )]
+                written += len(inserted)
+                written_bytes += sum(len(fresh[sha]) for sha in inserted)
         conn.commit()
 
     with conn.cursor() as cur:

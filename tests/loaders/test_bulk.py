@@ -49,25 +49,71 @@ def test_every_bulk_table_has_column_hints_arrow_can_type():
 def test_first_of_each_key_keeps_the_first_row_of_a_key_across_batches():
     from loaders.bulk import KeySet, first_of_each_key
 
-    seen = KeySet()
+    seen = KeySet(2)
     first = first_of_each_key([{"epoch": 1, "v": 1, "x": "a"}, {"epoch": 1, "v": 2, "x": "b"}, {"epoch": 1, "v": 1, "x": "c"}],
                               ["epoch", "v"], seen)
     second = first_of_each_key([{"epoch": 1, "v": 2, "x": "d"}, {"epoch": 2, "v": 2, "x": "e"}], ["epoch", "v"], seen)
     assert [r["x"] for r in first] == ["a", "b"] and [r["x"] for r in second] == ["e"]
 
 
-def test_key_set_keeps_every_kind_of_key_apart():
-    """Bitmap keys (a small non-negative int last) and set keys (anything else) answer alike; a
-    bool, a negative, a huge index and a text index are never confused with the small int."""
+def test_key_set_keeps_what_a_set_keeps():
+    """Bitmap keys (a small non-negative int last) and set keys (anything else) answer as one set
+    would: values equal to a small int (True, 1.0, Decimal) are that int; negatives, huge
+    indices, text and tuples are their own keys."""
+    from decimal import Decimal
+
     from loaders.bulk import KeySet
 
-    seen = KeySet()
-    keys = [(1, 0), (1, 7), (1, 8), (2, 7), (1, "7"), (1, -7), (1, KeySet.BITMAP_LIMIT), (1, 2**70), (True, True), 5, "5", ()]
-    assert all(seen.add(k) for k in keys)
-    assert not any(seen.add(k) for k in keys)
-    assert all(k in seen for k in keys)
-    assert (1, 9) not in seen and (3, 7) not in seen and (1, 2**26 + 1) not in seen and 6 not in seen
-    assert len(seen.others) == 7  # "7", -7, the limit, 2**70, (True, True), "5", ()
+    pairs = KeySet(2)
+    keys = [(1, 0), (1, 7), (1, 8), (2, 7), (1, "7"), (1, -7), (1, KeySet.BITMAP_LIMIT), (1, 2**70), ("a", (1,))]
+    assert all(pairs.add(k) for k in keys)
+    assert not any(pairs.add(k) for k in keys)
+    assert all(k in pairs for k in keys)
+    assert (1, 9) not in pairs and (3, 7) not in pairs and (1, 2**26 + 1) not in pairs
+    assert not pairs.add((1, 7.0)) and not pairs.add((True, Decimal(8))) and not pairs.add((1.0, True - 1))
+    assert pairs.add((1, 7.5)) and pairs.add((1, float("nan")))
+    assert len(pairs.others) == 7  # "7", -7, the limit, 2**70, (1,), 7.5, nan
+
+    single = KeySet(1)
+    assert single.add(1) and single.add((1,)) and not single.add(True) and not single.add((1,))
+    assert single.add("1") and single.add(None)
+
+
+def test_key_set_keeps_the_rows_a_set_keeps_for_random_keys():
+    """Against a plain set, over batches of random keys of 1 to 3 columns mixing small and huge
+    ints, negatives, text, None and equal values of other types: the same rows, in order."""
+    import random
+    from decimal import Decimal
+
+    from loaders.bulk import KeySet, first_of_each_key
+
+    rng = random.Random(11)
+    values = [0, 1, 2, 7, 8, 300, KeySet.BITMAP_LIMIT - 1, KeySet.BITMAP_LIMIT, 2**63, -1, "1", "x", None, True, False,
+              1.0, Decimal(2), 2.5]
+    for _ in range(300):
+        columns = rng.randint(1, 3)
+        names = ["a", "b", "c"][:columns]
+        seen, reference = KeySet(columns), set()
+        for _batch in range(rng.randint(1, 4)):
+            rows = [{n: rng.choice(values) for n in names} | {"row": i} for i in range(rng.randint(0, 40))]
+            expected = []
+            for row in rows:
+                k = tuple(row[n] for n in names) if columns > 1 else row[names[0]]
+                if k not in reference:
+                    reference.add(k)
+                    expected.append(row)
+            assert first_of_each_key(rows, names, seen) == expected
+
+
+def test_a_key_set_refuses_keys_of_another_width():
+    import pytest
+
+    from loaders.bulk import KeySet, first_of_each_key
+
+    with pytest.raises(ValueError, match="2 column"):
+        first_of_each_key([{"a": 1}], ["a"], KeySet(2))
+    with pytest.raises(ValueError):
+        KeySet(0)
 
 
 def test_key_set_memory_is_bounded_by_the_key_space_not_the_rows():
@@ -77,7 +123,7 @@ def test_key_set_memory_is_bounded_by_the_key_space_not_the_rows():
 
     from loaders.bulk import KeySet, first_of_each_key
 
-    seen = KeySet()
+    seen = KeySet(2)
     validators, epochs = 100_000, 5
     order = list(range(validators))
     random.Random(7).shuffle(order)
