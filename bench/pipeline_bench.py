@@ -251,24 +251,15 @@ def _loaded_line(output: str) -> str:
 
 
 # ---------------------------------------------------------------- one epoch at network scale
-def _epoch_child(validators: int, beacon_url: str, chain_file: str) -> dict[str, Any]:
-    """In its own process: one epoch of attestation rewards for every validator, fetched in
-    index ranges from the beacon node and loaded as one package, through the loader's own
-    fetcher, resource (the arrow/COPY path), archive (bodies on) and load_package."""
-    import resource as rlimits
-
+def _network_fetcher(beacon_url: str, chain_file: str) -> tuple[Any, Any, Any]:
+    """(warehouse, archive, fetcher) of a network-wide Ethereum load against the beacon node only,
+    in a child process: the raw schemas made, the archive keeping bodies."""
     from loaders.config import ChainConfig, ProviderConfig
     from loaders.ethereum.fetch import EthereumFetcher
-    from loaders.ethereum.settings import COLUMNS, DATASET, PIPELINE, TABLES
-    from loaders.pipeline import make_pipeline
-    from loaders import pipeline as _pl
     from loaders.providers import ProviderChain, ProviderClient, ResponseArchive
     from loaders.providers.client import HttpSettings
     from loaders.raw_schemas import ensure_raw_schemas
-    from loaders.resources import table_resource, with_archive
     from loaders.warehouse import open_warehouse
-
-    import dlt
 
     warehouse = open_warehouse()
     ensure_raw_schemas(warehouse)
@@ -277,6 +268,23 @@ def _epoch_child(validators: int, beacon_url: str, chain_file: str) -> dict[str,
     archive = ResponseArchive()
     fetcher = EthereumFetcher(chain, beacon_chain=ProviderChain([ProviderClient(beacon, archive, HttpSettings())], "beacon"),
                               execution_chain=None, relay_clients=[], archive=archive, tracked=[])
+    return warehouse, archive, fetcher
+
+
+def _epoch_child(validators: int, beacon_url: str, chain_file: str) -> dict[str, Any]:
+    """In its own process: one epoch of attestation rewards for every validator, fetched in
+    index ranges from the beacon node and loaded as one package, through the loader's own
+    fetcher, resource (the arrow/COPY path), archive (bodies on) and load_package."""
+    import resource as rlimits
+
+    from loaders.ethereum.settings import COLUMNS, DATASET, PIPELINE, TABLES
+    from loaders.pipeline import make_pipeline
+    from loaders import pipeline as _pl
+    from loaders.resources import table_resource, with_archive
+
+    import dlt
+
+    warehouse, archive, fetcher = _network_fetcher(beacon_url, chain_file)
     epoch = fetcher.head_epoch - 5
 
     @dlt.source(name="ethereum", max_table_nesting=0)
@@ -344,27 +352,16 @@ def _grain_child(grain: str, validators: int, epochs: int, beacon_url: str, chai
     lands in attestation_rewards_daily, with one attestation_rewards_daily_batches row per answer."""
     import resource as rlimits
 
-    from loaders.config import ChainConfig, ProviderConfig
     from loaders.ethereum.daygrain import DaySums
-    from loaders.ethereum.fetch import DayPlan, EthereumFetcher
+    from loaders.ethereum.fetch import DayPlan
     from loaders.ethereum.settings import COLUMNS, DATASET, PIPELINE, TABLES
     from loaders.pipeline import make_pipeline
     from loaders import pipeline as _pl
-    from loaders.providers import ProviderChain, ProviderClient, ResponseArchive
-    from loaders.providers.client import HttpSettings
-    from loaders.raw_schemas import ensure_raw_schemas
     from loaders.resources import table_resource, with_archive
-    from loaders.warehouse import open_warehouse
 
     import dlt
 
-    warehouse = open_warehouse()
-    ensure_raw_schemas(warehouse)
-    chain = ChainConfig.model_validate(yaml.safe_load(Path(chain_file).read_text())["chains"]["ethereum"] | {"key": "ethereum"})
-    beacon = ProviderConfig(key="beacon", type="beacon", base_url=beacon_url, requests_per_second=1000, timeout_seconds=600, retries=1)
-    archive = ResponseArchive()
-    fetcher = EthereumFetcher(chain, beacon_chain=ProviderChain([ProviderClient(beacon, archive, HttpSettings())], "beacon"),
-                              execution_chain=None, relay_clients=[], archive=archive, tracked=[])
+    warehouse, archive, fetcher = _network_fetcher(beacon_url, chain_file)
     last = fetcher.head_epoch - 5
     first = last - epochs + 1
     plan = DayPlan(ETH_DAY, first + 2, last, fetcher.clock().slots_per_epoch)  # epochs a-2..b = first..last
