@@ -44,7 +44,18 @@ def pg_server(aurora_home):
     saved = {k: os.environ.pop(k, None) for k in ("AURORA_DATABASE_URL", "AURORA_HOME")}
     os.environ["AURORA_HOME"] = str(aurora_home)
     try:
-        yield wh.open_warehouse()
+        server = wh.open_warehouse()
+        # The tests' own throwaway server: no test survives a crash of it, so its commits need not
+        # reach the disk (a build commits each of its ~280 nodes; a test database is created and
+        # dropped per test). Aurora's embedded server for users keeps Postgres' defaults.
+        conn = server.connect()
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+                cur.execute(f"alter system set {setting} = off")
+            cur.execute("select pg_reload_conf()")
+        conn.close()
+        yield server
     finally:
         wh.stop_embedded()
         for key, value in saved.items():
@@ -54,16 +65,38 @@ def pg_server(aurora_home):
                 os.environ[key] = value
 
 
+# A test database's name is the same for every test of a worker that takes the same slot, so dbt's
+# saved parse of one test serves the next: dbt reparses the project in full (about 10 s of CPU)
+# whenever the connection differs, and the database name is part of it. The parse a test leaves in
+# its target directory becomes its slot's seed (DBT_PARTIAL_PARSE_FILE_PATH, read by every dbt the
+# test runs, in process or not); dbt still checks it against the project's files, variables and
+# connection and parses in full when anything differs. The token keeps two sessions sharing an
+# AURORA_TEST_DATABASE_URL server apart.
+_SESSION_TOKEN = uuid.uuid4().hex[:8]
+_slots_in_use: set[int] = set()
+
+
+def _take_slot() -> int:
+    slot = 0
+    while slot in _slots_in_use:
+        slot += 1
+    _slots_in_use.add(slot)
+    return slot
+
+
 @contextmanager
-def _fresh_database(pg_server, home: Path):
+def _fresh_database(pg_server, home: Path, seeds: Path):
     """A new, empty database on the test server, set as AURORA_DATABASE_URL (and AURORA_HOME)."""
     from loaders.warehouse import Warehouse
 
-    name = "t_" + uuid.uuid4().hex[:12]
+    slot = _take_slot()
+    name = f"t_{_SESSION_TOKEN}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{slot}"
+    seed = seeds / f"{name}.msgpack"
     admin = psycopg2.connect(host=pg_server.host, port=pg_server.port, user=pg_server.user,
                              password=pg_server.password, dbname="postgres")
     admin.autocommit = True
     with admin.cursor() as cur:
+        cur.execute(f'drop database if exists "{name}" with (force)')
         cur.execute(f'create database "{name}"')
     w = Warehouse(host=pg_server.host, port=pg_server.port, user=pg_server.user,
                   password=pg_server.password, database=name, embedded=False)
@@ -71,24 +104,39 @@ def _fresh_database(pg_server, home: Path):
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("AURORA_DATABASE_URL", w.url)
             patch.setenv("AURORA_HOME", str(home))
+            if seed.exists():  # dbt refuses a path that does not exist
+                patch.setenv("DBT_PARTIAL_PARSE_FILE_PATH", str(seed))
             yield w
     finally:
         with admin.cursor() as cur:
             cur.execute(f'drop database if exists "{name}" with (force)')
         admin.close()
+        _slots_in_use.discard(slot)
+        # dbt writes its target's parse only when it parsed (nothing changed: it keeps the seed).
+        parsed = home / "dbt" / "target" / "partial_parse.msgpack"
+        if parsed.exists():
+            seeds.mkdir(parents=True, exist_ok=True)
+            staged = seed.with_suffix(".tmp")
+            shutil.copyfile(parsed, staged)
+            staged.replace(seed)
+
+
+@pytest.fixture(scope="session")
+def dbt_parse_seeds(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("dbt_parse_seeds")
 
 
 @pytest.fixture
-def warehouse(pg_server, tmp_path):
+def warehouse(pg_server, tmp_path, dbt_parse_seeds):
     """A fresh, empty database on the test server; the CLI and loaders see it through AURORA_DATABASE_URL."""
-    with _fresh_database(pg_server, tmp_path / "aurora_home") as w:
+    with _fresh_database(pg_server, tmp_path / "aurora_home", dbt_parse_seeds) as w:
         yield w
 
 
 @pytest.fixture(scope="module")
-def module_warehouse(pg_server, tmp_path_factory):
+def module_warehouse(pg_server, tmp_path_factory, dbt_parse_seeds):
     """One database shared by a module's tests (for expensive loads that several tests read)."""
-    with _fresh_database(pg_server, tmp_path_factory.mktemp("aurora_home")) as w:
+    with _fresh_database(pg_server, tmp_path_factory.mktemp("aurora_home"), dbt_parse_seeds) as w:
         yield w
 
 
