@@ -15,8 +15,9 @@ What the digest covers:
     profiles.yml), except the connection settings: the record lives in the database they name;
     with AURORA_READER_ROLE set, whether that role exists (the build creates it when missing);
   - per dlt dataset, its completed loads (`_dlt_loads` status 0) and its raw tables' columns; the
-    registry and the books, which every `aurora build` loads again with the same rows
-    (write disposition replace), by the content of their completed rows instead.
+    registry and the books, which `aurora registry load` loads again with the same rows (write
+    disposition replace; `aurora run` and `aurora build` skip an unchanged load), by the content of
+    their completed rows instead.
 Not covered, on purpose: `raw_<chain>.http_bodies` (written as bodies arrive and deleted by
 `aurora archive prune`, not by dlt), which only the fct_pnl_lineage view reads, live; and
 aurora_control (the builds' own bookkeeping and the load states the build refuses on).

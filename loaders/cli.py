@@ -251,25 +251,37 @@ def db_stop() -> None:
 
 
 # ---------------------------------------------------------------- registry and build
-def load_registry(config: AuroraConfig, warehouse: Warehouse, books: BooksConfig | None = None) -> None:
-    """The config files into raw_registry, and books.yaml into raw_books (None: no books file)."""
-    from loaders.books import load_books_into
+def load_registry(config: AuroraConfig, warehouse: Warehouse, books: BooksConfig | None = None,
+                  always: bool = False) -> None:
+    """The config files into raw_registry, and books.yaml into raw_books (None: no books file);
+    not loaded again when both are as the last load left them (loaders/registry/state.py) unless
+    `always`."""
+    from loaders.books import books_source, books_tables
     from loaders.books.config import empty_books
+    from loaders.books.settings import DATASET as BOOKS_DATASET, PIPELINE as BOOKS_PIPELINE
+    from loaders.locks import holding
     from loaders.pipeline import make_pipeline
-    from loaders.registry.settings import DATASET, PIPELINE
-
     from loaders.raw_schemas import ensure_raw_schemas
-
+    from loaders.registry import registry_tables, state
+    from loaders.registry.settings import DATASET, PIPELINE
     from loaders.runs import run_load
 
-    run_load(make_pipeline(PIPELINE, DATASET, warehouse), registry_loader.registry_source(config))
-    load_books_into(warehouse, books or empty_books())
+    books = books or empty_books()
+    datasets = [DATASET, BOOKS_DATASET]
+    wanted = state.digest([*registry_tables(config), *books_tables(books)])
+    summary = (f"{len(config.chains)} chains, {len(config.providers)} providers, {len(config.mappings)} mappings, "
+               f"{len(config.operators)} operators")
+    with holding(warehouse, state.LOCK, wait=True, on_wait=notice):
+        state.finish_interrupted(warehouse, [(PIPELINE, DATASET), (BOOKS_PIPELINE, BOOKS_DATASET)], say=notice)
+        if not always and state.unchanged(warehouse, wanted, datasets):
+            ensure_raw_schemas(warehouse)
+            console.print(f"the registry in {DATASET} is as the config files say ({summary}): not loaded again", highlight=False)
+            return
+        run_load(make_pipeline(PIPELINE, DATASET, warehouse), registry_loader.registry_source(config))
+        run_load(make_pipeline(BOOKS_PIPELINE, BOOKS_DATASET, warehouse), books_source(books))
+        state.record(warehouse, wanted, datasets)
     ensure_raw_schemas(warehouse)
-    console.print(
-        f"loaded the registry into {DATASET}: {len(config.chains)} chains, {len(config.providers)} providers, "
-        f"{len(config.mappings)} mappings, {len(config.operators)} operators",
-        highlight=False,
-    )
+    console.print(f"loaded the registry into {DATASET}: {summary}", highlight=False)
 
 
 INVARIANT_ROWS_SHOWN = 20
@@ -348,7 +360,7 @@ def build(warehouse: Warehouse, select: list[str] | None = None, extra: list[str
 def registry_load(ctx: typer.Context) -> None:
     """Load the config files into raw_registry (replacing what was there)."""
     config = get_config(ctx)
-    load_registry(config, get_warehouse(), ctx.obj.books_config)
+    load_registry(config, get_warehouse(), ctx.obj.books_config, always=True)
 
 
 @registry_app.command("show")

@@ -7,6 +7,8 @@ the file keeps, never in the load history.
 
 from __future__ import annotations
 
+from typing import Any
+
 import dlt
 
 from loaders.books import helpers
@@ -22,8 +24,8 @@ from loaders.books.settings import (
 )
 
 
-@dlt.source(name="books", max_table_nesting=0)
-def books_source(books: BooksConfig):
+def books_tables(books: BooksConfig) -> list[tuple[str, Any, dict, list[dict[str, Any]]]]:
+    """(table, primary key, column hints, rows) of every books table: what a load writes."""
     tables = (
         ("settings", "income_basis", SETTINGS_COLUMNS, helpers.settings_rows),
         ("ownership_terms", ("chain", "validator", "effective_from"), TERM_COLUMNS, helpers.term_rows),
@@ -31,20 +33,16 @@ def books_source(books: BooksConfig):
         ("cost_lines", ("operator", "cost_line"), COST_LINE_COLUMNS, helpers.cost_line_rows),
         ("cost_line_validators", ("operator", "cost_line", "validator"), COST_LINE_VALIDATOR_COLUMNS, helpers.cost_line_validator_rows),
     )
-    for name, key, columns, rows in tables:
+    return [(name, key, columns, list(rows(books))) for name, key, columns, rows in tables]
+
+
+@dlt.source(name="books", max_table_nesting=0)
+def books_source(books: BooksConfig):
+    for name, key, columns, rows in books_tables(books):
         yield dlt.resource(
-            _rows_or_empty_table(rows(books)),
+            _rows_or_empty_table(rows),
             name=name,
             write_disposition="replace",
             primary_key=key,
             columns=columns,
         )
-
-
-def load_books_into(warehouse, books: BooksConfig) -> None:
-    """Replace raw_books with these books (its own dlt pipeline and dataset)."""
-    from loaders.books.settings import DATASET, PIPELINE
-    from loaders.pipeline import make_pipeline
-    from loaders.runs import run_load
-
-    run_load(make_pipeline(PIPELINE, DATASET, warehouse), books_source(books))

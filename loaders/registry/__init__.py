@@ -32,8 +32,8 @@ def _rows_or_empty_table(rows: Iterable[dict[str, Any]]) -> Iterator[Any]:
         yield dlt.mark.materialize_table_schema()
 
 
-@dlt.source(name="registry", max_table_nesting=0)
-def registry_source(config: AuroraConfig):
+def registry_tables(config: AuroraConfig) -> list[tuple[str, Any, dict, list[dict[str, Any]]]]:
+    """(table, primary key, column hints, rows) of every registry table: what a load writes."""
     tables = (
         ("chains", "chain", CHAIN_COLUMNS, helpers.chain_rows),
         ("providers", "provider", PROVIDER_COLUMNS, helpers.provider_rows),
@@ -42,9 +42,14 @@ def registry_source(config: AuroraConfig):
         ("operator_validators", ("chain", "validator"), OPERATOR_VALIDATOR_COLUMNS, helpers.operator_validator_rows),
         ("operator_fee_recipients", ("chain", "address"), OPERATOR_FEE_RECIPIENT_COLUMNS, helpers.operator_fee_recipient_rows),
     )
-    for name, key, columns, rows in tables:
+    return [(name, key, columns, list(rows(config))) for name, key, columns, rows in tables]
+
+
+@dlt.source(name="registry", max_table_nesting=0)
+def registry_source(config: AuroraConfig):
+    for name, key, columns, rows in registry_tables(config):
         yield dlt.resource(
-            _rows_or_empty_table(rows(config)),
+            _rows_or_empty_table(rows),
             name=name,
             write_disposition="replace",
             primary_key=key,

@@ -91,7 +91,7 @@ def test_a_failed_registry_load_does_not_poison_the_next_one(warehouse, config_f
     load_registry(good, warehouse)
     assert query(warehouse, "select chain, slots_per_epoch from raw_registry.chains order by chain") == [
         ("ethereum", 32), ("solana", 432000)]
-    load_registry(good, warehouse)  # and again: nothing pending is left behind
+    load_registry(good, warehouse, always=True)  # and again: nothing pending is left behind
     assert query(warehouse, "select count(*) from raw_registry.chains") == [(2,)]
 
 

@@ -118,7 +118,7 @@ def test_a_new_load_the_project_vars_settings_or_force_make_it_build(dbt, wareho
 
 
 def test_a_reloaded_registry_counts_by_content(dbt, warehouse, config_files):
-    """`aurora build` loads the registry again every time (a new dlt load of the same rows): only a
+    """`aurora registry load` loads the registry again (a new dlt load of the same rows): only a
     changed row makes the next build run."""
     options = ["--chains", str(config_files["chains"]), "--providers", str(config_files["providers"])]
     assert runner.invoke(app, [*options, "registry", "load"]).exit_code == 0
