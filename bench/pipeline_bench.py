@@ -26,6 +26,10 @@ Cases (each row of the table is one goal, with what it is compared with):
 - grain (opt-in, `--case grain`): network-wide attestation rewards at day grain (summed while
   streaming, one row per validator-day) vs epoch grain (a row per entry), at two epoch counts:
   loader CPU per entry, rows and bytes per validator-day (docs/scale.md).
+- daybuild (opt-in, `--case daybuild --day-validators 10000,50000,100000`): a network-wide day at
+  day grain (network-wide's default) loaded and then built, as a daily schedule runs it: load and
+  build wall and CPU (the loader, dbt and Postgres apart), peak RSS of the loader, of dbt and of
+  Postgres, the slowest dbt nodes, the database's size; extrapolated to a mainnet day.
 """
 
 from __future__ import annotations
@@ -40,7 +44,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -156,17 +163,63 @@ def own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def postgres_cpu() -> float | None:
-    """CPU seconds of the embedded Postgres so far (postmaster and its ended backends, from
-    /proc; None where there is no /proc). A load's backends end with the load's process."""
+def postmaster_pid() -> int | None:
     from loaders.warehouse import pgdata_dir
 
     try:
-        pid = int((pgdata_dir() / "postmaster.pid").read_text().split()[0])
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int((pgdata_dir() / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def postgres_cpu() -> float | None:
+    """CPU seconds of the embedded Postgres so far (postmaster and its ended backends, from
+    /proc; None where there is no /proc). A load's backends end with the load's process."""
+    try:
+        fields = Path(f"/proc/{postmaster_pid()}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, ValueError, IndexError):
         return None
     return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime stime cutime cstime
+
+
+class PostgresMemory:
+    """Peak memory of the embedded Postgres while a command runs, sampled from /proc every 0.2 s
+    (a backend's sort or hash that lives less than that can be missed): `backend` is the most
+    one process held of its own (RssAnon: work_mem's sorts and hashes, caches), `server` the
+    whole server's at one instant, every process's own memory plus the shared memory touched
+    counted once (RssShmem: shared_buffers is one segment every backend maps)."""
+
+    def __init__(self) -> None:
+        self.backend = self.server = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> "PostgresMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        root = postmaster_pid()
+        while root is not None and not self._stop.wait(0.2):
+            own, shared = [], 0
+            for entry in Path("/proc").iterdir():
+                if not entry.name.isdigit():
+                    continue
+                try:
+                    status = dict(line.split(":", 1) for line in (entry / "status").read_text().splitlines() if ":" in line)
+                    if int(entry.name) != root and int(status["PPid"]) != root:
+                        continue
+                    own.append(int(status["RssAnon"].split()[0]) * 1024)
+                    shared = max(shared, int(status["RssShmem"].split()[0]) * 1024)
+                except (OSError, KeyError, ValueError):
+                    continue
+            if own:
+                self.backend = max(self.backend, max(own))
+                self.server = max(self.server, sum(own) + shared)
 
 
 def archive_bytes(bench: Bench, schema: str) -> tuple[int, int]:
@@ -199,13 +252,15 @@ def machine() -> str:
 
 
 # ---------------------------------------------------------------- ingest (Ethereum, network-wide)
-def ethereum_day(validators: int, *, build: bool, build_select: list[str] | None, seconds_per_slot: int = 192) -> dict[str, Any]:
-    """One network-wide day at `validators`: load, COPY floor, RSS, archive, requests, build; then
-    the day again (final: nothing new should be fetched or archived)."""
+@contextmanager
+def network_day(label: str, validators: int, grain: str, seconds_per_slot: int = 192) -> Iterator[tuple[Bench, Any, dict[str, Path], list[str]]]:
+    """(bench, net, config, day args): a private warehouse and a simnet of `validators` validators,
+    configured network-wide (no operator tracks a validator) at `grain` from ETH_DAY, its head
+    where the day is complete and finalized and the next one not."""
     from simnet.ethereum.params import EthereumParams
     from simnet.network import NetworkSpec, SimNetwork
 
-    bench = Bench(f"eth{validators}")
+    bench = Bench(label)
     try:
         with SimNetwork(NetworkSpec(solana=None, ethereum=EthereumParams(validators=validators, archive=True,
                                                                                   seconds_per_slot=seconds_per_slot))) as net:
@@ -214,27 +269,35 @@ def ethereum_day(validators: int, *, build: bool, build_select: list[str] | None
             config["operators"].write_text(yaml.safe_dump({"operators": []}))  # network-wide
             chains = yaml.safe_load(config["chains"].read_text())
             chains["chains"]["ethereum"]["start"] = ETH_DAY.isoformat()  # the schedule starts at the measured day
-            # Epoch grain, as this case measured before day grain became network-wide's default
-            # (the grain case compares the two).
-            chains["chains"]["ethereum"]["network_wide_grain"] = "epoch"
+            chains["chains"]["ethereum"]["network_wide_grain"] = grain
             config["chains"].write_text(yaml.safe_dump(chains, sort_keys=False))
             m = net.ethereum
             m.set_head((m.epochs_of_day(ETH_DAY)[-1] + 5) * m.S)  # the day complete and finalized, the next one not
-            day = ["--from-date", ETH_DAY.isoformat(), "--to-date", ETH_DAY.isoformat()]
-            sim, pg = own_cpu(), postgres_cpu()
-            load = aurora(["run", "--chain", "ethereum", *day, "--no-build"], bench.env, config)
-            sim, pg = own_cpu() - sim, (postgres_cpu() - pg) if pg is not None else None
-            requests = sum(n for api in net.servers for n in net.requests(api).values())
-            archived, responses = archive_bytes(bench, "raw_ethereum")
-            rows, copy_seconds = copy_floor(bench, "raw_ethereum")
-            before = sum(n for api in net.servers for n in net.requests(api).values())
-            # The next scheduled (incremental) run: the day is final, nothing of it is fetched again.
-            again = aurora(["run", "--chain", "ethereum", "--no-build"], bench.env, config)
-            requests_again = sum(n for api in net.servers for n in net.requests(api).values()) - before
-            archived_again, responses_again = archive_bytes(bench, "raw_ethereum")
-            built = None
-            if build:
-                built = aurora(["build", *(["--select", *build_select] if build_select else [])], bench.env, config)
+            yield bench, net, config, ["--from-date", ETH_DAY.isoformat(), "--to-date", ETH_DAY.isoformat()]
+    finally:
+        bench.close()
+
+
+def ethereum_day(validators: int, *, build: bool, build_select: list[str] | None, seconds_per_slot: int = 192) -> dict[str, Any]:
+    """One network-wide day at `validators`: load, COPY floor, RSS, archive, requests, build; then
+    the day again (final: nothing new should be fetched or archived). Epoch grain, as this case
+    measured before day grain became network-wide's default (the grain and daybuild cases
+    measure day grain)."""
+    with network_day(f"eth{validators}", validators, "epoch", seconds_per_slot) as (bench, net, config, day):
+        sim, pg = own_cpu(), postgres_cpu()
+        load = aurora(["run", "--chain", "ethereum", *day, "--no-build"], bench.env, config)
+        sim, pg = own_cpu() - sim, (postgres_cpu() - pg) if pg is not None else None
+        requests = sum(n for api in net.servers for n in net.requests(api).values())
+        archived, responses = archive_bytes(bench, "raw_ethereum")
+        rows, copy_seconds = copy_floor(bench, "raw_ethereum")
+        before = sum(n for api in net.servers for n in net.requests(api).values())
+        # The next scheduled (incremental) run: the day is final, nothing of it is fetched again.
+        again = aurora(["run", "--chain", "ethereum", "--no-build"], bench.env, config)
+        requests_again = sum(n for api in net.servers for n in net.requests(api).values()) - before
+        archived_again, responses_again = archive_bytes(bench, "raw_ethereum")
+        built = None
+        if build:
+            built = aurora(["build", *(["--select", *build_select] if build_select else [])], bench.env, config)
         return {
             "validators": validators, "load_s": load.wall, "load_cpu_s": load.cpu, "sim_cpu_s": sim, "postgres_cpu_s": pg,
             "rss": load.rss, "rows": rows,
@@ -242,12 +305,107 @@ def ethereum_day(validators: int, *, build: bool, build_select: list[str] | None
             "rerun_s": again.wall, "rerun_loaded": _loaded_line(again.output), "rerun_requests": requests_again, "rerun_new_responses": responses_again - responses,
             "rerun_archive_bytes": archived_again - archived, "build_s": built.wall if built else None,
         }
-    finally:
-        bench.close()
 
 
 def _loaded_line(output: str) -> str:
     return next((line.strip() for line in output.splitlines() if ": loaded " in line), "")
+
+
+# ---------------------------------------------------------------- a network-wide day end to end (day grain)
+MAINNET_DAY_ENTRIES_PER_VALIDATOR = 227  # attestation answers a day's load reads: epochs a−2..b of 225
+
+
+def day_end_to_end(validators: int, seconds_per_slot: int = 192, build_select: list[str] | None = None) -> dict[str, Any]:
+    """One network-wide day at day grain, as a daily schedule runs it: `aurora run --no-build`
+    (the loader) then `aurora build` (dbt: staging → canonical → marts and the data tests), each
+    timed with its CPU and peak RSS, the embedded Postgres's CPU and peak memory beside each; then
+    dbt's per-node times (run_results.json), the database's size, the validator-days of the mart
+    and the attestation entries the load summed. Unit tests are left out of the build
+    (AURORA_DBT_UNIT_TESTS=never): they check SQL against fixtures, a fixed cost once per project."""
+    with network_day(f"daybuild{validators}", validators, "day", seconds_per_slot) as (bench, net, config, day):
+        sim, pg = own_cpu(), postgres_cpu()
+        with PostgresMemory() as pg_load:
+            load = aurora(["run", "--chain", "ethereum", *day, "--no-build"], bench.env, config)
+        sim, pg_load_cpu = own_cpu() - sim, postgres_cpu() - pg
+        pg = postgres_cpu()
+        with PostgresMemory() as pg_build:
+            built = aurora(["build", *(["--select", *build_select] if build_select else [])],
+                           dict(bench.env, AURORA_DBT_UNIT_TESTS="never"), config)
+        pg_build_cpu = postgres_cpu() - pg
+        results = json.loads((bench.home / "dbt" / "target" / "run_results.json").read_text())["results"]
+        with bench.connect() as conn, conn.cursor() as cur:
+            cur.execute("select pg_database_size(current_database())")
+            db_bytes = cur.fetchone()[0]
+            cur.execute("select coalesce(sum(entries), 0) from raw_ethereum.attestation_rewards_daily_batches")
+            entries = int(cur.fetchone()[0])
+            cur.execute("select count(*) from raw_ethereum.attestation_rewards_daily")
+            daily_rows = cur.fetchone()[0]
+            cur.execute("select to_regclass('marts.fct_validator_pnl') is not null")
+            validator_days = None
+            if cur.fetchone()[0]:
+                cur.execute("select count(*) from marts.fct_validator_pnl where chain = 'ethereum'")
+                validator_days = cur.fetchone()[0]
+    # unique_id: model.aurora.<name>, test.aurora.<name>.<hash>
+    nodes = sorted(({"node": " ".join(r["unique_id"].split(".")[0:3:2]), "status": r["status"], "s": r["execution_time"]}
+                    for r in results), key=lambda n: -n["s"])
+    failed = [n for n in nodes if n["status"] not in ("success", "pass", "skipped", "no-op")]  # exposures are no-ops
+    print(f"  day of {validators:,} validators: load {load.wall:.1f} s (CPU {load.cpu:.1f} s), build {built.wall:.1f} s "
+          f"(dbt CPU {built.cpu:.1f} s, Postgres CPU {pg_build_cpu:.1f} s), {len(nodes)} nodes, slowest "
+          + ", ".join(f"{n['node']} {n['s']:.1f} s" for n in nodes[:3]), file=sys.stderr, flush=True)
+    return {
+        "validators": validators, "entries": entries, "daily_rows": daily_rows, "validator_days": validator_days,
+        "load_s": load.wall, "load_cpu_s": load.cpu, "load_rss": load.rss, "sim_cpu_s": sim,
+        "load_postgres_cpu_s": pg_load_cpu, "load_postgres_backend": pg_load.backend, "load_postgres_server": pg_load.server,
+        "build_s": built.wall, "build_cpu_s": built.cpu, "build_rss": built.rss, "build_postgres_cpu_s": pg_build_cpu,
+        "build_postgres_backend": pg_build.backend, "build_postgres_server": pg_build.server,
+        "db_bytes": db_bytes, "nodes": nodes, "failed_nodes": failed,
+    }
+
+
+def daybuild_table(runs: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
+    """Each day's load and build, its slowest dbt nodes, and both extrapolated linearly from the two
+    largest days to a mainnet day: the load by attestation entries (227 a validator a mainnet day,
+    ~58 a simulated one), the build by validator-days (a day-grain build reads one daily row a
+    validator; its other inputs, per block and per epoch, are a few thousand rows a day)."""
+    rows = []
+    for r in runs:
+        v, days = r["validators"], r["validator_days"] or 0
+        rows.append((f"network-wide day at day grain, {v:,} validators",
+                     f"load {r['load_s']:.1f} s (loader CPU {r['load_cpu_s']:.1f} s, Postgres CPU {r['load_postgres_cpu_s']:.1f} s, "
+                     f"simulator CPU {r['sim_cpu_s']:.1f} s; {r['entries']:,} attestation entries); build {r['build_s']:.1f} s "
+                     f"(dbt process CPU {r['build_cpu_s']:.1f} s, Postgres CPU {r['build_postgres_cpu_s']:.1f} s; {days:,} validator-days)",
+                     f"peak RSS: loader {mib(r['load_rss'])}, dbt {mib(r['build_rss'])}; Postgres while loading "
+                     f"{mib(r['load_postgres_server'])} (largest backend {mib(r['load_postgres_backend'])}), while building "
+                     f"{mib(r['build_postgres_server'])} (largest backend {mib(r['build_postgres_backend'])}); database {r['db_bytes'] / 2**30:.2f} GiB",
+                     "–"))
+        rows.append((f"build per validator-day, {v:,} validators",
+                     f"{r['build_s']:.1f} s ÷ {days:,}" if days else "no mart built",
+                     f"{r['build_s'] / days * 1e6:.0f} µs" if days else "–",
+                     "slowest: " + "; ".join(f"{n['node']} {n['s']:.1f} s" for n in r["nodes"][:6])
+                     + (f"; FAILED: {', '.join(n['node'] for n in r['failed_nodes'])}" if r["failed_nodes"] else "")))
+    if len(runs) >= 2:
+        a, b = sorted(runs, key=lambda r: r["validators"])[-2:]
+        entries = MAINNET_DAY_ENTRIES_PER_VALIDATOR * 1_000_000
+        per_entry = (b["load_cpu_s"] - a["load_cpu_s"]) / (b["entries"] - a["entries"])
+        pg_per_entry = (b["load_postgres_cpu_s"] - a["load_postgres_cpu_s"]) / (b["entries"] - a["entries"])
+        load_cpu = a["load_cpu_s"] + per_entry * (entries - a["entries"])
+        load_pg = a["load_postgres_cpu_s"] + pg_per_entry * (entries - a["entries"])
+        rows.append((f"load, mainnet day extrapolated from {a['validators']:,} and {b['validators']:,} validators (by entries)",
+                     f"loader CPU {per_entry * 1e6:.2f} µs, Postgres CPU {pg_per_entry * 1e6:.2f} µs an entry",
+                     f"{entries:,} entries: loader ~{load_cpu:,.0f} s, Postgres ~{load_pg:,.0f} s of CPU",
+                     "≤ 600 s"))
+        if not (a["validator_days"] and b["validator_days"]):  # a build of one model (--smoke): no mart
+            rows.append(("build, mainnet day extrapolated (by validator-days)", "not built (--smoke)", "–", "load + build ≤ 600 s"))
+            return rows
+        per_day = (b["build_s"] - a["build_s"]) / (b["validator_days"] - a["validator_days"])
+        build = a["build_s"] + per_day * (1_000_000 - a["validator_days"])
+        cpu = lambda r: r["build_cpu_s"] + r["build_postgres_cpu_s"]  # noqa: E731
+        cpu_per_day = (cpu(b) - cpu(a)) / (b["validator_days"] - a["validator_days"])
+        rows.append((f"build, mainnet day extrapolated from {a['validators']:,} and {b['validators']:,} validators (by validator-days)",
+                     f"{per_day * 1e6:.0f} µs wall, {cpu_per_day * 1e6:.0f} µs CPU (dbt + Postgres) a validator-day",
+                     f"1,000,000 validator-days: ~{build:,.0f} s wall, ~{cpu(a) + cpu_per_day * (1_000_000 - a['validator_days']):,.0f} s CPU",
+                     "load + build ≤ 600 s"))
+    return rows
 
 
 # ---------------------------------------------------------------- one epoch at network scale
@@ -596,11 +754,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--periods", default="15,60", help="history checkpoints of the periods case; default 15,60")
     parser.add_argument("--epoch-validators", default="100000,400000",
                         help="validators of the one-epoch network-scale case (two sizes); default 100000,400000")
-    parser.add_argument("--case", choices=["default", "million", "grain"], default="default",
+    parser.add_argument("--case", choices=["default", "million", "grain", "daybuild"], default="default",
                         help="grain: day vs epoch grain, --grain-validators validators, --grain-epochs epochs each")
     parser.add_argument("--grain-validators", type=int, default=100_000, help="validators of the grain case; default 100,000")
     parser.add_argument("--grain-epochs", default="1,4", help="epoch counts of the grain case (two); default 1,4")
     parser.add_argument("--grains", default="day,epoch", help="grains of the grain case; default day,epoch")
+    parser.add_argument("--day-validators", default="10000,50000,100000",
+                        help="validators of the daybuild case's days (one day each); default 10000,50000,100000")
     parser.add_argument("--smoke", action="store_true", help="smallest sizes, builds of one model (CI)")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--epoch-child", nargs=3, help=argparse.SUPPRESS)
@@ -618,6 +778,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nmachine: {machine()}")
         if args.json:
             args.json.write_text(json.dumps(runs, indent=2, default=str))
+        return 0
+    if args.case == "daybuild":
+        sizes = [int(v) for v in args.day_validators.split(",")]
+        slot_seconds, select = 192, None
+        if args.smoke:  # days of 90 slots, builds of one model: checks the case runs (CI)
+            sizes, slot_seconds, select = [32, 128], 960, ["stg_registry__chains"]
+        print(f"daybuild: one network-wide day at day grain, loaded and built, at {sizes} validators ...", file=sys.stderr, flush=True)
+        runs = []
+        for v in sizes:  # each size's figures are printed as it ends: a long run can be stopped
+            runs.append(day_end_to_end(v, slot_seconds, select))
+            if args.json:
+                args.json.write_text(json.dumps(runs, indent=2, default=str))
+        print(render(daybuild_table(runs)))
+        print(f"\nmachine: {machine()}")
         return 0
     if args.epoch_child:
         validators, url, chain_file = args.epoch_child

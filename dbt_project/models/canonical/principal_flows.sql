@@ -1,4 +1,10 @@
-{{ config(unique_key=['chain', 'validator_key', 'slot', 'kind', 'position'], indexes=[{'columns': ['chain', 'validator_key', 'slot', 'kind', 'position']}, {'columns': ['chain', 'period_seq']}]) }}
+{{ config(unique_key=['chain', 'validator_key', 'slot', 'kind', 'position'], indexes=[{'columns': ['chain', 'validator_key', 'slot', 'kind', 'position']}, {'columns': ['chain', 'period_seq']}], pre_hook="set local enable_nestloop = off") }}
+
+-- No nested loops in this model's transaction (as validator_meta): the Ethereum views it reads
+-- (whole-day joins on keys cast to text in staging, whose statistics it cannot see) are estimated
+-- at one row, and the planner nested loops over them, each loop scanning the whole day: a
+-- network-wide day's cost grew with the square of the validators (7.7 s → 0.04 s at 2,000
+-- validators x 1 day in EXPLAIN ANALYZE, nested loops on vs off; docs/operations.md).
 
 -- Principal moves, never income, when the state moves them: deposits and top-ups (since Electra
 -- when the deposit queue applies them), withdrawals (negative), consolidations (when the queue

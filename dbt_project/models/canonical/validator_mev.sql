@@ -1,4 +1,10 @@
-{{ config(unique_key=['chain', 'validator_key', 'period_id'], indexes=[{'columns': ['chain', 'validator_key', 'period_id']}, {'columns': ['chain', 'period_seq']}]) }}
+{{ config(unique_key=['chain', 'validator_key', 'period_id'], indexes=[{'columns': ['chain', 'validator_key', 'period_id']}, {'columns': ['chain', 'period_seq']}], pre_hook="set local enable_nestloop = off") }}
+
+-- No nested loops in this model's transaction (as validator_meta): the Ethereum views it reads
+-- (whole-day joins on keys cast to text in staging, whose statistics it cannot see) are estimated
+-- at one row, and the planner nested loops over them, each loop scanning the whole day: a
+-- network-wide day's cost grew with the square of the validators (1.2 s → 0.09 s at 2,000
+-- validators x 1 day in EXPLAIN ANALYZE, nested loops on vs off; docs/operations.md).
 
 -- MEV per validator and period. Solana: Jito tips, validator share floor(mev x bps / 10000), and
 -- the stakers' part of priority fees shared through Jito's distribution program. Ethereum:
