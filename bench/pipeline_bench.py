@@ -782,7 +782,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.case == "daybuild":
         sizes = [int(v) for v in args.day_validators.split(",")]
         slot_seconds, select = 192, None
-        if args.smoke:  # days of 90 slots, builds of one model: checks the case runs (CI)
+        if args.smoke:  # days of 90 slots, builds of one model: checks the case runs (by hand: CI has no room for it)
             sizes, slot_seconds, select = [32, 128], 960, ["stg_registry__chains"]
         print(f"daybuild: one network-wide day at day grain, loaded and built, at {sizes} validators ...", file=sys.stderr, flush=True)
         runs = []

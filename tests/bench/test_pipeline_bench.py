@@ -63,19 +63,3 @@ def test_the_grain_case_lands_a_row_per_validator_at_day_grain(tmp_path):
     # epoch's answer, nothing in the epoch table.
     assert [(r["epochs"], r["attestation_rewards_daily_rows"], r["attestation_rewards_daily_batches_rows"],
              r["attestation_rewards_rows"]) for r in runs] == [(1, 1001, 1, 0), (2, 1001, 2, 0)]
-
-
-def test_the_daybuild_case_loads_and_builds_a_day_at_day_grain(tmp_path):
-    results = tmp_path / "daybuild.json"
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "pipeline_bench.py"), "--case", "daybuild", "--smoke",
-                           "--json", str(results)], cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "| load, mainnet day extrapolated from 32 and 128 validators (by entries) |" in done.stdout, done.stdout
-    runs = json.loads(results.read_text())
-    # A row per validator at day grain (the planted deposit adds one), every entry of the day's
-    # answers summed; the build's nodes read from dbt's run_results.json; Postgres was sampled.
-    for run in runs:
-        assert run["daily_rows"] == run["validators"] + 1 and run["entries"] > run["daily_rows"], run
-        models = [n["node"] for n in run["nodes"] if n["node"].startswith("model ")]  # its data tests and hooks are listed too
-        assert models == ["model stg_registry__chains"] and not run["failed_nodes"], run["nodes"]
-        assert run["build_postgres_server"] > 0 and run["load_postgres_server"] > 0 and run["db_bytes"] > 0
