@@ -1,7 +1,7 @@
 """Every goal of issue 10 as a ratio, measured side by side in one run against the simulated network.
 
     python bench/pipeline_bench.py                    # default sizes (about half an hour on 2 busy cores)
-    python bench/pipeline_bench.py --smoke            # smallest sizes: checks the bench runs (CI, < 60 s)
+    python bench/pipeline_bench.py --smoke            # smallest sizes: checks the bench runs (CI; 120 s in a quiet suite run)
     python bench/pipeline_bench.py --validators 2000 --periods 15,60
     python bench/pipeline_bench.py --case million     # opt-in: a network-wide day of 1,000,000 Ethereum validators
 
