@@ -12,10 +12,10 @@ import re
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import psycopg2
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from loaders.cli import app
@@ -25,25 +25,22 @@ from tests.support.db import query
 runner = CliRunner()
 MONTH = date(2025, 1, 1)
 WHOLE = Decimal(10) ** 12
-ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
 def demo(module_warehouse):
-    from loaders.demo import DEMO_DATABASE
+    from loaders.cli import build, load_registry, print_table, query_table
+    from loaders.demo import DEMO_DATABASE, run_demo
 
+    output = io.StringIO()
     with pytest.MonkeyPatch.context() as patch:
-        # The demo points dlt at its own directory while it runs, then puts the variable back.
+        # run_demo points dlt at its own directory while it runs, then puts the variable back.
         patch.setenv("AURORA_PIPELINES_DIR", "set-before-the-demo")
         patch.setenv("AURORA_HTTP_BACKOFF_SECONDS", "0.01")
-        # `aurora demo` itself (the suite's only run of it): the registry from the repository's
-        # config files, then the whole pipeline against the simulated network.
-        result = runner.invoke(app, ["--chains", str(ROOT / "chains.yaml"), "--providers", str(ROOT / "providers.yaml"),
-                                     "demo"], terminal_width=240)
-        assert result.exit_code == 0, result.output
+        run_demo(module_warehouse, Console(file=output, width=240), load_registry, build, print_table, query_table)
         assert os.environ["AURORA_PIPELINES_DIR"] == "set-before-the-demo"
     demo_warehouse = module_warehouse.with_database(DEMO_DATABASE)
-    yield demo_warehouse, result.output
+    yield demo_warehouse, output.getvalue()
     admin = psycopg2.connect(host=module_warehouse.host, port=module_warehouse.port, user=module_warehouse.user,
                              password=module_warehouse.password, dbname="postgres")
     admin.autocommit = True
@@ -250,12 +247,6 @@ def test_the_report_renders_in_chromium_and_shows_the_statement(demo, tmp_path):
             assert shown == f"{row[field].quantize(Decimal('0.01')):,f}"
         else:
             assert Decimal(shown) == row[field]
-
-
-def test_the_demo_prints_the_registry_from_the_warehouse(demo):
-    _, output = demo
-    assert "registry.chain_provider_mappings" in output
-    assert "relay_ultrasound" in output and "lamports (9)" in output
 
 
 def test_make_demo_ends_with_the_reports_and_a_line_per_operator(demo):
