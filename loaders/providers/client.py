@@ -223,7 +223,7 @@ class ProviderClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = "aurora-pnl"
-        self.stats = {"requests": 0, "retries": 0, "waited_seconds": 0.0}
+        self.stats = {"requests": 0, "retries": 0, "waited_seconds": 0.0, "quick_read_fallbacks": 0}
         secret = self._secret()
         if secret:
             LOG_REDACTION.add(secret)
@@ -330,7 +330,7 @@ class ProviderClient:
                 raise NotFound(f"{self.key} {endpoint}: HTTP 404 {self.redact(_snippet(body))}", last_id)
             if status >= 400:
                 raise ClientError(f"{self.key} {endpoint}: HTTP {status} {self.redact(_snippet(body))}")
-            value = read(body) if read is not None else None
+            value = self._quick_read(read, body) if read is not None else None
             if value is None:
                 try:
                     data = json.loads(body)
@@ -353,6 +353,16 @@ class ProviderClient:
         if kept is not None:
             return kept
         raise AttemptsExhausted(self.key, endpoint, f"{reason} (after {attempts} attempts)", malformed, last_id)
+
+    def _quick_read(self, read: Callable[[bytes], Any], body: bytes) -> Any:
+        """`read(body)`, or None when it raises: a quick reader is only a shortcut, so a body it
+        trips on goes the ordinary way (json.loads, then parse), which accepts it or refuses it
+        naming the provider, endpoint and field, instead of ending the run with a traceback."""
+        try:
+            return read(body)
+        except Exception:  # noqa: BLE001 - any surprise of the shortcut: the ordinary path decides
+            self.stats["quick_read_fallbacks"] += 1
+            return None
 
     def _send(self, method: str, url: str, params: dict[str, Any] | None, json_body: Any,
               headers: dict[str, str], endpoint: str) -> requests.Response:

@@ -375,3 +375,31 @@ def test_a_quick_reading_gives_the_same_value_refusal_and_archive_as_the_ordinar
         outcomes.append((outcome, rows, list(archive.drain_bodies())))
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][0][0] == ("value" if head == '"-5"' else "refused")
+
+
+@pytest.mark.parametrize("head", ['"-5"', "18446744073709551616"])
+def test_a_quick_reader_that_raises_gives_way_to_the_ordinary_reading(servers, head):
+    # A quick reader is a shortcut: when it trips on a body (a bug, an input it did not foresee),
+    # the body is read the ordinary way, accepted or refused as that way does, not a traceback.
+    from loaders.beacon.helpers import parse_attestation_columns
+    from loaders.ethereum.fetch import _data
+
+    def trips(body: bytes):
+        raise IndexError("a reader's own mistake")
+
+    body = ('{"execution_optimistic":false,"data":{"ideal_rewards":[],"total_rewards":[{"validator_index":"7","head":'
+            + head + ',"target":"1","source":"2","inactivity":"0"}]}}').encode()
+    server = servers(body=body)
+    outcomes = []
+    for read in (None, trips):
+        client = ProviderClient(provider(server.url, retries=1), ResponseArchive(), FAST)
+        try:
+            fetched = client.request("POST", "/", endpoint="attestation_rewards", json_body=["7"], read=read,
+                                     parse=lambda d: parse_attestation_columns(_data(d, "attestation_rewards"), 3))
+            outcome = ("value", {k: list(v) if isinstance(v, list) else v.to_pylist() for k, v in fetched.value.items()})
+        except Exception as exc:
+            outcome = ("refused", type(exc).__name__, str(exc))
+        outcomes.append((outcome, client.stats["quick_read_fallbacks"]))
+    assert outcomes[0][0] == outcomes[1][0]
+    assert outcomes[0][0][0] == ("value" if head == '"-5"' else "refused")
+    assert [fallbacks for _, fallbacks in outcomes] == [0, 2 if head != '"-5"' else 1]
