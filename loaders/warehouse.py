@@ -247,16 +247,39 @@ def _server_account() -> _Account | None:
     try:
         entry = pwd.getpwnam(SERVER_ACCOUNT)
     except KeyError:
-        # Two processes starting servers at once (parallel test workers, two homes) may both get
-        # here: the loser's useradd fails with "already exists", and the account is there anyway.
-        done = subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVER_ACCOUNT],
-                              capture_output=True, text=True)
-        try:
-            entry = pwd.getpwnam(SERVER_ACCOUNT)
-        except KeyError:
-            raise WarehouseError(f"could not create the account {SERVER_ACCOUNT} the embedded server runs as: "
-                                 f"{done.stderr.strip() or done.returncode}") from None
+        # Processes starting servers at once (parallel test workers, two homes) may all get here.
+        # Concurrent `useradd`s of one name can each succeed, each rewriting the entry with its own
+        # uid (seen with shadow 4.13: 17 of 18 racing calls returned 0): a server started as the
+        # uid read in between then fails with "could not look up effective user ID". So the
+        # account is made by one process at a time, and read back after.
+        with _account_lock():
+            try:
+                entry = pwd.getpwnam(SERVER_ACCOUNT)
+            except KeyError:
+                done = subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                                       SERVER_ACCOUNT], capture_output=True, text=True)
+                try:
+                    entry = pwd.getpwnam(SERVER_ACCOUNT)
+                except KeyError:
+                    raise WarehouseError(f"could not create the account {SERVER_ACCOUNT} the embedded server runs as: "
+                                         f"{done.stderr.strip() or done.returncode}") from None
     return _Account(entry.pw_uid, entry.pw_gid, SERVER_ACCOUNT)
+
+
+@contextmanager
+def _account_lock():
+    """An exclusive lock, across processes, for making the server's account (root only: the file
+    is root's, in /run/lock when there is one)."""
+    import fcntl
+    import tempfile
+
+    directory = Path("/run/lock") if Path("/run/lock").is_dir() else Path(tempfile.gettempdir())
+    fd = os.open(directory / "aurora-server-account.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _can_traverse(path: Path, account: _Account) -> bool:

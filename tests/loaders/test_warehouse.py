@@ -476,3 +476,30 @@ def test_as_root_unreachable_binaries_are_copied_not_reopened(tmp_path, monkeypa
         assert wh._server_bin(account) == served  # copied once
     finally:
         shutil.rmtree(cache, ignore_errors=True)
+
+
+def test_servers_started_at_once_as_root_share_one_account(tmp_path):
+    """Concurrent `useradd`s of one name can each succeed with a uid of its own; a server started
+    as a uid read in between fails (initdb: "could not look up effective user ID"). Processes
+    making the server's account at once all end with the account that stands (root only)."""
+    import os
+    import pwd
+    import shutil
+    import subprocess
+    import sys
+    import uuid
+
+    if os.geteuid() != 0 or shutil.which("useradd") is None:
+        pytest.skip("needs root to create the server's account")
+    name = "aurrace" + uuid.uuid4().hex[:6]
+    code = ("import loaders.warehouse as w; w.SERVER_ACCOUNT = %r; a = w._server_account(); print(a.uid, a.gid)" % name)
+    try:
+        children = [subprocess.Popen([sys.executable, "-c", code], cwd=wh.project_root(), stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True) for _ in range(6)]
+        seen = [child.communicate(timeout=60) for child in children]
+        entry = pwd.getpwnam(name)
+        assert all(child.returncode == 0 for child in children), seen
+        assert {out.strip() for out, _ in seen} == {f"{entry.pw_uid} {entry.pw_gid}"}, seen
+    finally:
+        subprocess.run(["userdel", name], capture_output=True)
+        subprocess.run(["groupdel", name], capture_output=True)
