@@ -1,16 +1,10 @@
--- What the warehouse flags instead of booking: balance residuals (a slashing penalty, or data the
--- rewards endpoints and the principal the state moved do not explain), MEV claims that the blocks
--- do not bear out, blocks a relay outside providers.yaml delivered, and relays that disagree (one
--- row per relay claim, each with its own value). `reference` keeps the rows of a day apart: 'day'
--- for a whole-day residual, the slot, or slot:relay for one relay's claim.
+-- What the warehouse flags instead of booking, from the blocks: MEV claims that the blocks do not
+-- bear out, blocks a relay outside providers.yaml delivered, and relays that disagree (one row per
+-- relay claim, each with its own value). `reference` keeps the rows of a day apart: the slot, or
+-- slot:relay for one relay's claim. Balance residuals (slashings) are the other exceptions:
+-- canonical.validator_exceptions reads them from canonical.balance_reconciliations, so the balance
+-- check is computed once a build.
 with
-
-reconciled as (
-
-    select * from {{ ref('int_ethereum__balances_reconciled') }}
-    where is_checkable and residual_wei <> 0
-
-),
 
 proposals as (
 
@@ -26,22 +20,13 @@ claims as (
 )
 
 select chain, validator_index, day, period_seq,
-       case when is_slashed_in_day then 'slashing' else 'balance_residual' end as kind,
-       null::bigint as slot,
-       'day' as reference,
-       0::numeric as expected_wei,
-       residual_wei as actual_wei,
-       case
-           when is_slashed_in_day then 'slashed: the penalty is not in the rewards endpoints; the residual is the balance it cost'
-           else 'the balance changed by more or less than rewards and principal moves explain'
-       end as reason,
+       'mev_value_mismatch' as kind,
+       slot,
+       slot::text as reference,
+       mev_claimed_wei as expected_wei,
+       mev_paid_wei as actual_wei,
+       'the block paid the proposer fee recipient another amount than the relay reported (relays: ' || relays || ')' as reason,
        load_id
-from reconciled
-
-union all
-
-select chain, validator_index, day, period_seq, 'mev_value_mismatch', slot, slot::text, mev_claimed_wei, mev_paid_wei,
-       'the block paid the proposer fee recipient another amount than the relay reported (relays: ' || relays || ')', load_id
 from proposals
 where has_relay_claim and mev_paid_wei > 0 and mev_paid_wei <> mev_claimed_wei
 
