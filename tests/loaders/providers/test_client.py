@@ -349,28 +349,39 @@ def test_dlt_files_and_rows_hold_no_form_of_the_key(warehouse, monkeypatch, tmp_
         assert not any(form in error for form in forms)
 
 
+def attestation_answer(head: str) -> bytes:
+    """An attestation-rewards answer of one validator whose `head` is the given JSON text."""
+    return ('{"execution_optimistic":false,"data":{"ideal_rewards":[],"total_rewards":[{"validator_index":"7","head":'
+            + head + ',"target":"1","source":"2","inactivity":"0"}]}}').encode()
+
+
+def read_attestations(client: ProviderClient, read) -> tuple:
+    """("value", columns, response id) or ("refused", error type, message, response id)."""
+    from loaders.beacon.helpers import parse_attestation_columns
+    from loaders.ethereum.fetch import _data
+
+    try:
+        fetched = client.request("POST", "/", endpoint="attestation_rewards", json_body=["7"], read=read,
+                                 parse=lambda d: parse_attestation_columns(_data(d, "attestation_rewards"), 3))
+        return ("value", {k: list(v) if isinstance(v, list) else v.to_pylist() for k, v in fetched.value.items()},
+                fetched.response_id)
+    except Exception as exc:
+        return ("refused", type(exc).__name__, str(exc), getattr(exc, "response_id", None))
+
+
 @pytest.mark.parametrize("head", ['"-5"', "18446744073709551616", '"+5"'])
 def test_a_quick_reading_gives_the_same_value_refusal_and_archive_as_the_ordinary_one(servers, head):
     # ProviderClient.request(read=...): the beacon attestation answers read with orjson
     # (loaders/beacon/helpers.read_attestation_columns); what it cannot vouch for goes through
     # json.loads and parse, so the value, the rejection and the archived rows are the same.
-    from loaders.beacon.helpers import parse_attestation_columns, read_attestation_columns
-    from loaders.ethereum.fetch import _data
+    from loaders.beacon.helpers import read_attestation_columns
 
-    body = ('{"execution_optimistic":false,"data":{"ideal_rewards":[],"total_rewards":[{"validator_index":"7","head":'
-            + head + ',"target":"1","source":"2","inactivity":"0"}]}}').encode()
-    server = servers(body=body)
+    server = servers(body=attestation_answer(head))
     outcomes = []
     for read in (None, read_attestation_columns):
         archive = ResponseArchive()
         client = ProviderClient(provider(server.url, retries=1), archive, FAST)
-        try:
-            fetched = client.request("POST", "/", endpoint="attestation_rewards", json_body=["7"], read=read,
-                                     parse=lambda d: parse_attestation_columns(_data(d, "attestation_rewards"), 3))
-            outcome = ("value", {k: list(v) if isinstance(v, list) else v.to_pylist() for k, v in fetched.value.items()},
-                       fetched.response_id)
-        except Exception as exc:
-            outcome = ("refused", type(exc).__name__, str(exc), getattr(exc, "response_id", None))
+        outcome = read_attestations(client, read)
         rows = [{k: v for k, v in r.items() if k not in ("fetched_at", "run_id")} for r in archive.drain_responses()]
         outcomes.append((outcome, rows, list(archive.drain_bodies())))
     assert outcomes[0] == outcomes[1]
@@ -381,25 +392,15 @@ def test_a_quick_reading_gives_the_same_value_refusal_and_archive_as_the_ordinar
 def test_a_quick_reader_that_raises_gives_way_to_the_ordinary_reading(servers, head):
     # A quick reader is a shortcut: when it trips on a body (a bug, an input it did not foresee),
     # the body is read the ordinary way, accepted or refused as that way does, not a traceback.
-    from loaders.beacon.helpers import parse_attestation_columns
-    from loaders.ethereum.fetch import _data
-
     def trips(body: bytes):
         raise IndexError("a reader's own mistake")
 
-    body = ('{"execution_optimistic":false,"data":{"ideal_rewards":[],"total_rewards":[{"validator_index":"7","head":'
-            + head + ',"target":"1","source":"2","inactivity":"0"}]}}').encode()
-    server = servers(body=body)
+    server = servers(body=attestation_answer(head))
     outcomes = []
     for read in (None, trips):
         client = ProviderClient(provider(server.url, retries=1), ResponseArchive(), FAST)
-        try:
-            fetched = client.request("POST", "/", endpoint="attestation_rewards", json_body=["7"], read=read,
-                                     parse=lambda d: parse_attestation_columns(_data(d, "attestation_rewards"), 3))
-            outcome = ("value", {k: list(v) if isinstance(v, list) else v.to_pylist() for k, v in fetched.value.items()})
-        except Exception as exc:
-            outcome = ("refused", type(exc).__name__, str(exc))
-        outcomes.append((outcome, client.stats["quick_read_fallbacks"]))
+        outcome = read_attestations(client, read)
+        outcomes.append((outcome[:-1], client.stats["quick_read_fallbacks"]))
     assert outcomes[0][0] == outcomes[1][0]
     assert outcomes[0][0][0] == ("value" if head == '"-5"' else "refused")
     assert [fallbacks for _, fallbacks in outcomes] == [0, 2 if head != '"-5"' else 1]
