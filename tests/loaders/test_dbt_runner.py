@@ -219,3 +219,14 @@ def test_an_unknown_unit_tests_setting_is_refused_by_name(warehouse, monkeypatch
     result = runner.invoke(app, ["build"])
     assert result.exit_code == 2
     assert "AURORA_DBT_UNIT_TESTS: 'sometimes' is not one of once, always, never" in result.output
+
+
+def test_dbt_logs_at_info_level_unless_the_environment_says_otherwise(monkeypatch, tmp_path):
+    from loaders.warehouse import Warehouse
+
+    monkeypatch.setenv("AURORA_HOME", str(tmp_path))
+    warehouse = Warehouse(host="localhost", port=5432, user="u", password="", database="d", embedded=False)
+    monkeypatch.delenv("DBT_LOG_LEVEL_FILE", raising=False)
+    assert dbt_runner.dbt_env(warehouse)["DBT_LOG_LEVEL_FILE"] == "info"
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")
+    assert dbt_runner.dbt_env(warehouse)["DBT_LOG_LEVEL_FILE"] == "debug"
