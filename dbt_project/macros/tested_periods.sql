@@ -83,6 +83,13 @@
     {%- if not meta or meta.name == 'relationships' or 'to' in (meta.kwargs or {}) -%}
         {{ return('') }}
     {%- endif -%}
+    {#- Only incremental models record build periods: a test of any other model reads everything,
+        decided here without asking the database (the two queries below, for every generic test, were
+        216 of the 1,866 statements of a forced build of the demo warehouse). -#}
+    {%- set tested = graph.nodes.get(model.attached_node) if model.attached_node else none -%}
+    {%- if tested is none or tested.config.materialized != 'incremental' -%}
+        {{ return('') }}
+    {%- endif -%}
     {%- set ready = run_query("select to_regclass('aurora_control.build_periods') is not null and to_regclass('aurora_control.data_tests_clean') is not null").columns[0].values()[0] -%}
     {%- if not ready -%}{{ return('') }}{%- endif -%}
     {%- set key = (relation.schema ~ '.' ~ relation.identifier) | replace("'", "''") -%}
