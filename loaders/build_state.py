@@ -25,6 +25,14 @@ aurora_control (the builds' own bookkeeping and the load states the build refuse
 The record (`aurora_control.build_state`) is written only after a successful whole build, and
 forgotten before any dbt command that writes: a failed, partial or hand-run build leaves no record,
 so the next whole build runs (the project's on-run-start forgets it too: macros/build_state.sql).
+
+The record keeps the digest of each dataset apart. When only some datasets changed since it (same
+project, arguments, settings, and every relation it left still standing), a whole build needs to
+rebuild only what those datasets feed: every other node would read exactly what it read in the
+last whole build, which passed, and write the same rows. `changed_sources` names that selection
+(`source:<name>+` for each dbt source over a changed dataset); a changed dataset no dbt source
+reads, or any doubt, means the whole build. Such a build leaves the warehouse a whole build would
+have left, so it is recorded as one.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from loaders.warehouse import Warehouse, project_root
@@ -49,6 +57,8 @@ _ENV_VAR = re.compile(r"""env_var\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]""")
 class BuildState:
     digest: str
     loads: int  # completed dlt loads, every dataset
+    base: str = ""  # the digest of the project, arguments and settings: what is not a dataset's
+    datasets: dict[str, str] = field(default_factory=dict)  # dataset -> the digest of what is read from it
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,10 @@ class LastBuild:
     loads: int
     fingerprint: str
     built_at: datetime
+    base: str = ""
+    datasets: dict[str, str] = field(default_factory=dict)
+    relations: tuple[str, ...] = ()
+    standing: bool = False  # every relation it left is still the one standing (same OID)
 
 
 def whole_build_args(args: list[str]) -> list[str] | None:
@@ -98,37 +112,50 @@ def current_state(warehouse: Warehouse, args: list[str], fingerprint: str) -> Bu
     from loaders.books.settings import DATASET as BOOKS_DATASET
     from loaders.registry.settings import DATASET as REGISTRY_DATASET
 
-    digest = hashlib.sha256()
-
-    def add(*parts: object) -> None:
-        digest.update(json.dumps(parts, default=str).encode())
-        digest.update(b"\n")
-
-    add("project", fingerprint)
-    add("args", args)
+    base = _Digest()
+    base.add("project", fingerprint)
+    base.add("args", args)
     for name in dbt_env_names():
-        add("env", name, os.environ.get(name))
+        base.add("env", name, os.environ.get(name))
     loads = 0
+    parts: dict[str, str] = {}
     with warehouse.connect() as conn, conn.cursor() as cur:
         role = os.environ.get("AURORA_READER_ROLE", "").strip()
         if role:
             cur.execute("select oid::bigint from pg_roles where rolname = %s", (role,))
-            add("reader role", role, cur.fetchall())
+            base.add("reader role", role, cur.fetchall())
         cur.execute("select table_schema from information_schema.tables "
                     "where table_name = '_dlt_loads' and table_type = 'BASE TABLE' order by 1")
         datasets = [r[0] for r in cur.fetchall()]
         for dataset in datasets:
+            part = _Digest()
             cur.execute(f'select load_id from "{dataset}"._dlt_loads where status = 0 order by load_id')
             ids = [r[0] for r in cur.fetchall()]
             loads += len(ids)
             if dataset in (REGISTRY_DATASET, BOOKS_DATASET):
-                add("content", dataset, _content(cur, dataset))
+                part.add("content", dataset, _content(cur, dataset))
             else:
-                add("loads", dataset, ids)
+                part.add("loads", dataset, ids)
             cur.execute("select table_name, column_name, data_type from information_schema.columns "
                         "where table_schema = %s order by table_name, ordinal_position", (dataset,))
-            add("columns", dataset, cur.fetchall())
-    return BuildState(digest.hexdigest(), loads)
+            part.add("columns", dataset, cur.fetchall())
+            parts[dataset] = part.hexdigest()
+    whole = _Digest()
+    whole.add("base", base.hexdigest())
+    whole.add("datasets", sorted(parts.items()))
+    return BuildState(whole.hexdigest(), loads, base.hexdigest(), parts)
+
+
+class _Digest:
+    def __init__(self) -> None:
+        self._sha = hashlib.sha256()
+
+    def add(self, *parts: object) -> None:
+        self._sha.update(json.dumps(parts, default=str).encode())
+        self._sha.update(b"\n")
+
+    def hexdigest(self) -> str:
+        return self._sha.hexdigest()
 
 
 def _content(cur, dataset: str) -> list[tuple[str, str]]:
@@ -149,21 +176,70 @@ def _content(cur, dataset: str) -> list[tuple[str, str]]:
     return out
 
 
-def unchanged_since(warehouse: Warehouse, state: BuildState) -> LastBuild | None:
-    """The last successful whole build, when it read exactly this state and every relation it
-    left is still the one standing (same OID: not dropped, not recreated by hand)."""
+def last_build(warehouse: Warehouse) -> LastBuild | None:
+    """The record of the last successful whole build, if there is one."""
     with warehouse.connect() as conn, conn.cursor() as cur:
         cur.execute("select to_regclass(%s) is not null", (STATE_TABLE,))
         if not cur.fetchone()[0]:
             return None
-        cur.execute(f"select digest, loads, fingerprint, built_at, relations, relation_oids from {STATE_TABLE}")
+        cur.execute("select count(*) = 2 from information_schema.columns where table_schema = 'aurora_control' "
+                    "and table_name = 'build_state' and column_name in ('base', 'datasets')")
+        # A record written by an older Aurora has no per-dataset digests: the next build is whole.
+        extra = "base, datasets" if cur.fetchone()[0] else "null, null"
+        cur.execute(f"select digest, loads, fingerprint, built_at, relations, relation_oids, {extra} from {STATE_TABLE}")
         row = cur.fetchone()
-        if row is None or row[0] != state.digest or not row[4]:
+        if row is None:
             return None
-        cur.execute(_OIDS_SQL, (row[4],))
-        if cur.fetchone()[0] != row[5]:
-            return None
-        return LastBuild(digest=row[0], loads=row[1], fingerprint=row[2], built_at=row[3])
+        standing = False
+        if row[4]:
+            cur.execute(_OIDS_SQL, (row[4],))
+            standing = cur.fetchone()[0] == row[5]
+        return LastBuild(digest=row[0], loads=row[1], fingerprint=row[2], built_at=row[3], base=row[6] or "",
+                         datasets=dict(row[7] or {}), relations=tuple(row[4] or ()), standing=standing)
+
+
+def unchanged_since(last: LastBuild | None, state: BuildState) -> bool:
+    """Whether the last successful whole build read exactly this state and every relation it left
+    is still the one standing (same OID: not dropped, not recreated by hand)."""
+    return last is not None and last.standing and last.digest == state.digest
+
+
+def changed_sources(last: LastBuild | None, state: BuildState, sources: dict[str, list[str]]) -> list[str] | None:
+    """The dbt selection (`source:<name>+`, one per source over a changed dataset) that leaves the
+    warehouse as a whole build would, or None when only a whole build can: no record, other
+    project, arguments or settings, a relation replaced since, a dataset new or gone, nothing
+    changed (the caller skips), or a changed dataset that no dbt source reads (`sources`:
+    dataset -> dbt source names)."""
+    if last is None or not last.standing or not last.base or last.base != state.base or not last.datasets:
+        return None
+    if set(last.datasets) != set(state.datasets):  # a dataset new or gone: the sources' tables themselves changed
+        return None
+    changed = sorted(d for d in state.datasets if last.datasets[d] != state.datasets[d])
+    if not changed or any(not sources.get(d) for d in changed):
+        return None
+    return [f"source:{name}+" for d in changed for name in sorted(sources[d])]
+
+
+def dbt_sources() -> dict[str, list[str]]:
+    """The dbt sources of the project by the schema (dlt dataset) they read: dataset -> names."""
+    import yaml
+
+    from loaders.dbt_runner import dbt_project_dir
+
+    out: dict[str, list[str]] = {}
+    for path in sorted((dbt_project_dir() / "models").rglob("*.yml")):
+        document = yaml.safe_load(path.read_text()) or {}
+        for source in document.get("sources") or []:
+            schema = str(source.get("schema") or source["name"])
+            if "{{" in schema:  # rendered by dbt: not known here (its datasets then mean a whole build)
+                continue
+            out.setdefault(schema, []).append(str(source["name"]))
+    return out
+
+
+def _ensure_columns(cur) -> None:
+    cur.execute(f"alter table {STATE_TABLE} add column if not exists base text, "
+                "add column if not exists datasets jsonb")
 
 
 # The current OID of each relation, in order (0: gone).
@@ -187,10 +263,11 @@ def record(warehouse: Warehouse, state: BuildState, fingerprint: str, relations:
                     relation_oids bigint[] not null,   -- and their OIDs right after it
                     built_at timestamptz not null default now()
                 )""")
+            _ensure_columns(cur)
             cur.execute(f"delete from {STATE_TABLE}")
-            cur.execute(f"""insert into {STATE_TABLE} (digest, loads, fingerprint, relations, relation_oids)
-                            values (%s, %s, %s, %s::text[], ({_OIDS_SQL}))""",
-                        (state.digest, state.loads, fingerprint, relations, relations))
+            cur.execute(f"""insert into {STATE_TABLE} (digest, loads, fingerprint, relations, relation_oids, base, datasets)
+                            values (%s, %s, %s, %s::text[], ({_OIDS_SQL}), %s, %s::jsonb)""",
+                        (state.digest, state.loads, fingerprint, relations, relations, state.base, json.dumps(state.datasets)))
     finally:
         conn.close()
 

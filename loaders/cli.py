@@ -379,7 +379,8 @@ def build_command(
     force: bool = typer.Option(False, "--force", help="Run dbt even when nothing changed since the last whole build."),
 ) -> None:
     """Load the registry and run `dbt build` (models, tests, snapshots). A whole build with nothing
-    new since the last successful one (no new load, same project, vars and settings) does not run dbt."""
+    new since the last successful one (no new load, same project, vars and settings) does not run dbt;
+    after new loads of some datasets only, it builds what those datasets feed."""
     from loaders.dbt_runner import dbt_lock
     from loaders.locks import BUSY_EXIT_CODE, LockBusy, set_command
 

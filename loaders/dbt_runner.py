@@ -129,6 +129,23 @@ def _record_unit_tests_passed(warehouse: Warehouse, fingerprint: str) -> None:
         conn.close()
 
 
+def _tests_clean_after_selection(warehouse: Warehouse, results) -> None:
+    """After a build of what changed (loaders/build_state.py) in which every node passed: the data
+    tests are as clean as they were when it started (on-run-start kept that in
+    `scoped_invocation`; the project's on-run-end marks only an unselected build clean). Every test
+    it did not run would read what it read, and passed, in the last whole build."""
+    if any(str(getattr(item, "status", "")) not in ("pass", "success", "no-op") for item in results or []):
+        return
+    conn = warehouse.connect()
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("select to_regclass('aurora_control.data_tests_clean') is not null")
+            if cur.fetchone()[0]:
+                cur.execute("update aurora_control.data_tests_clean set clean = true where scoped_invocation is not null")
+    finally:
+        conn.close()
+
+
 def _forget_tests_clean(warehouse: Warehouse) -> None:
     """`--force`: the build tests every period, as after a failed build (macros/tested_periods.sql)."""
     conn = warehouse.connect()
@@ -254,28 +271,41 @@ def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bo
     state_args = build_state.whole_build_args(args)
     whole_build = state_args is not None
     started = time.monotonic()
+    mode = unit_tests_mode()
     with dbt_lock(warehouse, wait=wait, say=say), reading_raw(warehouse, say=say):
         state = build_state.current_state(warehouse, state_args, fingerprint) if whole_build else None
+        last = build_state.last_build(warehouse) if whole_build else None
+        selection = None
         if state is not None and not force and "--full-refresh" not in args:
-            last = build_state.unchanged_since(warehouse, state)
-            if last is not None:
+            if build_state.unchanged_since(last, state):
                 return DbtOutcome(command="dbt " + " ".join(args), success=True, seconds=time.monotonic() - started,
                                   skipped=build_state.nothing_new_message(last))
+            if mode != "always":  # `always` runs every unit test in every whole build: no selection
+                selection = build_state.changed_sources(last, state, build_state.dbt_sources())
+        if selection:
+            # What the changed datasets feed; every other node stands as the last whole build left it.
+            args = [args[0], "--select", *selection, *args[1:]]
+            if say:
+                say(f"building what changed since the last build ({' '.join(selection)}); "
+                    "the rest is as that build left it (aurora build --force builds everything)")
         if args and args[0] not in READ_ONLY_COMMANDS:
             build_state.forget(warehouse)
             analyze_changed_raw(warehouse)
             if force:
                 _forget_tests_clean(warehouse)
-        mode = unit_tests_mode()
         skip_unit_tests = whole_build and mode != "always" and (mode == "never" or _unit_tests_passed(warehouse, fingerprint))
         started = time.monotonic()
         result = dbtRunner(callbacks=[_node_finished]).invoke(
             [*args, *(["--exclude-resource-type", "unit_test"] if skip_unit_tests else []), *flags])
         if whole_build and result.success:
-            if not skip_unit_tests and mode != "never":
+            results = getattr(result.result, "results", None)
+            if not skip_unit_tests and mode != "never" and not selection:
                 _record_unit_tests_passed(warehouse, fingerprint)
-            build_state.record(warehouse, state, fingerprint,
-                               build_state.built_relations(getattr(result.result, "results", None)))
+            relations = build_state.built_relations(results)
+            if selection:
+                relations = sorted(set(relations) | set(last.relations))
+                _tests_clean_after_selection(warehouse, results)
+            build_state.record(warehouse, state, fingerprint, relations)
     outcome = DbtOutcome(
         command="dbt " + " ".join(args),
         success=bool(result.success),

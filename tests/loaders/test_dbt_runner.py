@@ -230,3 +230,54 @@ def test_dbt_logs_at_info_level_unless_the_environment_says_otherwise(monkeypatc
     assert dbt_runner.dbt_env(warehouse)["DBT_LOG_LEVEL_FILE"] == "info"
     monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")
     assert dbt_runner.dbt_env(warehouse)["DBT_LOG_LEVEL_FILE"] == "debug"
+
+
+def test_new_loads_of_some_datasets_build_only_what_they_feed(dbt, warehouse, monkeypatch):
+    """After a whole build, a dataset a dbt source reads (raw_prices: source `prices`) gets a new
+    load: the build selects what that source feeds, and is recorded as whole (nothing new after
+    it). A dataset no source reads (raw_toy), other vars, or `always` unit tests: the whole build."""
+    from loaders.pipeline import make_pipeline
+    from loaders.runs import run_load
+    from loaders.warehouse import open_warehouse
+
+    def load_prices(period: int) -> None:
+        run_load(make_pipeline("aurora_toy_prices", "raw_prices", open_warehouse()), toy_pipeline.toy(period),
+                 chain="toy", period=str(period))
+
+    load_prices(1)
+    assert dbt.runs(warehouse)
+    assert "--select" not in dbt.calls[-1]  # a dataset the record has never seen: whole build (raw_prices is new)
+    assert not dbt.runs(warehouse)
+
+    load_prices(2)
+    outcome = run_dbt(warehouse, ["build"])
+    assert outcome.success and outcome.skipped is None
+    assert dbt.calls[-1][:3] == ["build", "--select", "source:prices+"]
+    assert not dbt.runs(warehouse)  # recorded as a whole build
+
+    toy_pipeline.load(2)  # raw_toy: no dbt source reads it
+    assert dbt.runs(warehouse) and "--select" not in dbt.calls[-1]
+
+    load_prices(3)
+    assert dbt.runs(warehouse, ["build", "--vars", "{heal: true}"]) and "--select" not in dbt.calls[-1]
+    load_prices(4)
+    monkeypatch.setenv("AURORA_DBT_UNIT_TESTS", "always")
+    assert dbt.runs(warehouse, ["build", "--vars", "{heal: true}"]) and "--select" not in dbt.calls[-1]
+    monkeypatch.delenv("AURORA_DBT_UNIT_TESTS")
+    load_prices(5)
+    assert dbt.runs(warehouse, force=True) and "--select" not in dbt.calls[-1]
+    # A relation the last build left, replaced since: the whole build.
+    load_prices(6)
+    execute(warehouse, "create table marts.copy as select * from marts.fct_validator_pnl; drop table marts.fct_validator_pnl; "
+                       "alter table marts.copy rename to fct_validator_pnl")
+    assert dbt.runs(warehouse) and "--select" not in dbt.calls[-1]
+    load_prices(7)
+    assert dbt.runs(warehouse) and dbt.calls[-1][:3] == ["build", "--select", "source:prices+"]
+
+
+def test_a_record_without_per_dataset_digests_means_a_whole_build(dbt, warehouse):
+    """A record an older Aurora wrote (no per-dataset digests): the next build is whole."""
+    toy_pipeline.load(2)
+    execute(warehouse, "alter table aurora_control.build_state drop column base, drop column datasets")
+    assert dbt.runs(warehouse) and "--select" not in dbt.calls[-1]
+    assert not dbt.runs(warehouse)
