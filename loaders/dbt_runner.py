@@ -134,26 +134,22 @@ def _tests_clean_after_selection(warehouse: Warehouse, results) -> None:
     tests are as clean as they were when it started (on-run-start kept that in
     `scoped_invocation`; the project's on-run-end marks only an unselected build clean). Every test
     it did not run would read what it read, and passed, in the last whole build."""
-    if any(str(getattr(item, "status", "")) not in ("pass", "success", "no-op") for item in results or []):
-        return
-    conn = warehouse.connect()
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute("select to_regclass('aurora_control.data_tests_clean') is not null")
-            if cur.fetchone()[0]:
-                cur.execute("update aurora_control.data_tests_clean set clean = true where scoped_invocation is not null")
-    finally:
-        conn.close()
+    if all(str(getattr(item, "status", "")) in ("pass", "success", "no-op") for item in results or []):
+        _set_tests_clean(warehouse, "true where scoped_invocation is not null")
 
 
 def _forget_tests_clean(warehouse: Warehouse) -> None:
     """`--force`: the build tests every period, as after a failed build (macros/tested_periods.sql)."""
+    _set_tests_clean(warehouse, "false")
+
+
+def _set_tests_clean(warehouse: Warehouse, assignment: str) -> None:
     conn = warehouse.connect()
     try:
         with conn, conn.cursor() as cur:
             cur.execute("select to_regclass('aurora_control.data_tests_clean') is not null")
             if cur.fetchone()[0]:
-                cur.execute("update aurora_control.data_tests_clean set clean = false")
+                cur.execute(f"update aurora_control.data_tests_clean set clean = {assignment}")
     finally:
         conn.close()
 

@@ -134,6 +134,8 @@ def test_jito_mev_reported_as_zero_then_settled_is_restated_and_becomes_final(en
     # That build ran only what raw_solana feeds (loaders/build_state.py); a whole build over the
     # same loads leaves every canonical and mart table as it did.
     assert "building what changed since the last build (source:jito+ source:solana+)" in result.output
+    # Every node passed and the tests were clean before: the next build still tests by period.
+    assert query(warehouse, "select clean from aurora_control.data_tests_clean") == [(True,)]
     built = built_tables(warehouse)
     env.build("--force")
     assert built_tables(warehouse) == built
