@@ -166,16 +166,16 @@ def config_files(tmp_path) -> dict[str, Path]:
 # hands the workers these first so that no long file starts last and runs alone at the end; a file
 # not listed runs after them (its order only matters for the run's length, never for its result).
 SLOWEST_FIRST = (
-    "tests/loaders/solana/test_solana_finality.py",
-    "tests/loaders/test_crash_safety.py",
     "tests/loaders/ethereum/test_ethereum_e2e.py",
-    "tests/bench/test_pipeline_bench.py",
+    "tests/loaders/test_crash_safety.py",
     "tests/dbt/test_build_periods.py",
     "tests/loaders/test_cli.py",
+    "tests/bench/test_pipeline_bench.py",
+    "tests/loaders/solana/test_solana_finality.py",
     "tests/loaders/solana/test_solana_e2e.py",
+    "tests/dbt/test_commission_snapshot.py",
     "tests/loaders/ethereum/test_ethereum_finality.py",
     "tests/loaders/ethereum/test_network_wide.py",
-    "tests/dbt/test_commission_snapshot.py",
     "tests/loaders/books/test_books_e2e.py",
     "tests/loaders/test_registry.py",
 )
