@@ -12,3 +12,17 @@ def query(warehouse, sql: str, params=None) -> list[tuple]:
 def execute(warehouse, sql: str, params=None) -> None:
     with warehouse.connect() as conn, conn.cursor() as cur:
         cur.execute(sql, params)
+
+
+def built_tables(warehouse) -> dict[str, list[tuple]]:
+    """Every row of every canonical and mart table, but what a rebuild stamps (load ids, times)."""
+    out = {}
+    for schema, table in query(warehouse, """select table_schema, table_name from information_schema.tables
+                                             where table_schema in ('canonical', 'marts') and table_type = 'BASE TABLE'"""):
+        columns = [c for (c,) in query(warehouse, """select column_name from information_schema.columns
+            where table_schema = %s and table_name = %s order by ordinal_position""", (schema, table))
+            if "load_id" not in c and not c.endswith("_at")]
+        rows = query(warehouse, f'select {", ".join(columns)} from "{schema}"."{table}"')
+        out[f"{schema}.{table}"] = sorted(rows, key=repr)
+    assert out["marts.fct_validator_pnl"]
+    return out

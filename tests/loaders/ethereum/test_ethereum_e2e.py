@@ -15,7 +15,7 @@ from loaders.cli import app
 from simnet.ethereum.ledger import ethereum_exceptions, ethereum_ledger, principal_flows, queued_principal
 from simnet.ethereum.params import EthereumParams
 from simnet.network import NetworkSpec, SimNetwork
-from tests.support.db import query
+from tests.support.db import built_tables, query
 
 runner = CliRunner()
 WEI_PER_GWEI = 10**9
@@ -240,6 +240,14 @@ def test_a_day_becomes_final_when_its_last_epoch_is_finalized(warehouse, tmp_pat
         rows = {k: r for k, r in mart(warehouse).items() if k[1] == DAYS[2].isoformat()}
         assert all(r["is_final"] for r in rows.values())
         assert_matches_ledger(env, warehouse, [DAYS[2]])
+        # That build ran only what the Ethereum loads feed (loaders/build_state.py); a whole build
+        # over the same loads leaves every canonical and mart table as it did.
+        assert "building what changed since the last build (source:ethereum+" in result.output
+        built = built_tables(warehouse)
+        forced = runner.invoke(app, ["--chains", str(paths["chains"]), "--providers", str(paths["providers"]),
+                                     "--operators", str(paths["operators"]), "build", "--force"])
+        assert forced.exit_code == 0, forced.output
+        assert built_tables(warehouse) == built
 
 
 def test_a_pruned_node_names_the_days_that_need_an_archive_node(warehouse, tmp_path, monkeypatch):

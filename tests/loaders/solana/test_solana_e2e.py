@@ -10,7 +10,7 @@ import yaml
 
 from simnet.network import NetworkSpec, SimNetwork
 from simnet.solana.model import SolanaModel, SolanaParams
-from tests.support.db import query
+from tests.support.db import built_tables, query
 from tests.support.solana import S, Env, assert_matches_ledger, lamports, mart, write_operators
 
 # Tracked: Jito with priority-fee sharing and a commission change (0), a raised inflation
@@ -140,19 +140,6 @@ def test_jito_mev_reported_as_zero_then_settled_is_restated_and_becomes_final(en
     env.build("--force")
     assert built_tables(warehouse) == built
 
-
-def built_tables(warehouse) -> dict[str, list[tuple]]:
-    """Every row of every canonical and mart table, but what a rebuild stamps (load ids, times)."""
-    out = {}
-    for schema, table in query(warehouse, """select table_schema, table_name from information_schema.tables
-                                             where table_schema in ('canonical', 'marts') and table_type = 'BASE TABLE'"""):
-        columns = [c for (c,) in query(warehouse, """select column_name from information_schema.columns
-            where table_schema = %s and table_name = %s order by ordinal_position""", (schema, table))
-            if "load_id" not in c and not c.endswith("_at")]
-        rows = query(warehouse, f'select {", ".join(columns)} from "{schema}"."{table}"')
-        out[f"{schema}.{table}"] = sorted(rows, key=repr)
-    assert out["marts.fct_validator_pnl"]
-    return out
 
 
 def test_lineage_traces_a_number_to_the_archived_response(env, warehouse):
