@@ -255,8 +255,6 @@ def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bo
     LockBusy when another build runs and not `wait`, BuildRefused when a load is half written);
     never raises for model failures. A whole build that would read exactly what the last
     successful one read does not run dbt (loaders/build_state.py) unless `force`."""
-    from dbt.cli.main import dbtRunner
-
     from loaders import build_state
 
     os.environ.update(dbt_env(warehouse))
@@ -290,6 +288,9 @@ def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bo
             if force:
                 _forget_tests_clean(warehouse)
         skip_unit_tests = whole_build and mode != "always" and (mode == "never" or _unit_tests_passed(warehouse, fingerprint))
+        # Imported only now: importing dbt is about half of a skipped build's 5 s.
+        from dbt.cli.main import dbtRunner
+
         started = time.monotonic()
         result = dbtRunner(callbacks=[_node_finished]).invoke(
             [*args, *(["--exclude-resource-type", "unit_test"] if skip_unit_tests else []), *flags])
