@@ -41,7 +41,7 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from loaders.warehouse import Warehouse, project_root
@@ -57,8 +57,8 @@ _ENV_VAR = re.compile(r"""env_var\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]""")
 class BuildState:
     digest: str
     loads: int  # completed dlt loads, every dataset
-    base: str = ""  # the digest of the project, arguments and settings: what is not a dataset's
-    datasets: dict[str, str] = field(default_factory=dict)  # dataset -> the digest of what is read from it
+    base: str  # the digest of the project, arguments and settings: what is not a dataset's
+    datasets: dict[str, str]  # dataset -> the digest of what is read from it
 
 
 @dataclass(frozen=True)
@@ -67,10 +67,10 @@ class LastBuild:
     loads: int
     fingerprint: str
     built_at: datetime
-    base: str = ""
-    datasets: dict[str, str] = field(default_factory=dict)
-    relations: tuple[str, ...] = ()
-    standing: bool = False  # every relation it left is still the one standing (same OID)
+    base: str  # "" in a record written before per-dataset digests
+    datasets: dict[str, str]
+    relations: tuple[str, ...]
+    standing: bool  # every relation it left is still the one standing (same OID)
 
 
 def whole_build_args(args: list[str]) -> list[str] | None:

@@ -254,7 +254,8 @@ def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bo
     """Invoke `dbt <args>` with the warehouse's connection, under the build's locks (raises
     LockBusy when another build runs and not `wait`, BuildRefused when a load is half written);
     never raises for model failures. A whole build that would read exactly what the last
-    successful one read does not run dbt (loaders/build_state.py) unless `force`."""
+    successful one read does not run dbt (loaders/build_state.py) unless `force`; one after new
+    loads of some datasets only builds what those datasets feed."""
     from loaders import build_state
 
     os.environ.update(dbt_env(warehouse))
@@ -268,9 +269,9 @@ def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bo
     mode = unit_tests_mode()
     with dbt_lock(warehouse, wait=wait, say=say), reading_raw(warehouse, say=say):
         state = build_state.current_state(warehouse, state_args, fingerprint) if whole_build else None
-        last = build_state.last_build(warehouse) if whole_build else None
         selection = None
         if state is not None and not force and "--full-refresh" not in args:
+            last = build_state.last_build(warehouse)
             if build_state.unchanged_since(last, state):
                 return DbtOutcome(command="dbt " + " ".join(args), success=True, seconds=time.monotonic() - started,
                                   skipped=build_state.nothing_new_message(last))
