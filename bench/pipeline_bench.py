@@ -6,7 +6,7 @@
     python bench/pipeline_bench.py --case million     # opt-in: a network-wide day of 1,000,000 Ethereum validators
 
 Every load and build is a real `aurora` command in its own process (`python -m loaders.cli`), timed
-by wall clock, with its peak RSS and CPU from the kernel (wait4), against an embedded Postgres the
+by wall clock, with its CPU from the kernel (wait4) and its own peak RSS (bench/own_peak.py), against an embedded Postgres the
 bench starts under a temporary AURORA_HOME, and a simnet served by this process (its CPU is not the
 loader's, but shares the machine: wall times include it, the loader's CPU does not).
 
@@ -58,6 +58,8 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
+from own_peak import own_peak_rss  # noqa: E402  (bench/ is the script's directory: on sys.path)
+
 ETH_DAY = date(2025, 1, 2)  # a whole simulated UTC day, complete at the simnet's default head
 SOLANA_TRACKED = (0, 1, 2, 3)  # validator positions of the simnet tracked in the periods case
 
@@ -74,15 +76,22 @@ class Ran:
 
 def aurora(args: list[str], env: dict[str, str], config: dict[str, Path]) -> Ran:
     """One `aurora` command in its own process; its wall time, CPU and peak RSS."""
-    cmd = [sys.executable, "-m", "loaders.cli", "--chains", str(config["chains"]), "--providers", str(config["providers"]),
-           "--operators", str(config["operators"]), *args]
+    with tempfile.NamedTemporaryFile(prefix="aurora-bench-peak-", delete=False) as peak:
+        peak_file = Path(peak.name)
+    # The command's own peak RSS comes from bench/own_peak.py: wait4's ru_maxrss would start from
+    # this process's own high-water mark (the simulator's models, the bench's imports).
+    cmd = [sys.executable, str(ROOT / "bench" / "own_peak.py"), str(peak_file), "loaders.cli", "--chains", str(config["chains"]),
+           "--providers", str(config["providers"]), "--operators", str(config["operators"]), *args]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = proc.stdout.read() if proc.stdout else b""
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
-    ran = Ran(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, out.decode(errors="replace"),
-              os.waitstatus_to_exitcode(status))
+    try:
+        rss = int(peak_file.read_text() or 0)
+    finally:
+        peak_file.unlink(missing_ok=True)
+    ran = Ran(wall, usage.ru_utime + usage.ru_stime, rss, out.decode(errors="replace"), os.waitstatus_to_exitcode(status))
     print(f"  {ran.wall:6.1f} s  {ran.rss / 2**20:5.0f} MiB  aurora {' '.join(args)}", file=sys.stderr, flush=True)
     if ran.status not in (0, 3):
         raise RuntimeError(f"aurora {' '.join(args)} exited {ran.status}:\n{ran.output[-3000:]}")
@@ -458,7 +467,7 @@ def _epoch_child(validators: int, beacon_url: str, chain_file: str) -> dict[str,
     _pl.load_package(pipeline, one_epoch(), chain="ethereum", period=f"bench-epoch-{epoch}", mode="new")
     wall = time.perf_counter() - started
     usage = rlimits.getrusage(rlimits.RUSAGE_SELF)
-    return {"epoch": epoch, "load_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss * 1024}
+    return {"epoch": epoch, "load_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "rss": own_peak_rss()}
 
 
 def network_epoch(validators: int) -> dict[str, Any]:
@@ -543,7 +552,7 @@ def _grain_child(grain: str, validators: int, epochs: int, beacon_url: str, chai
     _pl.load_package(pipeline, rewards(), chain="ethereum", period=f"bench-{grain}-{first}-{last}", mode="new")
     wall = time.perf_counter() - started
     usage = rlimits.getrusage(rlimits.RUSAGE_SELF)
-    return {"load_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss * 1024}
+    return {"load_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "rss": own_peak_rss()}
 
 
 def network_grain(grain: str, validators: int, epochs: int) -> dict[str, Any]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -35,6 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from own_peak import own_peak_rss  # noqa: E402  (bench/ is the script's directory: on sys.path)
 from simnet.http import Request, SimServer  # noqa: E402
 from simnet.jsonstream import iter_chunks  # noqa: E402
 from simnet.solana.jito import JitoKobeApi  # noqa: E402
@@ -175,7 +175,7 @@ def measure(case: Case, size: int, over_http: bool) -> dict[str, Any]:
         "mb_per_s": size_bytes / seconds / 1e6,
         "traced_peak": traced_peak,
         "rss_growth": max(rss_peak - rss_before, 0),
-        "rss_max": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "rss_max": own_peak_rss(),  # not ru_maxrss: that starts from the parent's high-water mark
     }
 
 

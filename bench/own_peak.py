@@ -1,0 +1,35 @@
+"""Run a module as `python -m` would, then write this process's own peak resident set to a file.
+
+    python bench/own_peak.py PEAK_FILE MODULE [ARGS...]
+
+Why not the kernel's ru_maxrss (wait4, getrusage): on Linux a process's maxrss starts from the
+high-water mark of the memory it was forked from, and exec keeps it, so a 13 MiB child of a
+600 MiB bench reports 600 MiB. VmHWM (/proc/self/status) is the high-water mark of the process's
+own memory since exec. It is written at exit (atexit), in bytes.
+"""
+
+from __future__ import annotations
+
+import atexit
+import runpy
+import sys
+
+
+def own_peak_rss() -> int:
+    """This process's own peak resident set, bytes (VmHWM, Linux)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def main() -> None:
+    peak_file, module, *args = sys.argv[1:]
+    atexit.register(lambda: open(peak_file, "w").write(str(own_peak_rss())))
+    sys.argv = [module, *args]
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
+
+
+if __name__ == "__main__":
+    main()
