@@ -417,6 +417,75 @@ def daybuild_table(runs: list[dict[str, Any]]) -> list[tuple[str, str, str, str]
     return rows
 
 
+# ---------------------------------------------------------------- a network-wide history, day by day
+def day_history(validators: int, checkpoints: list[int], seconds_per_slot: int = 960) -> dict[str, Any]:
+    """Builds over a growing network-wide Ethereum history at day grain, where the data is no
+    longer small next to dbt's cost per node: days 1..P loaded (one `aurora run --no-build`) and
+    built, then day P+1 loaded and its build timed (a build of what changed), at each checkpoint
+    P; at the last, a `--full-refresh` of the whole history. Each build's per-node times
+    (run_results.json) are kept: what a new day's build spends, and on which nodes."""
+    from datetime import timedelta
+
+    out: dict[str, Any] = {"validators": validators, "checkpoints": {}, "seconds_per_slot": seconds_per_slot}
+    with network_day(f"history{validators}", validators, "day", seconds_per_slot) as (bench, net, config, _day):
+        m = net.ethereum
+        env = dict(bench.env, AURORA_DBT_UNIT_TESTS="never")
+        day = lambda k: ETH_DAY + timedelta(days=k - 1)  # noqa: E731  (day 1 is ETH_DAY)
+        complete = lambda k: m.set_head((m.epochs_of_day(day(k))[-1] + 5) * m.S)  # noqa: E731  day k final, k+1 not
+
+        def run_days(first: int, last: int) -> Ran:
+            complete(last)
+            return aurora(["run", "--chain", "ethereum", "--from-date", day(first).isoformat(), "--to-date", day(last).isoformat(),
+                           "--no-build"], bench.env, config)
+
+        def build(*args: str) -> dict[str, Any]:
+            ran = aurora(["build", *args], env, config)
+            results = json.loads((bench.home / "dbt" / "target" / "run_results.json").read_text())["results"]
+            nodes = {" ".join(r["unique_id"].split(".")[0:3:2]): r["execution_time"] for r in results}
+            note = next((line.strip() for line in ran.output.splitlines() if "building what changed" in line), "")
+            return {"s": ran.wall, "cpu_s": ran.cpu, "nodes": nodes, "selection": note}
+
+        loaded = 0
+        for point in sorted(checkpoints):
+            if loaded < point:
+                load = run_days(loaded + 1, point)
+                out.setdefault("loads", []).append({"days": point - loaded, "s": load.wall, "cpu_s": load.cpu, "rss": load.rss})
+            history = build()
+            run_days(point + 1, point + 1)
+            row = {"history_build": history, "one_new": build()}
+            loaded = point + 1
+            if point == max(checkpoints):
+                row["full"] = build("--full-refresh")
+                with bench.connect() as conn, conn.cursor() as cur:
+                    cur.execute("select count(*) from marts.fct_validator_pnl where chain = 'ethereum'")
+                    row["validator_days"] = cur.fetchone()[0]
+                    cur.execute("select pg_database_size(current_database())")
+                    row["db_bytes"] = cur.fetchone()[0]
+            out["checkpoints"][point] = row
+    return out
+
+
+def history_table(run: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The periods goals at network scale, and where a new day's build goes: its slowest nodes
+    beside their time in the full rebuild."""
+    points = sorted(run["checkpoints"])
+    first, last = run["checkpoints"][points[0]], run["checkpoints"][points[-1]]
+    v = run["validators"]
+    rows = [(f"one new day after {points[-1]} vs after {points[0]} days ({v:,} validators, network-wide, day grain)",
+             f"{last['one_new']['s']:.1f} s vs {first['one_new']['s']:.1f} s",
+             f"{last['one_new']['s'] / first['one_new']['s']:.2f}×", "≤ 1.2×"),
+            (f"one new day ÷ full rebuild of {points[-1] + 1} days ({last['validator_days']:,} validator-days; "
+             f"database {last['db_bytes'] / 2**30:.2f} GiB)",
+             f"{last['one_new']['s']:.1f} s vs {last['full']['s']:.1f} s",
+             f"{last['one_new']['s'] / last['full']['s']:.3f}×", "≤ 0.05×")]
+    new, full = last["one_new"]["nodes"], last["full"]["nodes"]
+    for node, s in sorted(new.items(), key=lambda kv: -kv[1])[:8]:
+        rows.append((f"new day's build: {node}", f"{s:.1f} s", f"full rebuild {full.get(node, 0):.1f} s", "–"))
+    rows.append(("new day's build: all nodes (sum)", f"{sum(new.values()):.1f} s over {len(new)} nodes",
+                 f"full rebuild {sum(full.values()):.1f} s over {len(full)} nodes", "–"))
+    return rows
+
+
 # ---------------------------------------------------------------- one epoch at network scale
 def _network_fetcher(beacon_url: str, chain_file: str) -> tuple[Any, Any, Any]:
     """(warehouse, archive, fetcher) of a network-wide Ethereum load against the beacon node only,
@@ -763,13 +832,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--periods", default="15,60", help="history checkpoints of the periods case; default 15,60")
     parser.add_argument("--epoch-validators", default="100000,400000",
                         help="validators of the one-epoch network-scale case (two sizes); default 100000,400000")
-    parser.add_argument("--case", choices=["default", "million", "grain", "daybuild"], default="default",
+    parser.add_argument("--case", choices=["default", "million", "grain", "daybuild", "history"], default="default",
                         help="grain: day vs epoch grain, --grain-validators validators, --grain-epochs epochs each")
     parser.add_argument("--grain-validators", type=int, default=100_000, help="validators of the grain case; default 100,000")
     parser.add_argument("--grain-epochs", default="1,4", help="epoch counts of the grain case (two); default 1,4")
     parser.add_argument("--grains", default="day,epoch", help="grains of the grain case; default day,epoch")
     parser.add_argument("--day-validators", default="10000,50000,100000",
                         help="validators of the daybuild case's days (one day each); default 10000,50000,100000")
+    parser.add_argument("--history-validators", type=int, default=20_000, help="validators of the history case; default 20,000")
+    parser.add_argument("--history-days", default="8,30", help="history checkpoints of the history case, in days; default 8,30")
     parser.add_argument("--smoke", action="store_true", help="smallest sizes, builds of one model (CI)")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--epoch-child", nargs=3, help=argparse.SUPPRESS)
@@ -800,6 +871,15 @@ def main(argv: list[str] | None = None) -> int:
             if args.json:
                 args.json.write_text(json.dumps(runs, indent=2, default=str))
         print(render(daybuild_table(runs)))
+        print(f"\nmachine: {machine()}")
+        return 0
+    if args.case == "history":
+        points = [int(d) for d in args.history_days.split(",")]
+        print(f"history: {args.history_validators:,} validators network-wide, checkpoints {points} days ...", file=sys.stderr, flush=True)
+        run = day_history(args.history_validators, points)
+        if args.json:
+            args.json.write_text(json.dumps(run, indent=2, default=str))
+        print(render(history_table(run)))
         print(f"\nmachine: {machine()}")
         return 0
     if args.epoch_child:
