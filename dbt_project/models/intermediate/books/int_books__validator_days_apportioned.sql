@@ -1,5 +1,6 @@
 -- A table, not a view: the finance marts and the income events each read it several times.
 {{ config(materialized='table') }}
+{%- set piece_columns = 'chain, validator_key, operator, period_id, period_seq, day, component, day_weight, piece_from, piece_to, is_time_estimated, is_final, has_data_gaps, data_gaps' %}
 
 -- Every validator row of marts.fct_validator_pnl, cut into UTC days and into its components (long
 -- form: one row per period, day and component). An Ethereum day is one piece. A Solana epoch is
@@ -43,6 +44,19 @@ validator_rows as (
 
 ),
 
+placed as (
+
+    select
+        validator_rows.*,
+        -- One UTC day holds the whole period (every Ethereum day; a Solana epoch that does not
+        -- cross midnight, or an instant one): it is one piece per component (below).
+        ((validator_rows.piece_to - interval '1 microsecond') at time zone 'UTC')::date
+            <= (validator_rows.piece_from at time zone 'UTC')::date as is_one_day
+
+    from validator_rows
+
+),
+
 days as (
 
     select
@@ -57,7 +71,7 @@ days as (
             ))::numeric * 1000000)
         end as day_weight
 
-    from validator_rows
+    from placed as validator_rows
     -- Dates as integers: generate_series over dates would go through timestamptz and the
     -- session's time zone.
     cross join lateral (
@@ -92,9 +106,20 @@ pieces as (
 
 ),
 
+-- The largest remainder of a single piece is the whole amount: a period within one day skips the
+-- rule's two window sorts (network-wide, 20,000 Ethereum validators x 8 days, 960,048 pieces:
+-- 10-15 s -> about 3 s in EXPLAIN ANALYZE, the same rows).
+over_days as (
+
+    {{ largest_remainder('(select * from pieces where not pieces.is_one_day)', 'chain, validator_key, period_id, component', 'amount', 'day_weight', 'day') }}
+
+),
+
 split as (
 
-    {{ largest_remainder('pieces', 'chain, validator_key, period_id, component', 'amount', 'day_weight', 'day') }}
+    select {{ piece_columns }}, allocated from over_days
+    union all
+    select {{ piece_columns }}, amount as allocated from pieces where is_one_day
 
 )
 
