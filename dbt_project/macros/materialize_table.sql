@@ -48,28 +48,35 @@
   {%- endif -%}
 
   {% if in_place.ok %}
-    {#- Rows compared as text (every column, same types in order): equal text, equal row. When
-        no old row is gone (as a multiset), only the new ones are inserted, so rows other tables'
-        foreign keys reference stay put; else, with no such reference, all rows are replaced;
-        else (a referenced table lost a row) dbt's swap runs. -#}
-    {%- set row_keys = "select k, row_number() over (partition by k) as n from (select r::text as k from {rel} as r) as rows" -%}
-    {%- set gone = run_query("select count(*) from (" ~ row_keys.format(rel=target_relation) ~ " except " ~ row_keys.format(rel=intermediate_relation) ~ ") as gone").columns[0].values()[0] -%}
+    {#- With no other table's foreign key on it, all rows are replaced. Else the rows are compared
+        as text (every column, same types in order; equal text, equal row): when no old row is
+        gone (as a multiset), only the new ones are inserted, so the rows those keys reference
+        stay put; else (a referenced table lost a row) dbt's swap runs. The comparison is for
+        referenced tables only: on an unreferenced one it cost more than the rows it saved
+        writing (a books table of 960,048 rows: 7.7 s to find none gone, against 2.2 s to delete
+        and insert them all; and the insert of the new ones, then a NOT EXISTS over a window,
+        was once planned as a subplan scanning the table per row: 13 minutes before it was
+        stopped). -#}
     {%- set referenced = run_query("select count(*) from pg_constraint where confrelid = to_regclass('" ~ (target_relation | string | replace("'", "''")) ~ "')").columns[0].values()[0] -%}
-    {%- if gone == 0 -%}
-      {% call statement('replace_rows') -%}
-        insert into {{ target_relation }}
-        select (added.r).* from (
-            select r, r::text as k, row_number() over (partition by r::text) as n from {{ intermediate_relation }} as r
-        ) as added
-        where not exists (select 1 from ({{ row_keys.format(rel=target_relation) }}) as old where old.k = added.k and old.n = added.n)
-      {%- endcall %}
-    {%- elif referenced == 0 -%}
+    {%- if referenced == 0 -%}
       {% call statement('replace_rows') -%}
         delete from {{ target_relation }};
         insert into {{ target_relation }} select * from {{ intermediate_relation }};
       {%- endcall %}
     {%- else -%}
-      {%- set in_place.ok = false -%}
+      {#- Multisets of row texts (EXCEPT ALL: each side hashed or sorted once). A row read back from
+          its text is the same row (record_in of record_out, in one session). -#}
+      {%- set row_texts = "select r::text as k from {rel} as r" -%}
+      {%- set gone = run_query("select count(*) from (" ~ row_texts.format(rel=target_relation) ~ " except all " ~ row_texts.format(rel=intermediate_relation) ~ ") as gone").columns[0].values()[0] -%}
+      {%- if gone == 0 -%}
+        {% call statement('replace_rows') -%}
+          insert into {{ target_relation }}
+          select (added.k::{{ target_relation }}).*
+          from ({{ row_texts.format(rel=intermediate_relation) }} except all {{ row_texts.format(rel=target_relation) }}) as added
+        {%- endcall %}
+      {%- else -%}
+        {%- set in_place.ok = false -%}
+      {%- endif -%}
     {%- endif -%}
   {% endif %}
 
