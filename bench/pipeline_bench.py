@@ -30,6 +30,10 @@ Cases (each row of the table is one goal, with what it is compared with):
   day grain (network-wide's default) loaded and then built, as a daily schedule runs it: load and
   build wall and CPU (the loader, dbt and Postgres apart), peak RSS of the loader, of dbt and of
   Postgres, the slowest dbt nodes, the database's size; extrapolated to a mainnet day.
+- history (opt-in, `--case history --history-validators 20000 --history-days 8,30`): a
+  network-wide Ethereum history at day grain grown to each checkpoint P (days 1..P loaded and
+  built), then day P+1 loaded and its build timed; at the last checkpoint a --full-refresh of
+  the history: whether a new day's build grows with the history, and on which nodes.
 """
 
 from __future__ import annotations
