@@ -4,7 +4,7 @@
 
 Why not the kernel's ru_maxrss (wait4, getrusage): on Linux a process's maxrss starts from the
 high-water mark of the memory it was forked from, and exec keeps it, so a 13 MiB child of a
-600 MiB bench reports 600 MiB. VmHWM (/proc/self/status) is the high-water mark of the process's
+600 MiB bench reported 610 MiB here. VmHWM (/proc/self/status) is the high-water mark of the process's
 own memory since exec. It is written at exit (atexit), in bytes.
 """
 
