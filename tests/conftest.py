@@ -169,14 +169,14 @@ SLOWEST_FIRST = (
     "tests/loaders/ethereum/test_ethereum_e2e.py",
     "tests/loaders/test_crash_safety.py",
     "tests/dbt/test_build_periods.py",
-    "tests/loaders/test_cli.py",
     "tests/bench/test_pipeline_bench.py",
+    "tests/loaders/test_cli.py",
     "tests/loaders/solana/test_solana_finality.py",
     "tests/loaders/solana/test_solana_e2e.py",
+    "tests/loaders/books/test_books_e2e.py",
     "tests/dbt/test_commission_snapshot.py",
     "tests/loaders/ethereum/test_ethereum_finality.py",
     "tests/loaders/ethereum/test_network_wide.py",
-    "tests/loaders/books/test_books_e2e.py",
     "tests/loaders/test_registry.py",
 )
 

@@ -1,4 +1,4 @@
-"""The `aurora` command: config paths, plain errors, the demo."""
+"""The `aurora` command: config paths, plain errors (the demo: tests/loaders/books/test_books_e2e.py)."""
 
 from __future__ import annotations
 
@@ -41,18 +41,6 @@ def test_environment_variables_choose_the_files(config_files, monkeypatch, tmp_p
     data["chains"]["solana"]["finality_lag"] = 2
     good.write_text(yaml.safe_dump(data))
     assert runner.invoke(app, ["--chains", str(good), "config", "check"]).exit_code == 0
-
-
-def test_demo_prints_the_registry_from_the_warehouse(warehouse, config_files, monkeypatch):
-    import os
-
-    monkeypatch.delenv("AURORA_PIPELINES_DIR", raising=False)
-    result = runner.invoke(app, ["--chains", str(config_files["chains"]), "--providers", str(config_files["providers"]), "demo"])
-    assert result.exit_code == 0, result.output
-    # The demo points dlt at its own directory only while it runs.
-    assert "AURORA_PIPELINES_DIR" not in os.environ
-    assert "registry.chain_provider_mappings" in result.output
-    assert "relay_ultrasound" in result.output and "lamports (9)" in result.output
 
 
 def test_dotenv_sets_what_the_shell_did_not(tmp_path, monkeypatch):

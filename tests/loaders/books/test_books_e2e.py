@@ -12,16 +12,17 @@ import re
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import psycopg2
 import pytest
-from rich.console import Console
 from typer.testing import CliRunner
 
 from loaders.cli import app
 from tests.support.browser import CHROMIUM, render_in_chromium
 from tests.support.db import query
 
+ROOT = Path(__file__).resolve().parents[3]
 runner = CliRunner()
 MONTH = date(2025, 1, 1)
 WHOLE = Decimal(10) ** 12
@@ -29,18 +30,20 @@ WHOLE = Decimal(10) ** 12
 
 @pytest.fixture(scope="module")
 def demo(module_warehouse):
-    from loaders.cli import build, load_registry, print_table, query_table
-    from loaders.demo import DEMO_DATABASE, run_demo
+    """`aurora demo`, the command a user runs (the suite's only run of it): the registry printed from
+    the warehouse, then the whole pipeline in the demo's own database."""
+    from loaders.demo import DEMO_DATABASE
 
-    output = io.StringIO()
     with pytest.MonkeyPatch.context() as patch:
-        # run_demo points dlt at its own directory while it runs, then puts the variable back.
+        # The demo points dlt at its own directory while it runs, then puts the variable back.
         patch.setenv("AURORA_PIPELINES_DIR", "set-before-the-demo")
         patch.setenv("AURORA_HTTP_BACKOFF_SECONDS", "0.01")
-        run_demo(module_warehouse, Console(file=output, width=240), load_registry, build, print_table, query_table)
+        result = runner.invoke(app, ["--chains", str(ROOT / "chains.yaml"), "--providers", str(ROOT / "providers.yaml"),
+                                     "--operators", str(ROOT / "operators.yaml"), "--books", str(ROOT / "books.yaml"), "demo"])
+        assert result.exit_code == 0, result.output
         assert os.environ["AURORA_PIPELINES_DIR"] == "set-before-the-demo"
     demo_warehouse = module_warehouse.with_database(DEMO_DATABASE)
-    yield demo_warehouse, output.getvalue()
+    yield demo_warehouse, result.output
     admin = psycopg2.connect(host=module_warehouse.host, port=module_warehouse.port, user=module_warehouse.user,
                              password=module_warehouse.password, dbname="postgres")
     admin.autocommit = True
@@ -63,6 +66,13 @@ def statement(demo_warehouse, operator: str) -> dict[str, dict]:
     rows = query(demo_warehouse, f"select {', '.join(columns)} from marts.fct_operator_statement_monthly "
                                  "where operator = %s and month = %s", (operator, MONTH))
     return {row[0]: dict(zip(columns, row)) for row in rows}
+
+
+def test_the_demo_first_prints_the_registry_from_the_warehouse(demo):
+    _, output = demo
+    assert "registry.chain_provider_mappings" in output
+    assert "relay_ultrasound" in output and "lamports (9)" in output
+    assert output.index("registry.chain_provider_mappings") < output.index("report: ")  # before the pipeline
 
 
 def test_every_split_adds_up_and_follows_the_terms(demo):
