@@ -29,19 +29,22 @@ WHOLE = Decimal(10) ** 12
 
 
 @pytest.fixture(scope="module")
-def demo(module_warehouse):
+def demo(module_warehouse, tmp_path_factory):
     """`aurora demo`, the command a user runs (the suite's only run of it): the registry printed from
     the warehouse, then the whole pipeline in the demo's own database."""
     from loaders.demo import DEMO_DATABASE
 
+    users_pipelines = str(tmp_path_factory.mktemp("users_pipelines"))
     with pytest.MonkeyPatch.context() as patch:
-        # The demo points dlt at its own directory while it runs, then puts the variable back.
-        patch.setenv("AURORA_PIPELINES_DIR", "set-before-the-demo")
+        # The registry load before the demo uses the user's dlt directory; the demo points dlt at
+        # its own while it runs, then puts the variable back.
+        patch.setenv("AURORA_PIPELINES_DIR", users_pipelines)
         patch.setenv("AURORA_HTTP_BACKOFF_SECONDS", "0.01")
         result = runner.invoke(app, ["--chains", str(ROOT / "chains.yaml"), "--providers", str(ROOT / "providers.yaml"),
                                      "--operators", str(ROOT / "operators.yaml"), "--books", str(ROOT / "books.yaml"), "demo"])
         assert result.exit_code == 0, result.output
-        assert os.environ["AURORA_PIPELINES_DIR"] == "set-before-the-demo"
+        assert os.environ["AURORA_PIPELINES_DIR"] == users_pipelines
+        assert (Path(users_pipelines) / "aurora_registry").is_dir()  # the registry load's, not the demo's
     demo_warehouse = module_warehouse.with_database(DEMO_DATABASE)
     yield demo_warehouse, result.output
     admin = psycopg2.connect(host=module_warehouse.host, port=module_warehouse.port, user=module_warehouse.user,
