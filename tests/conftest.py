@@ -94,20 +94,26 @@ def _take_slot() -> int:
     return slot
 
 
+def _admin(pg_server):
+    admin = psycopg2.connect(host=pg_server.host, port=pg_server.port, user=pg_server.user,
+                             password=pg_server.password, dbname="postgres")
+    admin.autocommit = True
+    return admin
+
+
 @contextmanager
-def _fresh_database(pg_server, home: Path, seeds: Path):
-    """A new, empty database on the test server, set as AURORA_DATABASE_URL (and AURORA_HOME)."""
+def _fresh_database(pg_server, home: Path, seeds: Path, template: str | None = None):
+    """A new database on the test server, set as AURORA_DATABASE_URL (and AURORA_HOME): empty,
+    or a copy of `template`."""
     from loaders.warehouse import Warehouse
 
     slot = _take_slot()
     name = f"t_{_SESSION_TOKEN}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{slot}"
     seed = seeds / f"{name}.msgpack"
-    admin = psycopg2.connect(host=pg_server.host, port=pg_server.port, user=pg_server.user,
-                             password=pg_server.password, dbname="postgres")
-    admin.autocommit = True
+    admin = _admin(pg_server)
     with admin.cursor() as cur:
         cur.execute(f'drop database if exists "{name}" with (force)')
-        cur.execute(f'create database "{name}"')
+        cur.execute(f'create database "{name}"' + (f' template "{template}"' if template else ""))
     w = Warehouse(host=pg_server.host, port=pg_server.port, user=pg_server.user,
                   password=pg_server.password, database=name, embedded=False)
     try:
@@ -136,18 +142,61 @@ def dbt_parse_seeds(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("dbt_parse_seeds")
 
 
+# Every `aurora run`, `aurora build` and registry load first creates the raw datasets a new
+# warehouse lacks (loaders/raw_schemas.py: three empty dlt loads, about 3 s of CPU and 4 s of wall
+# on a quiet machine). A test's database is a copy of one where that was done once per worker (a
+# copy takes 0.2 s): the warehouse as any earlier Aurora command left it. A test about a new
+# warehouse itself says so (`@pytest.mark.new_warehouse`) and gets an empty database.
+@pytest.fixture(scope="session")
+def raw_template(pg_server, tmp_path_factory) -> str:
+    from loaders.raw_schemas import ensure_raw_schemas
+    from loaders.warehouse import Warehouse
+
+    name = f"t_{_SESSION_TOKEN}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_raw"
+    admin = _admin(pg_server)
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f'drop database if exists "{name}" with (force)')
+            cur.execute(f'create database "{name}"')
+        w = Warehouse(host=pg_server.host, port=pg_server.port, user=pg_server.user,
+                      password=pg_server.password, database=name, embedded=False)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("AURORA_HOME", str(tmp_path_factory.mktemp("raw_template_home")))
+            patch.delenv("AURORA_PIPELINES_DIR", raising=False)
+            ensure_raw_schemas(w)
+        with admin.cursor() as cur:  # a template takes no copy while anyone is connected to it
+            cur.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (name,))
+    finally:
+        admin.close()
+    yield name
+    admin = _admin(pg_server)
+    with admin.cursor() as cur:
+        cur.execute(f'drop database if exists "{name}" with (force)')
+    admin.close()
+
+
+def _template_for(request) -> str | None:
+    return None if request.node.get_closest_marker("new_warehouse") else request.getfixturevalue("raw_template")
+
+
 @pytest.fixture
-def warehouse(pg_server, tmp_path, dbt_parse_seeds):
-    """A fresh, empty database on the test server; the CLI and loaders see it through AURORA_DATABASE_URL."""
-    with _fresh_database(pg_server, tmp_path / "aurora_home", dbt_parse_seeds) as w:
+def warehouse(pg_server, tmp_path, dbt_parse_seeds, request):
+    """A fresh database on the test server, its raw datasets created (empty with
+    `@pytest.mark.new_warehouse`); the CLI and loaders see it through AURORA_DATABASE_URL."""
+    with _fresh_database(pg_server, tmp_path / "aurora_home", dbt_parse_seeds, _template_for(request)) as w:
         yield w
 
 
 @pytest.fixture(scope="module")
-def module_warehouse(pg_server, tmp_path_factory, dbt_parse_seeds):
+def module_warehouse(pg_server, tmp_path_factory, dbt_parse_seeds, request):
     """One database shared by a module's tests (for expensive loads that several tests read)."""
-    with _fresh_database(pg_server, tmp_path_factory.mktemp("aurora_home"), dbt_parse_seeds) as w:
+    with _fresh_database(pg_server, tmp_path_factory.mktemp("aurora_home"), dbt_parse_seeds, _template_for(request)) as w:
         yield w
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "new_warehouse: the test's database is empty, as a new warehouse is "
+                                       "(by default its raw datasets exist: tests/conftest.py raw_template)")
 
 
 @pytest.fixture

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from loaders.raw_schemas import ensure_raw_schemas
 from loaders.warehouse import open_warehouse
 from tests.support.db import query
+
+pytestmark = pytest.mark.new_warehouse  # what ensure_raw_schemas does to a warehouse without them
 
 
 def columns(warehouse, schema: str, table: str) -> set[str]:
