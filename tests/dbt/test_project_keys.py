@@ -1,0 +1,65 @@
+"""The merge key is the grain, checked exactly. Every incremental (canonical) model merges on its
+enforced primary key: Postgres refuses a duplicate or a null key on every write of the model, so
+the build fails at the model itself, before any test runs. A grain test
+(`unique_combination_of_columns`) on the columns of an enforced primary key could never fail, and
+the project has none; a model without one (a staging view, a snapshot) keeps its grain test."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
+# The folders whose models carry an enforced contract (dbt_project.yml, `+contract`).
+ENFORCED_FOLDERS = ("canonical", "marts", "registry")
+
+
+def models() -> dict[str, tuple[Path, dict]]:
+    out = {}
+    for path in sorted((PROJECT / "models").rglob("_*.yml")):
+        for model in (yaml.safe_load(path.read_text()) or {}).get("models") or []:
+            out[model["name"]] = (path, model)
+    return out
+
+
+def primary_key(model: dict) -> list[str] | None:
+    keys = [c["columns"] for c in model.get("constraints") or [] if c.get("type") == "primary_key"]
+    keys += [[column["name"]] for column in model.get("columns") or []
+             for c in column.get("constraints") or [] if c.get("type") == "primary_key"]
+    assert len(keys) <= 1, f"{model['name']}: more than one primary key"
+    return keys[0] if keys else None
+
+
+def enforced(path: Path, model: dict) -> bool:
+    declared = ((model.get("config") or {}).get("contract") or {}).get("enforced")
+    folder = path.relative_to(PROJECT / "models").parts[0]
+    return declared if declared is not None else folder in ENFORCED_FOLDERS
+
+
+def grain_tests(model: dict) -> list[list[str]]:
+    return [test["unique_combination_of_columns"]["arguments"]["combination_of_columns"]
+            for test in model.get("data_tests") or []
+            if isinstance(test, dict) and "unique_combination_of_columns" in test]
+
+
+def test_every_incremental_model_merges_on_its_enforced_primary_key():
+    declared = models()
+    canonical = sorted((PROJECT / "models" / "canonical").glob("*.sql"))
+    assert len(canonical) >= 14
+    for sql in canonical:
+        match = re.search(r"unique_key=\[([^\]]*)\]", sql.read_text())
+        assert match, f"{sql.name}: no unique_key"
+        unique_key = re.findall(r"'([^']+)'", match.group(1))
+        path, model = declared[sql.stem]
+        assert enforced(path, model), f"{sql.stem}: contract not enforced"
+        assert primary_key(model) == unique_key, f"{sql.stem}: unique_key {unique_key} is not the primary key {primary_key(model)}"
+
+
+def test_no_grain_test_repeats_an_enforced_primary_key():
+    repeated = [name for name, (path, model) in models().items()
+                if enforced(path, model) and primary_key(model)
+                and any(sorted(columns) == sorted(primary_key(model)) for columns in grain_tests(model))]
+    assert repeated == []
+
