@@ -317,7 +317,7 @@ def notice(message: str) -> None:
 
 
 def build(warehouse: Warehouse, select: list[str] | None = None, extra: list[str] | None = None, quiet: bool = False,
-          wait: bool = True, force: bool = False) -> None:
+          wait: bool = True, force: bool = False, heal: bool = False) -> None:
     from loaders.dbt_runner import BuildRefused, run_dbt, unit_tests_mode
     from loaders.locks import BUSY_EXIT_CODE, LockBusy
 
@@ -333,7 +333,7 @@ def build(warehouse: Warehouse, select: list[str] | None = None, extra: list[str
     args += extra or []
     try:
         with _plain_errors():
-            outcome = run_dbt(warehouse, args, quiet=quiet, wait=wait, say=notice, force=force)
+            outcome = run_dbt(warehouse, args, quiet=quiet, wait=wait, say=notice, force=force, heal=heal)
     except LockBusy as exc:
         fail(f"another dbt build is running: {exc}", BUSY_EXIT_CODE)
     except BuildRefused as exc:
@@ -387,7 +387,7 @@ def build_command(
     set_command("aurora build")
     config = get_config(ctx)
     warehouse = get_warehouse()
-    extra = (["--full-refresh"] if full_refresh else []) + (["--vars", "{heal: true}"] if heal else [])
+    extra = ["--full-refresh"] if full_refresh else []
     with ExitStack() as held:
         try:  # the build's lock first: the registry it loads is part of the build
             held.enter_context(dbt_lock(warehouse, wait=wait, say=notice))
@@ -395,7 +395,7 @@ def build_command(
             fail(f"another dbt build is running: {exc}", BUSY_EXIT_CODE)
         with _plain_errors():
             load_registry(config, warehouse, ctx.obj.books_config)
-        build(warehouse, select, extra, force=force)
+        build(warehouse, select, extra, force=force, heal=heal)
     if report_invariants(warehouse):
         raise typer.Exit(1)
 

@@ -98,6 +98,8 @@ def project_fingerprint() -> str:
 # AURORA_DBT_UNIT_TESTS=once (that, the default) | always | never: `never` leaves them to a
 # separate check (the test suite runs them in one build, not in every new warehouse's first).
 UNIT_TESTS_TABLE = "aurora_control.unit_tests_passed"
+# What `aurora build --heal` sets for its dbt (macros/heal_requested.sql).
+HEAL_ENV = "AURORA_DBT_HEAL"
 UNIT_TESTS_MODES = ("once", "always", "never")
 
 
@@ -250,12 +252,13 @@ def _pipeline_busy(warehouse: Warehouse, pipeline: str) -> bool:
 
 
 def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bool = True,
-            say: Callable[[str], None] | None = None, force: bool = False) -> DbtOutcome:
+            say: Callable[[str], None] | None = None, force: bool = False, heal: bool = False) -> DbtOutcome:
     """Invoke `dbt <args>` with the warehouse's connection, under the build's locks (raises
     LockBusy when another build runs and not `wait`, BuildRefused when a load is half written);
     never raises for model failures. A whole build that would read exactly what the last
     successful one read does not run dbt (loaders/build_state.py) unless `force`; one after new
-    loads of some datasets only builds what those datasets feed."""
+    loads of some datasets only builds what those datasets feed. `heal` re-processes every period
+    (macros/heal_requested.sql); it is one of the settings a build's record keeps."""
     from loaders import build_state
 
     os.environ.update(dbt_env(warehouse))
@@ -267,7 +270,7 @@ def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bo
     whole_build = state_args is not None
     started = time.monotonic()
     mode = unit_tests_mode()
-    with dbt_lock(warehouse, wait=wait, say=say), reading_raw(warehouse, say=say):
+    with _healing(heal), dbt_lock(warehouse, wait=wait, say=say), reading_raw(warehouse, say=say):
         state = build_state.current_state(warehouse, state_args, fingerprint) if whole_build else None
         selection = None
         if state is not None and not force and "--full-refresh" not in args:
@@ -322,6 +325,19 @@ def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bo
             )
         )
     return outcome
+
+
+@contextmanager
+def _healing(heal: bool) -> Iterator[None]:
+    """AURORA_DBT_HEAL for one build only: set when it heals, unset otherwise (whatever the
+    environment held), and unset after it."""
+    os.environ.pop(HEAL_ENV, None)
+    if heal:
+        os.environ[HEAL_ENV] = "true"
+    try:
+        yield
+    finally:
+        os.environ.pop(HEAL_ENV, None)
 
 
 def _node_finished(event) -> None:

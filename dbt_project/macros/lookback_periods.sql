@@ -7,7 +7,7 @@
       macros/build_state.sql indexes every raw table's `_dlt_load_id`);
     - periods the model already holds inside their chain's finality lag (plus
       `lookback_margin_periods`), which providers may restate without us knowing;
-    - every period when the model is built from scratch, or with `--vars '{heal: true}'`, or the
+    - every period when the model is built from scratch, or when healing (`aurora build --heal`, macros/heal_requested.sql), or the
       first time it is built incrementally without a record of the loads it consumed (a warehouse
       built before that record existed: the loads newer than the newest `source_load_id` it holds).
 
@@ -35,9 +35,9 @@
         {%- endfor %}
     {%- endset -%}
     {%- set state = build_loads_state() if execute and model.resource_type != 'unit_test' else none -%}
-    {%- if is_incremental() and not var('heal', false) and state is not none and state.known %}
+    {%- if is_incremental() and not heal_requested() and state is not none and state.known %}
     {{ build_periods_from_loads(items, state.new_loads, chains_relation) }}
-    {%- elif is_incremental() and not var('heal', false) %}
+    {%- elif is_incremental() and not heal_requested() %}
     {#- the fallback, and below every period: the model's data tests read everything -#}
     {%- do record_build_periods(none) %}
     select distinct touched.chain, touched.period_seq
@@ -106,7 +106,7 @@
   so it names every deleted period. Call it with the model's lookback_periods arguments.
 #}
 {% macro delete_rebuilt_periods(relations, seq_column) -%}
-    {%- if is_incremental() and not var('heal', false) -%}
+    {%- if is_incremental() and not heal_requested() -%}
     delete from {{ this }} as target
     using ({{ lookback_periods(relations, seq_column) }}) as rebuilt
     where target.chain = rebuilt.chain and target.period_seq = rebuilt.period_seq

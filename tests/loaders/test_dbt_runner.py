@@ -5,6 +5,7 @@ about when dbt runs. tests/loaders/test_cli.py checks the skip against the real 
 
 from __future__ import annotations
 
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -26,6 +27,7 @@ class FakeDbt:
     def __init__(self, warehouse):
         self.warehouse = warehouse
         self.calls: list[list[str]] = []
+        self.heal_seen: list[str | None] = []  # AURORA_DBT_HEAL as each invocation saw it
         self.fail = False
         self.rows = [("solana", "v1", "5", 5, None)]
 
@@ -34,6 +36,7 @@ class FakeDbt:
 
     def invoke(self, args):
         self.calls.append(args)
+        self.heal_seen.append(os.environ.get("AURORA_DBT_HEAL"))
         if self.fail:
             return SimpleNamespace(success=False, exception=None, result=SimpleNamespace(results=[]))
         execute(self.warehouse, """
@@ -107,6 +110,13 @@ def test_a_new_load_the_project_vars_settings_or_force_make_it_build(dbt, wareho
     assert dbt.runs(warehouse, ["build", "--vars", "{heal: true}"])
     assert not dbt.runs(warehouse, ["build", "--vars", "{heal: true}"])
     assert dbt.runs(warehouse)  # the last build had other vars
+    # Healing is a setting of its own (macros/heal_requested.sql), held only while its build runs.
+    assert dbt.runs(warehouse, heal=True)
+    assert dbt.heal_seen[-1] == "true" and "AURORA_DBT_HEAL" not in os.environ
+    assert not dbt.runs(warehouse, heal=True)
+    assert dbt.runs(warehouse) and dbt.heal_seen[-1] is None  # the last build healed
+    monkeypatch.setenv("AURORA_DBT_HEAL", "true")  # left over in a shell: a plain build does not heal
+    assert not dbt.runs(warehouse) and "AURORA_DBT_HEAL" not in os.environ
 
     monkeypatch.setenv("AURORA_READER_ROLE", "bi_readers_x")
     assert dbt.runs(warehouse)

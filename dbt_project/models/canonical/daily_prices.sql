@@ -12,6 +12,6 @@ select
 
 from {{ ref('stg_prices__daily_prices') }} as prices
 join {{ ref('chains') }} as chains on chains.price_id = prices.coin_id
-{% if is_incremental() and not var('heal', false) %}
+{% if is_incremental() and not heal_requested() %}
 where prices.load_id::numeric > (select coalesce(max(source_load_id), 0) from {{ this }})
 {% endif %}

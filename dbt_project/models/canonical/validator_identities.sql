@@ -14,7 +14,7 @@ recent as (
         (array_agg(identity_pubkey order by period_seq desc) filter (where identity_pubkey is not null))[1] as identity_pubkey,
         max(source_load_id) as source_load_id
     from {{ ref('validator_meta') }}
-    {% if is_incremental() and not var('heal', false) %}
+    {% if is_incremental() and not heal_requested() %}
     where source_load_id > (select coalesce(max(source_load_id), 0) from {{ this }})
     {% endif %}
     group by chain, validator_key
