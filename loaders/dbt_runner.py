@@ -295,9 +295,12 @@ def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bo
         # Imported only now: importing dbt is about half of a skipped build's 5 s.
         from dbt.cli.main import dbtRunner
 
+        from loaders import dbt_events
+
         started = time.monotonic()
-        result = dbtRunner(callbacks=[_node_finished]).invoke(
-            [*args, *(["--exclude-resource-type", "unit_test"] if skip_unit_tests else []), *flags])
+        with dbt_events.skipped(not dbt_events.debug_recorded(args)):
+            result = dbtRunner(callbacks=[_node_finished]).invoke(
+                [*args, *(["--exclude-resource-type", "unit_test"] if skip_unit_tests else []), *flags])
         if whole_build and result.success:
             results = getattr(result.result, "results", None)
             if not skip_unit_tests and mode != "never" and not selection:

@@ -7,7 +7,7 @@
 
   - `record_build_periods` (called by the lookback when a model compiles) writes the periods the
     model rebuilds to `aurora_control.build_periods` under dbt's invocation id, or '*' when it
-    rebuilds everything (first build, --full-refresh, --vars '{heal: true}', the fallback rule).
+    rebuilds everything (first build, --full-refresh, healing: macros/heal_requested.sql, the fallback rule).
   - on-run-start (`ensure_tested_periods`) lets this invocation test by period only if the last
     build was recorded clean, and marks it unclean until this one proves otherwise; on-run-end
     (`record_data_tests_clean`) marks it clean again only after a whole `dbt build` (no selection
