@@ -12,8 +12,9 @@ While `skipped()` is in force, a debug-level event is created empty: its fields 
 turned into a message only if it is fired at a level above debug (dbt may raise an event's
 level); fired at debug it is dropped. `run_dbt` keeps debug events whenever a sink at debug level
 is configured (`DBT_LOG_LEVEL_FILE=debug` to see the SQL, `--debug`, `DBT_DEBUG`), so no log
-line anyone asked for is lost. dbtRunner callbacks do not see skipped events (Aurora's only one
-waits for `NodeFinished`, an info event).
+line anyone asked for is lost. dbtRunner callbacks see no skipped event; `NodeFinished`, a
+debug-level event Aurora's own callback waits for (loaders/faults.py's `dbt` crash point), is
+always built.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from contextlib import contextmanager
 
 _skipping = False  # one dbt invocation at a time per process (run_dbt holds the build's lock)
 _installed = False
+NODE_FINISHED = "NodeFinished"  # what run_dbt's callback waits for
+KEPT = frozenset({NODE_FINISHED})  # the debug-level events a callback of run_dbt reads
 
 
 def debug_recorded(args: Sequence[str]) -> bool:
@@ -54,7 +57,7 @@ def _install() -> None:
     fire = EventManager.fire_event
 
     def __init__(self, *args, **kwargs) -> None:
-        if _skipping and isinstance(self, DebugLevel):
+        if _skipping and isinstance(self, DebugLevel) and type(self).__name__ not in KEPT:
             self.pb_msg = None  # BaseEvent routes every other attribute into pb_msg
             self.__dict__["_deferred"] = (args, kwargs)
             return

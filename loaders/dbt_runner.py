@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from loaders import faults
+from loaders import dbt_events, faults
 from loaders.locks import DBT_LOCK, WarehouseLock, commit_lock_name
 from loaders.warehouse import Warehouse, aurora_home, project_root
 
@@ -295,8 +295,6 @@ def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bo
         # Imported only now: importing dbt is about half of a skipped build's 5 s.
         from dbt.cli.main import dbtRunner
 
-        from loaders import dbt_events
-
         started = time.monotonic()
         with dbt_events.skipped(not dbt_events.debug_recorded(args)):
             result = dbtRunner(callbacks=[_node_finished]).invoke(
@@ -344,5 +342,5 @@ def _healing(heal: bool) -> Iterator[None]:
 
 
 def _node_finished(event) -> None:
-    if event.info.name == "NodeFinished":
+    if event.info.name == dbt_events.NODE_FINISHED:
         faults.reached("dbt")

@@ -33,6 +33,16 @@ def test_a_skipped_debug_event_is_built_only_if_fired_above_debug():
         assert delivered((raised, EventLevel.WARN)) == ["SQLQuery: On model.x: select 2"]
 
 
+def test_the_events_a_callback_of_run_dbt_reads_are_built_while_skipping():
+    from dbt.events.types import NodeFinished
+
+    assert dbt_events.NODE_FINISHED == NodeFinished.__name__ and dbt_events.NODE_FINISHED in dbt_events.KEPT
+    with dbt_events.skipped():
+        finished = NodeFinished(node_info={"node_name": "stake_rewards"}, run_result={})
+    assert finished.pb_msg is not None and finished.level_tag() == EventLevel.DEBUG  # a debug event
+    assert [m.split(":")[0] for m in delivered((finished, None))] == ["NodeFinished"]
+
+
 def test_outside_it_or_not_skipping_every_event_is_built_and_delivered():
     for context in (dbt_events.skipped(False), dbt_events.skipped(True)):
         with context:
