@@ -4,9 +4,9 @@ dbt turns every event it fires into a protobuf message when the event is created
 through `ParseDict`), before any logger looks at its level. Most of a build's events are
 debug-level: each query's SQL and status, and each connection used, opened, reused and closed,
 about five for every query a model or test runs. At Aurora's log levels (stdout at info, or only
-errors with `--quiet`; dbt's log file at info) no logger writes them, yet building them was a
-quarter of a build's CPU: a forced build of the demo warehouse took 13.0 s of CPU with them and
-9.7 s without (three builds each, in one process).
+errors with `--quiet`; dbt's log file at info) no logger writes them, yet building them was
+over a quarter of a build's CPU: forced builds of the demo warehouse took 15.0, 13.2 and 12.8 s of
+CPU with them and 10.0, 9.9 and 9.2 s without (alternating, in one process).
 
 While `skipped()` is in force, a debug-level event is created empty: its fields are kept and
 turned into a message only if it is fired at a level above debug (dbt may raise an event's
