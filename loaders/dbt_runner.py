@@ -92,14 +92,15 @@ def project_fingerprint() -> str:
     return digest.hexdigest()
 
 
+# What `aurora build --heal` sets for its dbt (macros/heal_requested.sql).
+HEAL_ENV = "AURORA_DBT_HEAL"
+
 # Unit tests check the project's SQL against fixed fixtures: their outcome depends on the
 # project and the server, never on the warehouse's data. A whole `aurora build` runs them until
 # they have all passed once for this project fingerprint on this warehouse, then skips them.
 # AURORA_DBT_UNIT_TESTS=once (that, the default) | always | never: `never` leaves them to a
 # separate check (the test suite runs them in one build, not in every new warehouse's first).
 UNIT_TESTS_TABLE = "aurora_control.unit_tests_passed"
-# What `aurora build --heal` sets for its dbt (macros/heal_requested.sql).
-HEAL_ENV = "AURORA_DBT_HEAL"
 UNIT_TESTS_MODES = ("once", "always", "never")
 
 
