@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -28,6 +29,7 @@ from tests.support.db import query
 ROOT = Path(__file__).resolve().parents[2]
 S = 32  # slots per epoch: small epochs, quick loads
 EPOCHS = ["--from-epoch", "2", "--to-epoch", "4"]
+SESSION = uuid.uuid4().hex[:8]  # two sessions sharing an AURORA_TEST_DATABASE_URL server stay apart
 
 
 @pytest.fixture(scope="module")
@@ -46,14 +48,21 @@ def operators(net, how_many: int) -> str:
 
 
 class Env:
-    """One warehouse (a database of its own) and one AURORA_HOME, driven by subprocesses."""
+    """One warehouse (a database of its own) and one AURORA_HOME, driven by subprocesses.
 
-    def __init__(self, pg_server, home: Path, paths: dict, net):
-        self.name = "t_" + uuid.uuid4().hex[:12]
+    The module's warehouses exist one at a time and share one name, so dbt's parse of the project
+    left by one (its partial_parse.msgpack, given to the next as DBT_PARTIAL_PARSE_FILE_PATH) serves
+    the next: dbt parses in full, about 10 s of CPU, whenever the connection (the name with it)
+    differs from its saved parse's."""
+
+    def __init__(self, pg_server, home: Path, paths: dict, net, seeds: Path):
+        self.name = f"t_crash_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{SESSION}"
+        self.seed = seeds / f"{self.name}.msgpack"
         admin = psycopg2.connect(host=pg_server.host, port=pg_server.port, user=pg_server.user,
                                  password=pg_server.password, dbname="postgres")
         admin.autocommit = True
         with admin.cursor() as cur:
+            cur.execute(f'drop database if exists "{self.name}" with (force)')
             cur.execute(f'create database "{self.name}"')
         admin.close()
         self.pg_server = pg_server
@@ -71,11 +80,18 @@ class Env:
         with admin.cursor() as cur:
             cur.execute(f'drop database if exists "{self.name}" with (force)')
         admin.close()
+        parsed = self.home / "dbt" / "target" / "partial_parse.msgpack"
+        if parsed.exists():
+            self.seed.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(parsed, self.seed)
 
     def env(self, fault: str | None) -> dict[str, str]:
         env = {**os.environ, "AURORA_DATABASE_URL": self.warehouse.url, "AURORA_HOME": str(self.home),
                "LOAD__WORKERS": "1", "AURORA_HTTP_BACKOFF_SECONDS": "0.01"}
         env.pop("AURORA_FAULT", None)
+        env.pop("DBT_PARTIAL_PARSE_FILE_PATH", None)
+        if self.seed.exists():
+            env["DBT_PARTIAL_PARSE_FILE_PATH"] = str(self.seed)
         if fault:
             env["AURORA_FAULT"] = fault
         return env
@@ -129,10 +145,10 @@ def assert_same(got: list[dict], want: list[dict], ignore=lambda column: False) 
 
 
 @pytest.fixture(scope="module")
-def reference(network, pg_server, tmp_path_factory):
+def reference(network, pg_server, tmp_path_factory, dbt_parse_seeds):
     """The mart of a clean run: four tracked validators, epochs 2-4."""
     net, paths = network
-    env = Env(pg_server, tmp_path_factory.mktemp("clean"), paths, net)
+    env = Env(pg_server, tmp_path_factory.mktemp("clean"), paths, net, dbt_parse_seeds)
     env.paths["operators"].write_text(operators(net, 4))
     env.ok("run", "--chain", "solana", *EPOCHS)
     rows = mart(env.warehouse)
@@ -141,9 +157,9 @@ def reference(network, pg_server, tmp_path_factory):
     return rows
 
 
-def test_kill_9_at_every_stage_then_the_same_mart(network, reference, pg_server, tmp_path):
+def test_kill_9_at_every_stage_then_the_same_mart(network, reference, pg_server, tmp_path, dbt_parse_seeds):
     net, paths = network
-    env = Env(pg_server, tmp_path / "home", paths, net)
+    env = Env(pg_server, tmp_path / "home", paths, net, dbt_parse_seeds)
     try:
         env.paths["operators"].write_text(operators(net, 3))
         run = ("run", "--chain", "solana", *EPOCHS)
@@ -201,9 +217,9 @@ sys.exit(0 if result.success else 1)
 """
 
 
-def test_two_runs_at_once_one_refuses_and_the_mart_is_the_same(network, reference, pg_server, tmp_path):
+def test_two_runs_at_once_one_refuses_and_the_mart_is_the_same(network, reference, pg_server, tmp_path, dbt_parse_seeds):
     net, paths = network
-    env = Env(pg_server, tmp_path / "home", paths, net)
+    env = Env(pg_server, tmp_path / "home", paths, net, dbt_parse_seeds)
     try:
         env.paths["operators"].write_text(operators(net, 4))
         first, second = env.start("run", "--chain", "solana", *EPOCHS), env.start("run", "--chain", "solana", *EPOCHS)
