@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import dlt
 import psycopg2
 
-from loaders import faults
+from loaders import faults, sessions
 from loaders.bulk import APPEND_TABLES, configure_dlt
 from loaders.locks import commit_lock_name, holding, pipeline_lock_name
 from loaders.warehouse import Warehouse, aurora_home
@@ -317,7 +317,8 @@ def _commit(pipeline: dlt.Pipeline) -> None:
         _record(warehouse, pipeline, load_ids, "committing")
         faults.reached("commit")
         try:
-            pipeline.load()
+            with sessions.dlt_reused():  # one session a job, not a new one (loaders/sessions.py)
+                pipeline.load()
         except Exception as exc:
             raise _load_failed(pipeline, load_ids, exc) from exc
         _record(warehouse, pipeline, load_ids, "loaded")

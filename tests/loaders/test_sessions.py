@@ -1,17 +1,18 @@
-"""A dbt invocation reuses its Postgres sessions from node to node (loaders/dbt_connections.py):
-fewer connections, each handed on as a new session would be, and none left open afterwards."""
+"""A dbt invocation reuses its Postgres sessions from node to node, a dlt load step from job to job
+(loaders/sessions.py): fewer connections, each handed on as a new session would be, and none left
+open afterwards."""
 
 from __future__ import annotations
 
 import time
 from contextlib import nullcontext
-from types import SimpleNamespace
 
 import psycopg2
 import pytest
 
-from loaders import dbt_connections
+from loaders import sessions
 from loaders.dbt_runner import run_dbt
+from tests.support import toy_pipeline
 from tests.support.db import query
 
 STAGING = ["--select", "+path:models/staging/solana", "+path:models/staging/ethereum"]  # with the registry's models
@@ -31,42 +32,66 @@ def registered(warehouse, config_files):
 
 
 @pytest.fixture
-def dbt_connects(monkeypatch):
-    """How many connections dbt-postgres itself opens (Aurora's own, for locks and state, aside)."""
+def connects(monkeypatch):
+    """The connections dbt-postgres and dlt open (Aurora's own, for locks and state, aside)."""
     real, opened = psycopg2.connect, []
 
     def connect(*args, **kwargs):
         if kwargs.get("application_name") == "dbt":  # dbt-postgres's default; Aurora's connections set none
-            opened.append(1)
+            opened.append("dbt")
+        elif "-csearch_path=" in (kwargs.get("options") or ""):  # dlt's sql client
+            opened.append("dlt")
         return real(*args, **kwargs)
 
     monkeypatch.setattr(psycopg2, "connect", connect)
     return opened
 
 
+def other_sessions(warehouse) -> int:
+    """Sessions on the warehouse's database but the asking one, once closed ones have ended."""
+    deadline = time.monotonic() + 10  # a closed session's backend ends a moment later
+    while (left := query(warehouse, "select count(*) from pg_stat_activity where datname = current_database() "
+                                    "and pid <> pg_backend_pid()")[0][0]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
+
+
 @pytest.mark.parametrize("reusing", [True, False])
-def test_a_run_opens_a_session_per_thread_not_per_node(registered, dbt_connects, monkeypatch, reusing):
+def test_a_dbt_run_opens_a_session_per_thread_not_per_node(registered, connects, monkeypatch, reusing):
     if not reusing:  # the control: what dbt does alone
-        monkeypatch.setattr(dbt_connections, "reused", nullcontext)
+        monkeypatch.setattr(sessions, "dbt_reused", nullcontext)
     outcome = run_dbt(registered, ["run", *STAGING], quiet=True)
     assert outcome.success, outcome.error
     views = len(outcome.nodes)
     assert views > 40
+    opened = connects.count("dbt")
     if reusing:
-        assert len(dbt_connects) <= 5  # four threads and dbt's own first connection
+        assert opened <= 5  # four threads and dbt's own first connection
     else:
-        assert len(dbt_connects) > views
+        assert opened > views
 
 
-def test_no_session_outlives_the_invocation(registered):
-    warehouse = registered
-    outcome = run_dbt(warehouse, ["run", *STAGING], quiet=True)
+def test_no_dbt_session_outlives_the_invocation(registered):
+    outcome = run_dbt(registered, ["run", *STAGING], quiet=True)
     assert outcome.success, outcome.error
-    deadline = time.monotonic() + 10  # a closed session's backend ends a moment later
-    while (left := query(warehouse, "select count(*) from pg_stat_activity where datname = current_database() "
-                                    "and application_name = 'dbt'")[0][0]) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert left == 0
+    assert other_sessions(registered) == 0
+
+
+@pytest.mark.parametrize("reusing", [True, False])
+def test_a_dlt_load_reuses_its_sessions_and_keeps_none(warehouse, connects, monkeypatch, reusing):
+    if not reusing:  # the control: what dlt does alone
+        monkeypatch.setattr(sessions, "dlt_reused", nullcontext)
+    toy_pipeline.load(1)
+    first = connects.count("dlt")
+    toy_pipeline.load(2)  # a merge: staging tables, then the delete-insert, a job per table
+    merged = connects.count("dlt") - first
+    assert query(warehouse, "select count(*), sum(b.double - 2 * a.value) from raw_toy.a join raw_toy.b using (id) "
+                            "where a.period = 2 and b.period = 2") == [(20, 0)]
+    assert other_sessions(warehouse) == 0
+    if reusing:
+        assert merged <= 4  # the pipeline's own, then one a worker, handed from job to job
+    else:
+        assert merged > 4
 
 
 def test_a_session_is_handed_on_as_a_new_one_would_be(warehouse):
@@ -79,7 +104,7 @@ def test_a_session_is_handed_on_as_a_new_one_would_be(warehouse):
             cur.execute("select pg_advisory_lock(4242)")
             cur.execute("prepare left_plan as select 1")
         conn.commit()
-        assert dbt_connections._reset(conn, SimpleNamespace(role=user))
+        assert sessions.reset(conn, role=user)
         with conn.cursor() as cur:
             cur.execute("""select to_regclass('pg_temp.left_behind'), current_setting('enable_nestloop'),
                                   (select count(*) from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()),
@@ -94,7 +119,7 @@ def test_a_session_in_a_failed_transaction_is_rolled_back_then_reset(warehouse):
     try:
         with conn.cursor() as cur, pytest.raises(psycopg2.Error):
             cur.execute("select 1/0")
-        assert dbt_connections._reset(conn, SimpleNamespace(role=None))
+        assert sessions.reset(conn)
         with conn.cursor() as cur:
             cur.execute("select 1")
             assert cur.fetchone() == (1,)
@@ -105,4 +130,4 @@ def test_a_session_in_a_failed_transaction_is_rolled_back_then_reset(warehouse):
 def test_a_session_that_cannot_be_reset_is_not_kept(warehouse):
     conn = warehouse.connect()
     conn.close()
-    assert not dbt_connections._reset(conn, SimpleNamespace(role=None))
+    assert not sessions.reset(conn)
