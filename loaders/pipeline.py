@@ -317,7 +317,7 @@ def _commit(pipeline: dlt.Pipeline) -> None:
         _record(warehouse, pipeline, load_ids, "committing")
         faults.reached("commit")
         try:
-            with sessions.dlt_reused():  # one session a job, not a new one (loaders/sessions.py)
+            with sessions.dlt_reused():  # the jobs hand their sessions on (loaders/sessions.py)
                 pipeline.load()
         except Exception as exc:
             raise _load_failed(pipeline, load_ids, exc) from exc
