@@ -16,6 +16,8 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from tests.support.dbt_parse import save_parse
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # dbt unit tests depend on the project and the server only, never on a warehouse's data: they run
@@ -128,13 +130,7 @@ def _fresh_database(pg_server, home: Path, seeds: Path, template: str | None = N
             cur.execute(f'drop database if exists "{name}" with (force)')
         admin.close()
         _slots_in_use.discard(slot)
-        # dbt writes its target's parse only when it parsed (nothing changed: it keeps the seed).
-        parsed = home / "dbt" / "target" / "partial_parse.msgpack"
-        if parsed.exists():
-            seeds.mkdir(parents=True, exist_ok=True)
-            staged = seed.with_suffix(".tmp")
-            shutil.copyfile(parsed, staged)
-            staged.replace(seed)
+        save_parse(home, seed)
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -25,6 +24,7 @@ from simnet.ethereum.params import EthereumParams
 from simnet.network import NetworkSpec, SimNetwork
 from simnet.solana.model import SolanaParams
 from tests.support.db import query
+from tests.support.dbt_parse import save_parse
 
 ROOT = Path(__file__).resolve().parents[2]
 S = 32  # slots per epoch: small epochs, quick loads
@@ -50,10 +50,8 @@ def operators(net, how_many: int) -> str:
 class Env:
     """One warehouse (a database of its own) and one AURORA_HOME, driven by subprocesses.
 
-    The module's warehouses exist one at a time and share one name, so dbt's parse of the project
-    left by one (its partial_parse.msgpack, given to the next as DBT_PARTIAL_PARSE_FILE_PATH) serves
-    the next: dbt parses in full, about 10 s of CPU, whenever the connection (the name with it)
-    differs from its saved parse's."""
+    The module's warehouses exist one at a time and share one name, so the parse dbt left for one
+    seeds the next (tests/support/dbt_parse.py)."""
 
     def __init__(self, pg_server, home: Path, paths: dict, net, seeds: Path):
         self.name = f"t_crash_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{SESSION}"
@@ -80,10 +78,7 @@ class Env:
         with admin.cursor() as cur:
             cur.execute(f'drop database if exists "{self.name}" with (force)')
         admin.close()
-        parsed = self.home / "dbt" / "target" / "partial_parse.msgpack"
-        if parsed.exists():
-            self.seed.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(parsed, self.seed)
+        save_parse(self.home, self.seed)
 
     def env(self, fault: str | None) -> dict[str, str]:
         env = {**os.environ, "AURORA_DATABASE_URL": self.warehouse.url, "AURORA_HOME": str(self.home),
