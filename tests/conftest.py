@@ -78,12 +78,8 @@ def pg_server(aurora_home):
 
 
 # A test database's name is the same for every test of a worker that takes the same slot, so dbt's
-# saved parse of one test serves the next: dbt reparses the project in full (about 10 s of CPU)
-# whenever the connection differs, and the database name is part of it. The parse a test leaves in
-# its target directory becomes its slot's seed (DBT_PARTIAL_PARSE_FILE_PATH, read by every dbt the
-# test runs, in process or not); dbt still checks it against the project's files, variables and
-# connection and parses in full when anything differs. The token keeps two sessions sharing an
-# AURORA_TEST_DATABASE_URL server apart.
+# saved parse of one test seeds the next (tests/support/dbt_parse.py). The token keeps two sessions
+# sharing an AURORA_TEST_DATABASE_URL server apart.
 _SESSION_TOKEN = uuid.uuid4().hex[:8]
 _slots_in_use: set[int] = set()
 
