@@ -139,8 +139,10 @@ def _install_dlt() -> None:
         if _dlt.active:
             handle = _dlt.take(self._aurora_session_key)
             if handle is not None:
+                # Reset when kept (rolled back, DISCARD ALL: what dlt's own reset does, and more);
+                # dlt then works in autocommit between its explicit transactions.
                 self._conn = handle
-                self._reset_connection()  # what dlt does to a connection it opens
+                self._conn.autocommit = True
                 return self._conn
         return open_new(self)
 
