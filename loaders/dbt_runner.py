@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from loaders import dbt_events, faults, jinja_compiled, sessions
+from loaders import dbt_events, faults, jinja_compiled, sessions, type_testers
 from loaders.locks import DBT_LOCK, WarehouseLock, commit_lock_name
 from loaders.warehouse import Warehouse, aurora_home, project_root
 
@@ -296,6 +296,7 @@ def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bo
         # Imported only now: importing dbt is about half of a skipped build's 5 s.
         from dbt.cli.main import dbtRunner
 
+        type_testers.install()
         started = time.monotonic()
         with dbt_events.skipped(not dbt_events.debug_recorded(args)), sessions.dbt_reused(), jinja_compiled.kept():
             result = dbtRunner(callbacks=[_node_finished]).invoke(
