@@ -18,6 +18,7 @@ from operator import itemgetter
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 # The tables whose rows scale with the validator count: attestation rewards and validator states
 # (Ethereum), vote accounts and their epoch credits, inflation rewards (Solana), Jito's validators.
@@ -126,6 +127,38 @@ class KeySet:
                 append(item)
         return out
 
+    def keep_ascending(self, prefix: Any, indices: pa.Array) -> pa.Array | None:
+        """The positions (int64) of `indices` whose key, `prefix` and the index, is new; those keys
+        are remembered. For a whole answer in columns at once (an epoch's rewards of 10,000
+        validators, by index): the bits are read by one arrow gather, and only the new ones are
+        set in Python. None, and nothing remembered, unless the indices are int64, without nulls,
+        strictly ascending (so none repeats within them) and within the bitmaps' range: the
+        caller then goes key by key (keep)."""
+        if self.columns == 1 and prefix != ():
+            raise ValueError("a one-column key has no prefix")
+        n = len(indices)
+        if not pa.types.is_int64(indices.type) or indices.null_count:
+            return None
+        if n == 0:
+            return pa.array([], pa.int64())
+        low, high = indices[0].as_py(), indices[n - 1].as_py()
+        if not 0 <= low <= high < self.BITMAP_LIMIT:
+            return None
+        if n > 1 and not pc.all(pc.greater(indices[1:], indices[:-1])).as_py():
+            return None
+        bitmap = self.bitmaps.get(prefix)
+        if bitmap is None:
+            bitmap = self.bitmaps[prefix] = bytearray(1)
+        if (high >> 3) >= len(bitmap):
+            bitmap.extend(bytes(max((high >> 3) + 1, 2 * len(bitmap)) - len(bitmap)))
+        view = pa.Array.from_buffers(pa.uint8(), len(bitmap), [None, pa.py_buffer(bitmap)])
+        held = pc.take(view, pc.shift_right(indices, 3)).cast(pa.int64())
+        del view  # the bytearray may grow again only once no arrow buffer exports it
+        new = pc.equal(pc.bit_wise_and(held, pc.shift_left(pa.scalar(1, pa.int64()), pc.bit_wise_and(indices, 7))), 0)
+        for index in pc.filter(indices, new).to_pylist():
+            bitmap[index >> 3] |= 1 << (index & 7)
+        return pc.indices_nonzero(new)
+
     def nbytes(self) -> int:
         """The bitmaps' bytes (the set's entries are not counted)."""
         return sum(len(b) for b in self.bitmaps.values())
@@ -147,6 +180,34 @@ def first_of_each_key(rows: Sequence[Mapping[str, Any]], key: Sequence[str], see
     if seen.columns != len(key):
         raise ValueError(f"a key set of {seen.columns} column(s) used for {len(key)}: {list(key)}")
     return seen.keep(rows, itemgetter(*key))
+
+
+def first_of_each_key_in_table(table: pa.Table, key: Sequence[str], seen: KeySet) -> pa.Table:
+    """first_of_each_key for a batch already in columns. An answer whose other key columns hold
+    one value and whose last key column ascends (an epoch's rewards, by validator index) is
+    checked in one pass of arrow (KeySet.keep_ascending); any other goes key by key, exactly as
+    rows would."""
+    if seen.columns != len(key):
+        raise ValueError(f"a key set of {seen.columns} column(s) used for {len(key)}: {list(key)}")
+    if not table.num_rows:
+        return table
+    *prefix_columns, last = key
+    prefix_values = []
+    for name in prefix_columns:
+        column = table.column(name)
+        first = column[0].as_py()
+        if column.null_count or first is None or not pc.all(pc.equal(column, column[0])).as_py():
+            break
+        prefix_values.append(first)
+    else:
+        prefix = () if not prefix_values else prefix_values[0] if len(prefix_values) == 1 else tuple(prefix_values)
+        positions = seen.keep_ascending(prefix, table.column(last).combine_chunks())
+        if positions is not None:
+            return table if len(positions) == table.num_rows else table.take(positions)
+    keys = [table.column(name).to_pylist() for name in key]
+    rows = list(zip(*keys)) if len(key) > 1 else keys[0]
+    kept = seen.keep(range(len(rows)), rows.__getitem__)
+    return table if len(kept) == table.num_rows else table.take(pa.array(kept, pa.int64()))
 
 
 def arrow_type(column: Mapping[str, Any]) -> pa.DataType:
@@ -180,4 +241,27 @@ def arrow_batch(rows: Sequence[Mapping[str, Any]], columns: Mapping[str, Mapping
             arrays.append(pa.array([row.get(name) for row in rows], type=field.type))
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
             raise ValueError(f"{table}.{name}: a value does not fit {field.type}: {exc}") from exc
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def arrow_table(batch: pa.Table, columns: Mapping[str, Mapping[str, Any]], *, chain: str, table: str) -> pa.Table:
+    """arrow_batch for a batch already in columns (an answer read column-wise): the chain key
+    added, every declared column in the declared order (null where the batch lacks it), each
+    cast to its column's type, safely (a value that does not fit stops the load, naming it)."""
+    schema = arrow_schema(columns)
+    undeclared = set(batch.column_names) - set(columns)
+    if undeclared:
+        raise ValueError(f"{table}: row keys {sorted(undeclared)} are not columns of the table")
+    n = batch.num_rows
+    arrays = []
+    for field in schema:
+        if field.name == "chain":
+            arrays.append(pa.array([chain] * n, type=field.type))
+        elif field.name not in batch.column_names:
+            arrays.append(pa.nulls(n, type=field.type))
+        else:
+            try:
+                arrays.append(batch.column(field.name).cast(field.type))
+            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+                raise ValueError(f"{table}.{field.name}: a value does not fit {field.type}: {exc}") from exc
     return pa.Table.from_arrays(arrays, schema=schema)

@@ -8,20 +8,24 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import dlt
+import pyarrow as pa
 
-from loaders.bulk import APPEND_TABLES, BULK_FILE_FORMAT, BULK_TABLES, KeySet, arrow_batch, first_of_each_key
+from loaders.bulk import (
+    APPEND_TABLES, BULK_FILE_FORMAT, BULK_TABLES, KeySet, arrow_batch, arrow_table, first_of_each_key, first_of_each_key_in_table,
+)
 from loaders.providers.archive import ResponseArchive, archive_resources
 
 log = logging.getLogger("aurora.load")
 
 
 def table_resource(
-    name: str, rows: Callable[[], list[dict[str, Any]] | Iterator[list[dict[str, Any]]]], *, chain: str, primary_key: tuple[str, ...] | str,
+    name: str, rows: Callable[[], list[dict[str, Any]] | Iterator[list[dict[str, Any]] | pa.Table]], *, chain: str, primary_key: tuple[str, ...] | str,
     columns: dict[str, Any], done: set[str], bulk: bool | None = None,
 ):
     """A merge resource whose rows carry the chain key; an empty answer still creates the table.
-    `rows()` returns a list, or an iterator of lists (batches handed to dlt one at a time, so a
-    million-row answer never sits in memory whole). `bulk` (default: the table is in
+    `rows()` returns a list, or an iterator of batches (handed to dlt one at a time, so a
+    million-row answer never sits in memory whole): lists of rows, or arrow tables (an answer
+    read column-wise, never turned into rows on the COPY path). `bulk` (default: the table is in
     BULK_TABLES): each batch goes to dlt as an arrow table and reaches Postgres by COPY
     (loaders/bulk.py), never through dlt's row-by-row normalisation. A table a first load may
     append (APPEND_TABLES) keeps the first row of each key, as a merge would keep one."""
@@ -35,14 +39,18 @@ def table_resource(
         # Bounded by the key space: a network-wide day at epoch grain is 227M rows.
         seen = KeySet(len(keys)) if name in APPEND_TABLES and keys else None
         for batch in batches:
-            if batch and seen is not None:
-                kept = first_of_each_key(batch, keys, seen)
+            in_columns = isinstance(batch, pa.Table)
+            if len(batch) and seen is not None:
+                kept = first_of_each_key_in_table(batch, keys, seen) if in_columns else first_of_each_key(batch, keys, seen)
                 if len(kept) < len(batch):
                     log.warning("%s: %d row(s) repeat a key already in this load; the first of each is kept", name, len(batch) - len(kept))
                 batch = kept
-            if batch:
+            if len(batch):
                 empty = False
-                yield arrow_batch(batch, columns, chain=chain, table=name) if bulk else [{"chain": chain, **row} for row in batch]
+                if bulk:
+                    yield (arrow_table if in_columns else arrow_batch)(batch, columns, chain=chain, table=name)
+                else:
+                    yield [{"chain": chain, **row} for row in (batch.to_pylist() if in_columns else batch)]
         if empty:
             yield dlt.mark.materialize_table_schema()
         done.add(name)

@@ -101,6 +101,22 @@ class DayPlan:
         return self.last_slot
 
 
+def attestation_table(epoch: int, columns: dict[str, Any], response_id: str | None) -> pa.Table:
+    """One answer's columns (int64 arrays, or lists of ints from the field-by-field reader) as
+    an attestation_rewards batch: the epoch and the response id on every row. A value beyond 64
+    bits stops the load naming its column, as the row-wise path did."""
+    n = len(columns["validator_index"])
+    arrays = {"epoch": pa.array([epoch] * n, pa.int64())}
+    for name in beacon.ATTESTATION_COLUMNS:
+        values = columns[name]
+        try:
+            arrays[name] = values if isinstance(values, pa.Array) else pa.array(values, pa.int64())
+        except (OverflowError, pa.ArrowInvalid) as exc:
+            raise ValueError(f"attestation_rewards.{name}: a value does not fit int64: {exc}") from exc
+    arrays["response_id"] = pa.array([response_id] * n, pa.string())
+    return pa.table(arrays)
+
+
 @dataclass
 class DayData:
     """One day, handed to the resources table by table: small tables fetched up front, the
@@ -274,43 +290,39 @@ class EthereumFetcher:
             if batches is None and len(fetched.value) < len(batch):
                 return
 
-    def iter_attestation_rewards(self, epoch: int, indices: list[int] | None) -> Iterator[list[dict[str, Any]]]:
-        """One epoch's rewards in batches: the tracked indices, or every validator by index ranges
-        (a million validators: 100 requests, one batch in memory at a time)."""
-        for _first, _last, rows, _response_id in self._attestation_answers(epoch, indices):
-            yield rows
+    def iter_attestation_rewards(self, epoch: int, indices: list[int] | None) -> Iterator[pa.Table]:
+        """One epoch's rewards in batches, an arrow table per answer (epoch, the six
+        ATTESTATION_COLUMNS, response_id): the tracked indices, or every validator by index ranges
+        (a million validators: 100 requests, one answer in memory at a time). Answers are read
+        column-wise (beacon.read_attestation_columns) and reach the COPY path as columns, never
+        as a dict per validator."""
+        for _first, _last, columns, response_id in self._attestation_column_answers(epoch, indices):
+            yield attestation_table(epoch, columns, response_id)
 
-    def _attestation_answers(self, epoch: int, indices: list[int] | None) -> Iterator[tuple[int, int, list[dict[str, Any]], str | None]]:
-        """(first index asked, last index asked, rows, response id) per answer; network-wide (indices
-        None) by index ranges of NETWORK_WIDE_BATCH until an answer comes back short."""
+    def _attestation_column_answers(self, epoch: int, indices: list[int] | None = None) -> Iterator[tuple[int, int, dict[str, Any], str | None]]:
+        """(first index asked, last index asked, columns, response id) per answer, the columns as
+        beacon.parse_attestation_columns gives them: the tracked indices, IDS_PER_REQUEST at a
+        time; network-wide (indices None) by index ranges of NETWORK_WIDE_BATCH until an answer
+        comes back short."""
         path = f"/eth/v1/beacon/rewards/attestations/{epoch}"
+
+        def answer(ids: list[str]) -> Fetched:
+            return self._beacon("POST", path, "attestation_rewards", lambda d: beacon.parse_attestation_columns(d, epoch),
+                                body=ids, read=beacon.read_attestation_columns)
+
         if indices is None:
             start = 0
             while True:
-                batch = [str(i) for i in range(start, start + NETWORK_WIDE_BATCH)]
-                got, response_id = self._attestation_answer(path, epoch, batch)
-                yield start, start + NETWORK_WIDE_BATCH - 1, got, response_id
-                if len(got) < len(batch):
+                batch = list(map(str, range(start, start + NETWORK_WIDE_BATCH)))
+                fetched = answer(batch)
+                yield start, start + NETWORK_WIDE_BATCH - 1, fetched.value, fetched.response_id
+                if len(fetched.value["validator_index"]) < len(batch):
                     return
                 start += NETWORK_WIDE_BATCH
         for i in range(0, len(indices), IDS_PER_REQUEST):
             asked = indices[i : i + IDS_PER_REQUEST]
-            got, response_id = self._attestation_answer(path, epoch, [str(v) for v in asked])
-            yield min(asked), max(asked), got, response_id
-
-    def _attestation_column_answers(self, epoch: int) -> Iterator[tuple[int, int, dict[str, list[int]], str | None]]:
-        """Every validator's answers of an epoch as columns (beacon.parse_attestation_columns), by
-        index ranges of NETWORK_WIDE_BATCH until an answer comes back short: the day-grain sums."""
-        path = f"/eth/v1/beacon/rewards/attestations/{epoch}"
-        start = 0
-        while True:
-            batch = list(map(str, range(start, start + NETWORK_WIDE_BATCH)))
-            fetched = self._beacon("POST", path, "attestation_rewards", lambda d: beacon.parse_attestation_columns(d, epoch),
-                                   body=batch, read=beacon.read_attestation_columns)
-            yield start, start + NETWORK_WIDE_BATCH - 1, fetched.value, fetched.response_id
-            if len(fetched.value["validator_index"]) < len(batch):
-                return
-            start += NETWORK_WIDE_BATCH
+            fetched = answer([str(v) for v in asked])
+            yield min(asked), max(asked), fetched.value, fetched.response_id
 
     def _attestation_batch(self, path: str, epoch: int, ids: list[str]) -> list[dict[str, Any]]:
         return self._attestation_answer(path, epoch, ids)[0]

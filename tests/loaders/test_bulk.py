@@ -133,3 +133,98 @@ def test_key_set_memory_is_bounded_by_the_key_space_not_the_rows():
         assert first_of_each_key(rows[:10], ["epoch", "validator_index"], seen) == []
     assert not seen.others
     assert seen.nbytes() <= epochs * (validators // 8 + 1) * 2  # ~12.5 KB an epoch, at most doubled
+
+
+def _table_batches(rng, columns):
+    """Random batches as arrow tables: ascending int64 indices under one prefix (the fast path)
+    or anything else int64 can hold (repeats, descending, negative, beyond the bitmaps, mixed
+    prefixes, nulls: the key-by-key path)."""
+    from loaders.bulk import KeySet
+
+    names = ["a", "b", "c"][:columns]
+    batches = []
+    for _batch in range(rng.randint(1, 5)):
+        n = rng.randint(0, 40)
+        if rng.random() < 0.5:
+            last = sorted(rng.sample(range(0, 300), n))
+            prefix = [rng.choice([1, 2]) for _ in names[:-1]]
+            data = {name: [p] * n for name, p in zip(names[:-1], prefix)} | {names[-1]: last}
+        else:
+            pool = [0, 1, 2, 7, 8, 299, KeySet.BITMAP_LIMIT - 1, KeySet.BITMAP_LIMIT, 2**62, -1, None]
+            data = {name: [rng.choice(pool if name == names[-1] else [1, 2, None]) for _ in range(n)] for name in names}
+        data["row"] = list(range(n))
+        batches.append(pa.table({k: pa.array(v, pa.int64()) for k, v in data.items()}))
+    return names, batches
+
+
+def test_first_of_each_key_in_table_keeps_the_rows_the_row_path_keeps(monkeypatch):
+    """Against first_of_each_key over the same batches as rows, on a key set shared with row
+    batches: the same rows, in order, whichever path a table takes."""
+    import random
+
+    from loaders.bulk import KeySet, first_of_each_key, first_of_each_key_in_table
+
+    rng = random.Random(5)
+    fast_tables = 0
+    keep_ascending = KeySet.keep_ascending
+
+    def counted(self, prefix, indices):
+        nonlocal fast_tables
+        kept = keep_ascending(self, prefix, indices)
+        fast_tables += kept is not None
+        return kept
+
+    monkeypatch.setattr(KeySet, "keep_ascending", counted)
+    for _ in range(300):
+        columns = rng.randint(1, 3)
+        names, batches = _table_batches(rng, columns)
+        in_tables, in_rows = KeySet(columns), KeySet(columns)
+        for k, table in enumerate(batches):
+            rows = table.to_pylist()
+            expected = first_of_each_key(rows, names, in_rows)
+            if k % 3 == 2:  # a row batch into the same key set as the tables
+                assert first_of_each_key(rows, names, in_tables) == expected
+                continue
+            assert first_of_each_key_in_table(table, names, in_tables).to_pylist() == expected
+        assert in_tables.bitmaps.keys() == in_rows.bitmaps.keys()
+        assert all(in_tables.bitmaps[p].rstrip(b"\0") == in_rows.bitmaps[p].rstrip(b"\0") for p in in_rows.bitmaps)
+        assert in_tables.others == in_rows.others
+    assert fast_tables > 100  # the arrow pass was taken, not only the key-by-key one
+
+
+def test_keep_ascending_declines_what_it_cannot_check_and_remembers_nothing():
+    from loaders.bulk import KeySet
+
+    seen = KeySet(2)
+    for indices in ([3, 2], [1, 1], [-1, 2], [1, KeySet.BITMAP_LIMIT], [1, None]):
+        assert seen.keep_ascending(7, pa.array(indices, pa.int64())) is None
+    assert seen.keep_ascending(7, pa.array([1, 2], pa.int32())) is None
+    assert not seen.bitmaps
+    assert seen.keep_ascending(7, pa.array([1, 9, 20], pa.int64())).to_pylist() == [0, 1, 2]
+    assert seen.keep_ascending(7, pa.array([0, 9, 21], pa.int64())).to_pylist() == [0, 2]
+    assert (7, 21) in seen and (7, 8) not in seen and (8, 9) not in seen
+    with pytest.raises(ValueError):
+        KeySet(1).keep_ascending(7, pa.array([1], pa.int64()))
+
+
+def test_a_batch_in_columns_becomes_the_table_a_batch_of_rows_becomes():
+    from loaders.bulk import arrow_table
+
+    columns = ETHEREUM_COLUMNS["attestation_rewards"]
+    rows = [{"epoch": 3, "validator_index": 5, "head_gwei": -2, "target_gwei": 7, "source_gwei": 1, "inclusion_delay_gwei": 0,
+             "inactivity_gwei": -9, "response_id": "r1"},
+            {"epoch": 3, "validator_index": 6, "head_gwei": 2**62, "target_gwei": 0, "source_gwei": 0, "inclusion_delay_gwei": 0,
+             "inactivity_gwei": 0, "response_id": None}]
+    in_columns = pa.table({name: pa.array([r[name] for r in rows], pa.string() if name == "response_id" else pa.int64())
+                           for name in reversed(list(rows[0]))})
+    got = arrow_table(in_columns, columns, chain="ethereum", table="attestation_rewards")
+    assert got.equals(arrow_batch(rows, columns, chain="ethereum", table="attestation_rewards"))
+    # A declared column the batch lacks is null; an undeclared one is refused; a value that does
+    # not fit its column names the table and column.
+    partial = arrow_table(in_columns.drop_columns(["response_id"]), columns, chain="ethereum", table="attestation_rewards")
+    assert partial.column("response_id").null_count == 2
+    with pytest.raises(ValueError, match=r"attestation_rewards: row keys \['extra'\]"):
+        arrow_table(in_columns.append_column("extra", pa.array([1, 2])), columns, chain="ethereum", table="attestation_rewards")
+    too_big = in_columns.set_column(in_columns.schema.get_field_index("epoch"), "epoch", pa.array([1, 2**63], pa.uint64()))
+    with pytest.raises(ValueError, match="attestation_rewards.epoch: a value does not fit int64"):
+        arrow_table(too_big, columns, chain="ethereum", table="attestation_rewards")
