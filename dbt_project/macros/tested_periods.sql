@@ -27,6 +27,14 @@
         primary key (invocation_id, model, chain, period_seq)
     );
     delete from aurora_control.build_periods where invocation_id <> '{{ invocation_id }}';
+    -- what each model restricted its intermediate views to in this build (macros/build_period_restriction.sql)
+    create table if not exists aurora_control.build_restrictions (
+        invocation_id text not null,
+        model text not null,
+        build_periods text not null,  -- '': not restricted
+        primary key (invocation_id, model)
+    );
+    delete from aurora_control.build_restrictions where invocation_id <> '{{ invocation_id }}';
     create table if not exists aurora_control.data_tests_clean (
         singleton boolean primary key default true check (singleton),
         clean boolean not null,     -- the last build was whole and every node in it passed

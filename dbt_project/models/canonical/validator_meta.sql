@@ -1,7 +1,7 @@
 {{ config(
     unique_key=['chain', 'validator_key', 'period_id'],
     indexes=[{'columns': ['chain', 'validator_key', 'period_id']}, {'columns': ['chain', 'period_seq']}],
-    pre_hook="set local enable_nestloop = off",
+    pre_hook=["set local enable_nestloop = off", "{{ restrict_views_to_build_periods() }}"],
 ) }}
 
 -- No nested loops in this model's transaction: the planner estimates the joins of

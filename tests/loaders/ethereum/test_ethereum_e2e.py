@@ -216,6 +216,41 @@ def test_a_second_run_adds_nothing(loaded):
         assert query(warehouse, f"select count(*) from raw_ethereum.{table}") == n, table
 
 
+RESTRICTED_MODELS = ("stake_rewards", "balance_reconciliations", "validator_fees", "validator_meta", "validator_mev")
+DAY_VIEWS = ("int_ethereum__attestation_rewards_summed", "int_ethereum__block_rewards_summed", "int_ethereum__validator_days_listed",
+             "int_ethereum__validator_meta_joined", "int_ethereum__balances_reconciled")
+
+
+def test_an_incremental_build_restricts_the_day_views_to_its_periods_and_loses_nothing(loaded):
+    """The canonical models that join per-day intermediate views to their build's periods have
+    those views compute only those periods (macros/build_period_restriction.sql): each model's
+    restriction is the periods it recorded, a restricted view gives exactly the unrestricted
+    view's rows of those periods, and the mart still equals the ledger."""
+    env, warehouse = loaded
+    result = runner.invoke(app, ["--chains", str(env.paths["chains"]), "--providers", str(env.paths["providers"]),
+                                 "--operators", str(env.paths["operators"]), "build", "--force"])
+    assert result.exit_code == 0, result.output
+    restricted = dict(query(warehouse, "select model, build_periods from aurora_control.build_restrictions"))
+    recorded = dict(query(warehouse, """
+        select model, string_agg(chain || ':' || period_seq, ',' order by chain, period_seq) from aurora_control.build_periods
+        group by model"""))
+    for model in RESTRICTED_MODELS:
+        key = f"canonical.{model}"
+        assert restricted[key] == recorded[key] and restricted[key].startswith("ethereum:"), (model, restricted.get(key))
+    assert_matches_ledger(env, warehouse, DAYS + [LAST_DAY])
+
+    # One day kept, by the setting the pre-hook sets: the view's rows of that day, no others.
+    seqs = dict(query(warehouse, "select day::text, period_seq from intermediate.int_ethereum__days_listed"))
+    kept = seqs[DAYS[1].isoformat()]
+    for view in DAY_VIEWS:
+        everything = query(warehouse, f"select v::text, v.period_seq from intermediate.{view} as v")
+        rows = query(warehouse, f"""
+            select set_config('aurora.build_periods', 'ethereum:{kept},solana:{kept}', true);
+            select v::text, v.period_seq from intermediate.{view} as v""")
+        assert rows and sorted(rows) == sorted(r for r in everything if r[1] == kept), view
+        assert {r[1] for r in everything} > {kept}, view  # the view holds other days: the restriction removed them
+
+
 def test_a_day_becomes_final_when_its_last_epoch_is_finalized(warehouse, tmp_path, monkeypatch):
     """Finality stalls (8 epochs behind the head): a complete day is loaded but not final, then
     restated by a later incremental run once finality catches up."""

@@ -10,6 +10,7 @@ days as (
     select chain, day, period_seq, coalesce(start_state_slot, -1) as start_state_slot,
            coalesce(end_state_slot, -1) as end_state_slot, last_epoch
     from {{ ref('int_ethereum__days_expected') }}
+    where {{ in_build_periods('chain', 'period_seq') }}
 
 ),
 

@@ -11,12 +11,15 @@ grid as (
 days as (
 
     select * from {{ ref('int_ethereum__days_listed') }}
+    where {{ in_build_periods('chain', 'period_seq') }}
 
 ),
 
 states as (
 
-    select * from {{ ref('stg_ethereum__validator_states') }}
+    -- only the states that bound a listed day (all of them unless restricted to a build's periods)
+    select s.* from {{ ref('stg_ethereum__validator_states') }} as s
+    where (s.chain, s.state_slot) in (select chain, start_state_slot from days union all select chain, end_state_slot from days)
 
 ),
 
