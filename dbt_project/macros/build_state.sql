@@ -56,6 +56,17 @@
         end loop;
     end
     $aurora$;
+    -- A build of a few days reads the validator states of those days' slots only
+    -- (macros/build_period_restriction.sql): an index on the slot serves them.
+    {%- set states = source('ethereum', 'validator_states') %}
+    do $aurora$
+    begin
+        if to_regclass('{{ states }}') is not null
+           and not exists (select 1 from pg_indexes where schemaname = '{{ states.schema }}' and indexname = 'validator_states__state_slot') then
+            create index if not exists validator_states__state_slot on {{ states }} (state_slot);
+        end if;
+    end
+    $aurora$;
 {% endmacro %}
 
 

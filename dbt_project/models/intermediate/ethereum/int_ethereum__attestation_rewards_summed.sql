@@ -34,6 +34,10 @@ daily as (
     from days
     join {{ ref('stg_ethereum__attestation_rewards_daily') }} as d
         on d.chain = days.chain and d.day = days.day and d.load_id::numeric = days.load_id
+    -- Only the listed days' loads are read (an index scan on the raw table's load ids, not every
+    -- day's rows): the join keeps no other. A load id's text is its numeric value's (dlt writes a
+    -- plain decimal, which numeric keeps digit for digit).
+    where d.load_id = any(array(select days.load_id::text from days))
 
 ),
 

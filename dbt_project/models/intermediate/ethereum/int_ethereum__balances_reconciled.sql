@@ -24,9 +24,10 @@ days as (
 
 states as (
 
-    -- only the states that bound a listed day (all of them unless restricted to a build's periods)
+    -- only the states that bound a listed day (an index scan on the slot when the days are a
+    -- build's few; the joins below match the chain)
     select s.* from {{ ref('stg_ethereum__validator_states') }} as s
-    where (s.chain, s.state_slot) in (select chain, start_state_slot from days union all select chain, end_state_slot from days)
+    where s.state_slot = any(array(select start_state_slot from days union select end_state_slot from days))
 
 ),
 

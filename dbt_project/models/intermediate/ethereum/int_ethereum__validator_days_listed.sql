@@ -24,16 +24,30 @@ in_states as (
 
     select distinct days.chain, states.validator_index, days.day, days.period_seq
     from days
-    join states
+    join {{ ref('stg_ethereum__validator_states') }} as states
         on states.chain = days.chain
         and states.state_slot in (days.start_state_slot, days.end_state_slot)
+    -- the listed days' slots only: an index scan when the days are a build's few
+    where states.state_slot = any(array(select start_state_slot from days union select end_state_slot from days))
+
+),
+
+days_without_states as (
+
+    select * from days
+    where not exists (
+        select 1 from in_states where in_states.chain = days.chain and in_states.period_seq = days.period_seq
+    )
 
 ),
 
 latest as (
 
+    -- Read only when a listed day has no states at all (the condition is evaluated once): a
+    -- build of days whose states were read reads no other day's states.
     select distinct on (chain, validator_index) chain, validator_index, activation_epoch
     from states
+    where exists (select 1 from days_without_states)
     order by chain, validator_index, state_slot desc
 
 ),
@@ -41,11 +55,8 @@ latest as (
 without_states as (
 
     select days.chain, latest.validator_index, days.day, days.period_seq
-    from days
+    from days_without_states as days
     join latest on latest.chain = days.chain and latest.activation_epoch <= days.last_epoch
-    where not exists (
-        select 1 from in_states where in_states.chain = days.chain and in_states.period_seq = days.period_seq
-    )
 
 )
 
