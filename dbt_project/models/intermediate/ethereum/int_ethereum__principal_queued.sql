@@ -13,6 +13,7 @@ with
 days as (
 
     select * from {{ ref('int_ethereum__days_listed') }}
+    where {{ in_build_periods('chain', 'period_seq') }}
 
 ),
 
