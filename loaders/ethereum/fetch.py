@@ -325,11 +325,9 @@ class EthereumFetcher:
             yield min(asked), max(asked), fetched.value, fetched.response_id
 
     def _attestation_batch(self, path: str, epoch: int, ids: list[str]) -> list[dict[str, Any]]:
-        return self._attestation_answer(path, epoch, ids)[0]
-
-    def _attestation_answer(self, path: str, epoch: int, ids: list[str]) -> tuple[list[dict[str, Any]], str | None]:
+        """One answer's rows, each with the response id (the history check, consolidations' credited rewards)."""
         fetched = self._beacon("POST", path, "attestation_rewards", lambda d: beacon.parse_attestation_rewards(d, epoch), body=ids)
-        return [{**row, "response_id": fetched.response_id} for row in fetched.value], fetched.response_id
+        return [{**row, "response_id": fetched.response_id} for row in fetched.value]
 
     # ------------------------------------------------------------ one day
     def fetch_day(self, plan: DayPlan, progress: Callable[[str, int, int], None] | None = None) -> DayData:
