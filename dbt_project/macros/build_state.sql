@@ -25,6 +25,8 @@
     -- The periods each incremental model rebuilds, and whether the last build passed every test:
     -- what its data tests read (macros/tested_periods.sql).
     {{ ensure_tested_periods() }}
+    -- The P&L tables rebuilt by period: what each must rebuild (macros/period_queue.sql).
+    {{ ensure_period_queue() }}
     create table if not exists aurora_control.build_loads_pending (
         model text not null,
         load_id text not null,

@@ -64,6 +64,10 @@
                 ~ invocation_id ~ "', '" ~ key ~ "', chain, period_seq from (values " ~ values | join(', ')
                 ~ ") as v (chain, period_seq) on conflict do nothing") -%}
         {%- endif -%}
+        {#- the P&L tables rebuilt by period rebuild them too (macros/period_queue.sql) -#}
+        {%- if this.identifier not in period_queue_models() -%}
+            {%- do queue_periods(rows) -%}
+        {%- endif -%}
     {%- endif -%}
 {% endmacro %}
 

@@ -159,3 +159,78 @@ def test_builds_rebuild_the_periods_of_new_loads_and_the_lookback_window(env, wa
                        "(select response_id from raw_solana.inflation_rewards where response_id is not null limit 1)")
     failed = env.build("--select", "assert_lineage_sources_have_archived_responses", expect=1)
     assert "assert_lineage_sources_have_archived_responses" in failed.output
+
+
+def pnl_rows(warehouse) -> list[tuple]:
+    """Every row of the P&L tables rebuilt by period, as text, sorted: what a full rebuild must restate."""
+    return query(warehouse, """
+        select 'grid', g::text from intermediate.int_pnl_grid as g
+        union all select 'gaps', g::text from intermediate.int_pnl_gaps_listed as g
+        union all select 'mart', m::text from marts.fct_validator_pnl as m
+        union all select 'books', b::text from intermediate.int_books__validator_days_apportioned as b
+        order by 1, 2""")
+
+
+def rebuilt(warehouse, model: str) -> set:
+    """The periods the last build of a table rebuilt by period took from its queue ('*': all)."""
+    rows = query(warehouse, "select chain, period_seq from aurora_control.build_periods where model = %s", (model,))
+    return {"*"} if any(chain == "*" for chain, _ in rows) else {seq for _, seq in rows}
+
+
+def test_the_pnl_tables_rebuild_the_periods_whose_inputs_changed(env, warehouse):
+    """int_pnl_grid, int_pnl_gaps_listed, fct_validator_pnl and the books' day pieces are rebuilt
+    by period (macros/period_queue.sql): what an incremental model rebuilt, the rows not final yet, the
+    periods whose prices changed, everything when the registry changed. After each step they hold
+    exactly what a full rebuild gives, and a table a build did not reach keeps its queue."""
+    env.run("--from-epoch", "0", "--to-epoch", "5")
+    env.build()
+    models = ["intermediate.int_pnl_grid", "intermediate.int_pnl_gaps_listed", "marts.fct_validator_pnl",
+              "intermediate.int_books__validator_days_apportioned"]
+    assert {m: rebuilt(warehouse, m) for m in models} == {m: {"*"} for m in models}  # new tables
+    assert query(warehouse, "select count(*) from aurora_control.period_queue") == [(0,)]
+    first = pnl_rows(warehouse)
+    not_final = {int(r[0]) for r in query(warehouse, "select distinct period_id from marts.fct_validator_pnl where not is_final")}
+
+    # Nothing new, forced: the canonical window (epochs 4, 5) and the rows not final yet, the same in all three.
+    env.build("--force")
+    window = {4, 5} | not_final
+    assert {m: rebuilt(warehouse, m) for m in models} == {m: window for m in models}
+    assert len(window) < 6 and pnl_rows(warehouse) == first
+    assert query(warehouse, "select count(*) from aurora_control.period_queue") == [(0,)]
+
+    # A price restated: the epochs ending on its day are rebuilt, with it (some outside the window).
+    [(day, epochs)] = query(warehouse, """
+        select price_date, array_agg(distinct period_seq order by period_seq) from marts.fct_validator_pnl
+        where chain = 'solana' and price_usd is not null group by price_date order by price_date limit 1""")
+    assert set(epochs) - window
+    execute(warehouse, "update canonical.daily_prices set price_usd = price_usd + 1 where chain = 'solana' and price_date = %s", (day,))
+    env.build("--force")
+    assert rebuilt(warehouse, "marts.fct_validator_pnl") == window | set(epochs)
+    assert rebuilt(warehouse, "intermediate.int_pnl_grid") == window | set(epochs)
+    prices = query(warehouse, "select distinct m.price_usd = p.price_usd from marts.fct_validator_pnl as m "
+                              "join canonical.daily_prices as p on p.chain = m.chain and p.price_date = m.price_date")
+    assert prices == [(True,)]
+    # (put back: a full rebuild reads the price from staging, and the next step rebuilds every period)
+    execute(warehouse, "update canonical.daily_prices set price_usd = price_usd - 1 where chain = 'solana' and price_date = %s", (day,))
+
+    # A validator no longer tracked (operators.yaml): every period, without its rows.
+    write_operators(env, env.tracked[:3])
+    env.build("--force")
+    assert {m: rebuilt(warehouse, m) for m in models} == {m: {"*"} for m in models}
+    assert {r[0] for r in query(warehouse, "select distinct validator_key from marts.fct_validator_pnl")} == set(env.tracked[:3])
+
+    # A new epoch built up to the grid only: the gaps and the mart keep their queue, and the next
+    # build rebuilds it.
+    env.model.advance(S)
+    env.run("--from-epoch", "6", "--to-epoch", "6")
+    env.build("--select", "+int_pnl_grid")
+    queued = dict(query(warehouse, "select model, array_agg(period_seq order by period_seq) from aurora_control.period_queue group by model"))
+    assert set(queued) == {"int_pnl_gaps_listed", "fct_validator_pnl", "int_books__validator_days_apportioned"}
+    assert 6 in queued["fct_validator_pnl"] and queued["int_books__validator_days_apportioned"] == queued["fct_validator_pnl"]
+    assert query(warehouse, "select count(*) from marts.fct_validator_pnl where period_seq = 6") == [(0,)]
+    env.build()
+    assert set(queued["fct_validator_pnl"]) <= rebuilt(warehouse, "marts.fct_validator_pnl")
+    assert query(warehouse, "select count(*) from aurora_control.period_queue") == [(0,)]
+    incremental = pnl_rows(warehouse)
+    env.build("--full-refresh")
+    assert pnl_rows(warehouse) == incremental

@@ -1,5 +1,8 @@
 -- A table, not a view: the finance marts and the income events each read it several times.
-{{ config(materialized='table') }}
+-- Rebuilt by period, with the rows of marts.fct_validator_pnl it cuts (macros/period_queue.sql).
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='sync_all_columns',
+          pre_hook=["{{ delete_queued_periods() }}"], post_hook=["{{ consume_period_queue() }}"]) }}
+{%- set build_periods = queued_periods() %}
 {%- set piece_columns = 'chain, validator_key, operator, period_id, period_seq, day, component, day_weight, piece_from, piece_to, is_time_estimated, is_final, has_data_gaps, data_gaps' %}
 
 -- Every validator row of marts.fct_validator_pnl, cut into UTC days and into its components (long
@@ -41,6 +44,7 @@ validator_rows as (
 
     from {{ ref('fct_validator_pnl') }} as pnl
     join {{ ref('chains') }} as chains on chains.chain = pnl.chain
+    where {{ in_queued_periods(build_periods, 'pnl.chain', 'pnl.period_seq') }}
 
 ),
 

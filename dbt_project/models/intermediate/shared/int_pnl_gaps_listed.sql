@@ -1,5 +1,8 @@
--- A table: it reads both chains (see int_periods_expected for why that matters).
-{{ config(materialized='table') }}
+-- A table (it reads both chains: see int_periods_expected for why that matters), rebuilt by
+-- period: only the periods queued for it (macros/period_queue.sql).
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='sync_all_columns',
+          pre_hook=["{{ delete_queued_periods() }}"], post_hook=["{{ consume_period_queue() }}"]) }}
+{%- set build_periods = queued_periods() %}
 
 -- Why an expected P&L row is not final, one row per (row, code), in the vocabulary of
 -- docs/pnl.md ("Gaps"). `wait` says when a code is a gap: `now` (a provider failed, history is
@@ -11,6 +14,7 @@ with
 grid as (
 
     select * from {{ ref('int_pnl_grid') }}
+    where {{ in_queued_periods(build_periods) }}
 
 ),
 
@@ -164,6 +168,7 @@ select distinct
     codes.chain,
     codes.validator_key,
     codes.period_id,
+    grid.period_seq,
     codes.gap,
     codes.wait,
     codes.wait = 'now' or (codes.wait = 'lag' and coalesce(grid.period_seq + chains.finality_lag < clocks.current_seq, false)) as is_gap

@@ -1,5 +1,10 @@
--- A table: it reads both chains (see int_periods_expected for why that matters).
-{{ config(materialized='table') }}
+-- A table (it reads both chains: see int_periods_expected for why that matters), rebuilt by
+-- period: only the periods queued for it (macros/period_queue.sql), its Ethereum days read through
+-- views restricted to them (macros/build_period_restriction.sql).
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='sync_all_columns',
+          pre_hook=["{{ restrict_views_to_build_periods() }}", "{{ delete_queued_periods() }}"],
+          post_hook=["{{ consume_period_queue() }}"]) }}
+{%- set build_periods = queued_periods(watch_inputs=true) %}
 
 -- The expected P&L rows: (chain, validator, period) from the periods the warehouse must hold
 -- (int_periods_expected) and each validator's active range, never from whatever data arrived.
@@ -11,6 +16,7 @@ with
 periods as (
 
     select * from {{ ref('int_periods_expected') }}
+    where {{ in_queued_periods(build_periods) }}
 
 ),
 
@@ -67,6 +73,7 @@ ethereum as (
 
     select chain, validator_index::text as validator_key, day::text as period_id, period_seq
     from {{ ref('int_ethereum__validator_days_listed') }}
+    where {{ in_queued_periods(build_periods) }}
 
 ),
 

@@ -1,0 +1,267 @@
+{#
+  The P&L tables rebuilt by period. `int_pnl_grid`, `int_pnl_gaps_listed` and
+  `marts.fct_validator_pnl` hold a row per validator and period (per code, for the gaps) over all
+  history; rebuilt whole, every build cost what the history holds. They are incremental: each
+  build deletes and recomputes only the periods whose inputs may have changed, and the rows of
+  every other period are what a whole rebuild would give (tests/dbt/test_build_periods.py).
+
+  A period is rebuilt (queued for each of the three tables in `aurora_control.period_queue`) when:
+    - an incremental canonical model rebuilt it: every period `record_build_periods` records
+      (macros/tested_periods.sql, the lookback's new loads and finality window) is queued, so a
+      restated reward, fee or settlement reaches the marts, whichever command built the model;
+    - its rows are not final yet (it has a row in int_pnl_gaps_listed): pending and incomplete
+      rows depend on the clock, on prices still to come and on rejections still open;
+    - a small input read by period changed since the last time `int_pnl_grid` compiled (its rows
+      are kept, hashed, in `aurora_control.period_inputs_seen`): the expected periods and whether
+      each is loaded, the daily prices and the open price rejections (the periods whose price
+      day it is), the open rejections and the failed invariants (their periods).
+  Every period is rebuilt when the table is new, on --full-refresh or healing, the first time a
+  table built before this queue existed is built, when an upstream model rebuilt everything, or
+  when an input read whole changed: the registry's chains, tracked validators and provider
+  mappings, or a validator's operator (canonical.validator_identities).
+
+  A table's queued rows are taken when it compiles (written as a literal list, and recorded as its
+  build periods: its views are restricted to them, macros/build_period_restriction.sql, and its
+  data tests read them, macros/tested_periods.sql); its pre-hook deletes their rows, and its
+  post-hook removes the rows it took from the queue, in its own transaction. A failed build
+  leaves them queued, so the next build rebuilds them; a period queued again meanwhile gets a new
+  id and stays.
+#}
+{% macro period_queue_models() -%}
+    {{ return(['int_pnl_grid', 'int_pnl_gaps_listed', 'fct_validator_pnl', 'int_books__validator_days_apportioned']) }}
+{%- endmacro %}
+
+
+{#- on-run-start (from ensure_build_state): the queue and what int_pnl_grid last saw. -#}
+{% macro ensure_period_queue() %}
+    create table if not exists aurora_control.period_queue (
+        id bigserial primary key,
+        model text not null,        -- a table rebuilt by period (period_queue_models)
+        chain text not null,        -- '*': every period
+        period_seq bigint not null,
+        unique (model, chain, period_seq)
+    );
+    -- the queue ids each table took in this build: its post-hook removes those
+    create table if not exists aurora_control.period_queue_taken (
+        invocation_id text not null,
+        model text not null,
+        max_id bigint not null,
+        primary key (invocation_id, model)
+    );
+    delete from aurora_control.period_queue_taken where invocation_id <> '{{ invocation_id }}';
+    -- the tables built by this queue at least once (before that, a table rebuilds everything)
+    create table if not exists aurora_control.period_queue_built (
+        model text primary key
+    );
+    create table if not exists aurora_control.period_inputs_seen (
+        input text not null,
+        chain text not null,
+        period_key text not null,
+        row_hash text not null
+    );
+{% endmacro %}
+
+
+{#- Queues periods for every table rebuilt by period; rows are (chain, period_seq), none for all. -#}
+{% macro queue_periods(rows) %}
+    {%- set values = [] -%}
+    {%- if rows is none -%}
+        {%- do values.append("('*', -1)") -%}
+    {%- else -%}
+        {%- for row in rows %}{% do values.append("('" ~ (row[0] | replace("'", "''")) ~ "', " ~ row[1] ~ ")") %}{% endfor -%}
+    {%- endif -%}
+    {%- if values and run_query("select to_regclass('aurora_control.period_queue') is not null").columns[0].values()[0] -%}
+        {%- do run_query("insert into aurora_control.period_queue (model, chain, period_seq)
+            select m.model, v.chain, v.period_seq
+            from (values " ~ values | join(', ') ~ ") as v (chain, period_seq)
+            cross join unnest(array['" ~ period_queue_models() | join("', '") ~ "']) as m (model)
+            on conflict (model, chain, period_seq) do update set id = nextval(pg_get_serial_sequence('aurora_control.period_queue', 'id'))") -%}
+    {%- endif -%}
+{% endmacro %}
+
+
+{#
+  Called when a table rebuilt by period compiles: the periods it rebuilds, as a list of
+  (chain, period_seq), or none for every period. `int_pnl_grid` (watch_inputs) first queues the
+  periods whose small inputs changed and those not final yet, then takes the queue up to its
+  newest id for all three tables: in one build they rebuild the same periods, whatever another
+  model queues while they run (that stays queued for all three).
+#}
+{% macro queued_periods(watch_inputs=false) %}
+    {#- referenced outside the branches so dbt sees the dependencies when parsing; the canonical
+        models the three tables read are built (and have queued their periods) before the grid -#}
+    {%- set inputs = {
+        'chains': ref('chains'), 'operator_validators': ref('operator_validators'),
+        'chain_provider_mappings': ref('chain_provider_mappings'), 'validator_identities': ref('validator_identities'),
+        'periods_expected': ref('int_periods_expected'), 'periods': ref('periods'), 'daily_prices': ref('daily_prices'),
+        'price_rejections': ref('stg_prices__rejected_items'), 'rejections': ref('int_rejections_opened'),
+        'invariants': ref('int_invariants_failed'),
+        'read': [ref('stake_rewards'), ref('validator_fees'), ref('validator_mev'), ref('validator_costs')]} if watch_inputs else {} -%}
+    {%- if not execute or model.resource_type != 'model' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if not run_query("select to_regclass('aurora_control.period_queue') is not null").columns[0].values()[0] -%}
+        {#- a command that ran no on-run-start (dbt compile) -#}
+        {%- do record_build_periods(none) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set name = this.identifier | replace("'", "''") -%}
+    {%- if watch_inputs -%}
+        {%- do queue_changed_inputs(inputs) -%}
+        {%- do run_query("insert into aurora_control.period_queue_taken (invocation_id, model, max_id)
+            select '" ~ invocation_id ~ "', m.model, (select coalesce(max(id), 0) from aurora_control.period_queue)
+            from unnest(array['" ~ period_queue_models() | join("', '") ~ "']) as m (model)
+            on conflict (invocation_id, model) do update set max_id = excluded.max_id") -%}
+    {%- else -%}
+        {%- do run_query("insert into aurora_control.period_queue_taken (invocation_id, model, max_id)
+            select '" ~ invocation_id ~ "', '" ~ name ~ "', coalesce(max(id), 0) from aurora_control.period_queue
+            on conflict (invocation_id, model) do nothing") -%}
+    {%- endif -%}
+    {%- set taken = run_query("select
+            coalesce(bool_or(q.chain = '*'), false),
+            exists (select 1 from aurora_control.period_queue_built where model = '" ~ name ~ "')
+        from aurora_control.period_queue as q
+        join aurora_control.period_queue_taken as t on t.invocation_id = '" ~ invocation_id ~ "' and t.model = q.model
+        where q.model = '" ~ name ~ "' and q.id <= t.max_id").rows[0] -%}
+    {%- if not is_incremental() or heal_requested() or taken[0] or not taken[1] -%}
+        {%- do record_build_periods(none) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set found = run_query("select q.chain, q.period_seq from aurora_control.period_queue as q
+        join aurora_control.period_queue_taken as t on t.invocation_id = '" ~ invocation_id ~ "' and t.model = q.model
+        where q.model = '" ~ name ~ "' and q.id <= t.max_id order by 1, 2") -%}
+    {%- do record_build_periods(found.rows) -%}
+    {{ return(found.rows) }}
+{% endmacro %}
+
+
+{#
+  The periods whose small inputs changed since int_pnl_grid last compiled, and the periods not
+  final yet, queued; what was seen is replaced by what is there now. An input row that names no
+  expected period queues every period.
+#}
+{% macro queue_changed_inputs(inputs) %}
+    {%- set now_rows -%}
+        select 'whole' as input, '*' as chain, '*' as period_key,
+               md5(coalesce(string_agg(r, '|' order by r), '')) as row_hash
+        from (
+            select 'chain ' || row(c.*)::text as r from {{ inputs.chains }} as c
+            union all
+            select 'tracked ' || row(o.*)::text from {{ inputs.operator_validators }} as o
+            union all
+            select 'mapping ' || row(m.*)::text from {{ inputs.chain_provider_mappings }} as m
+            union all
+            select 'operator ' || row(i.chain, i.validator_key, i.operator)::text from {{ inputs.validator_identities }} as i
+        ) as whole
+        union all
+        select 'expected', chain, period_seq::text, md5(row(period_id, period_type, is_loaded)::text)
+        from {{ inputs.periods_expected }}
+        union all
+        select 'price', chain, price_date::text, md5(row(price_usd)::text) from {{ inputs.daily_prices }}
+        union all
+        select distinct 'price_rejection', chain, period_id, 'open' from {{ inputs.price_rejections }} where is_open
+        union all
+        select 'rejection', chain, period_id, md5(string_agg(row(validator_key, gap, open_rejections)::text, '|' order by row(validator_key, gap, open_rejections)::text))
+        from {{ inputs.rejections }} group by chain, period_id
+        union all
+        select 'invariant', chain, period_id, md5(string_agg(row(validator_key, invariant)::text, '|' order by row(validator_key, invariant)::text))
+        from {{ inputs.invariants }} group by chain, period_id
+    {%- endset -%}
+    {%- set gaps = adapter.get_relation(database=this.database, schema=this.schema, identifier='int_pnl_gaps_listed') -%}
+    {%- set gaps_have_periods = gaps is not none and 'period_seq' in (adapter.get_columns_in_relation(gaps) | map(attribute='name') | list) -%}
+    {%- set changed = run_query("
+        with now_rows as (" ~ now_rows ~ "),
+        changed as (
+            select distinct coalesce(n.input, s.input) as input, coalesce(n.chain, s.chain) as chain, coalesce(n.period_key, s.period_key) as period_key
+            from now_rows as n
+            full join aurora_control.period_inputs_seen as s
+                on s.input = n.input and s.chain = n.chain and s.period_key = n.period_key and s.row_hash = n.row_hash
+            where n.input is null or s.input is null
+        ),
+        expected as (
+            select e.chain, e.period_id, e.period_seq,
+                   coalesce(((p.period_end - interval '1 microsecond') at time zone 'UTC')::date,
+                            case when e.period_type = 'day' then e.period_id::date end) as price_date
+            from " ~ inputs.periods_expected ~ " as e
+            left join " ~ inputs.periods ~ " as p on p.chain = e.chain and p.period_id = e.period_id
+        ),
+        mapped as (
+            select c.input, c.chain, c.period_key, e.period_seq
+            from changed as c
+            left join expected as e
+                on e.chain = c.chain
+                and ((c.input in ('rejection', 'invariant') and e.period_id = c.period_key)
+                     or (c.input in ('price', 'price_rejection') and e.price_date::text = c.period_key))
+            where c.input not in ('whole', 'expected')
+        )
+        select '*', -1::bigint from changed where input = 'whole'
+        union
+        select chain, period_key::bigint from changed where input = 'expected'
+        union
+        select chain, period_seq from mapped where period_seq is not null
+        union
+        -- a rejection or failed invariant of a period nothing expects: everything, to be safe
+        select '*', -1 from mapped where period_seq is null and input in ('rejection', 'invariant')
+        " ~ ("union select distinct chain, period_seq from " ~ gaps if gaps_have_periods else "union select '*', -1") ~ "
+        order by 1, 2") -%}
+    {%- set everything = [] -%}
+    {%- for row in changed.rows if row[0] == '*' %}{% do everything.append(row) %}{% endfor -%}
+    {%- if everything -%}
+        {%- do queue_periods(none) -%}
+    {%- elif changed.rows | length -%}
+        {%- do queue_periods(changed.rows) -%}
+    {%- endif -%}
+    {%- do run_query("delete from aurora_control.period_inputs_seen; insert into aurora_control.period_inputs_seen (input, chain, period_key, row_hash) " ~ now_rows) -%}
+{% endmacro %}
+
+
+{#- `(chain, period_seq) in (...)` for the rows of the periods a table rebuilds (true for all). -#}
+{% macro in_queued_periods(periods, chain_column='chain', seq_column='period_seq') -%}
+    {%- if periods is none -%}
+    true
+    {%- elif periods | length == 0 -%}
+    false
+    {%- else -%}
+    ({{ chain_column }}, {{ seq_column }}) in (values
+        {%- for row in periods %} ('{{ row[0] | replace("'", "''") }}'::text, {{ row[1] }}::bigint){% if not loop.last %},{% endif %}{% endfor %})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Pre-hook: the rows of the periods this build of the table rewrites are deleted (all, for every period). -#}
+{% macro delete_queued_periods() -%}
+    {%- set key = (this.schema ~ '.' ~ this.identifier) | replace("'", "''") -%}
+    {%- set everything = execute and is_incremental() and run_query("select exists (select 1 from aurora_control.build_periods
+        where invocation_id = '" ~ invocation_id ~ "' and model = '" ~ key ~ "' and chain = '*')").columns[0].values()[0] -%}
+    {%- if not is_incremental() -%}
+    select 1
+    {%- elif everything -%}
+    {#- also a table built before it had period_seq (int_pnl_gaps_listed): its columns are synced after -#}
+    delete from {{ this }}
+    {%- else -%}
+    delete from {{ this }} as target
+    where (target.chain, target.period_seq) in (
+        select b.chain, b.period_seq from aurora_control.build_periods as b
+        where b.invocation_id = '{{ invocation_id }}' and b.model = '{{ key }}')
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Post-hook: the queued periods the table took are rebuilt; it was built by the queue. Its
+    deletes go through an index on the period (made here: a table built before was a plain table). -#}
+{% macro consume_period_queue() -%}
+    {%- set name = this.identifier | replace("'", "''") -%}
+    do $aurora$
+    begin
+        if not exists (select 1 from pg_indexes
+                       where schemaname = '{{ this.schema }}' and tablename = '{{ this.identifier }}'
+                         and indexdef like '%(chain, period_seq)') then
+            create index on {{ this }} (chain, period_seq);
+        end if;
+    end
+    $aurora$;
+    delete from aurora_control.period_queue as q
+    using aurora_control.period_queue_taken as t
+    where t.invocation_id = '{{ invocation_id }}' and t.model = '{{ name }}' and q.model = t.model and q.id <= t.max_id;
+    insert into aurora_control.period_queue_built (model) values ('{{ name }}') on conflict do nothing
+{%- endmacro %}
