@@ -1,20 +1,23 @@
 {#
-  The P&L tables rebuilt by period. `int_pnl_grid`, `int_pnl_gaps_listed` and
-  `marts.fct_validator_pnl` hold a row per validator and period (per code, for the gaps) over all
-  history; rebuilt whole, every build cost what the history holds. They are incremental: each
-  build deletes and recomputes only the periods whose inputs may have changed, and the rows of
-  every other period are what a whole rebuild would give (tests/dbt/test_build_periods.py).
+  The P&L tables rebuilt by period. `int_pnl_grid`, `int_pnl_gaps_listed`,
+  `marts.fct_validator_pnl` and `int_books__validator_days_apportioned` hold a row per validator
+  and period (per code, per day piece) over all history; rebuilt whole, every build cost what the
+  history holds. They are incremental: each build deletes and recomputes only the periods whose
+  inputs may have changed, and the rows of every other period are what a whole rebuild would give
+  (tests/dbt/test_build_periods.py).
 
-  A period is rebuilt (queued for each of the three tables in `aurora_control.period_queue`) when:
-    - an incremental canonical model rebuilt it: every period `record_build_periods` records
-      (macros/tested_periods.sql, the lookback's new loads and finality window) is queued, so a
-      restated reward, fee or settlement reaches the marts, whichever command built the model;
+  A period is rebuilt (queued for each of the four tables in `aurora_control.period_queue`) when:
+    - an incremental canonical model these tables read (directly or not) rebuilt it: every period
+      its `record_build_periods` records (macros/tested_periods.sql: the lookback's new loads and
+      finality window) is queued, so a restated reward, fee or settlement reaches the marts,
+      whichever command built the model;
     - its rows are not final yet (it has a row in int_pnl_gaps_listed): pending and incomplete
       rows depend on the clock, on prices still to come and on rejections still open;
     - a small input read by period changed since the last time `int_pnl_grid` compiled (its rows
-      are kept, hashed, in `aurora_control.period_inputs_seen`): the expected periods and whether
-      each is loaded, the daily prices and the open price rejections (the periods whose price
-      day it is), the open rejections and the failed invariants (their periods).
+      are kept, hashed, in `aurora_control.period_inputs_seen`): the expected periods, whether
+      each is loaded and how (the period loads' block source and what was unsettled), the daily
+      prices and the open price rejections (the periods whose price day it is), the open
+      rejections and the failed invariants (their periods).
   Every period is rebuilt when the table is new, on --full-refresh or healing, the first time a
   table built before this queue existed is built, when an upstream model rebuilt everything, or
   when an input read whole changed: the registry's chains, tracked validators and provider
@@ -30,6 +33,30 @@
 {% macro period_queue_models() -%}
     {{ return(['int_pnl_grid', 'int_pnl_gaps_listed', 'fct_validator_pnl', 'int_books__validator_days_apportioned']) }}
 {%- endmacro %}
+
+
+{#- Whether the model being compiled is read, directly or not, by a table rebuilt by period
+    (another model's rebuilt periods change nothing there: validator_exceptions keeps old days). -#}
+{% macro feeds_period_tables() %}
+    {%- set seen = [] -%}
+    {%- set frontier = [] -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name in period_queue_models() -%}
+        {%- do frontier.append(node.unique_id) -%}
+    {%- endfor -%}
+    {#- breadth first, a level per round: the project's DAG is far shallower than 50 -#}
+    {%- for round in range(50) if frontier -%}
+        {%- set parents = [] -%}
+        {%- for uid in frontier -%}
+            {%- for parent in (graph.nodes.get(uid) or {}).get('depends_on', {}).get('nodes', []) -%}
+                {%- if parent not in seen and parent not in parents -%}{%- do parents.append(parent) -%}{%- endif -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- do seen.extend(parents) -%}
+        {%- do frontier.clear() -%}
+        {%- do frontier.extend(parents) -%}
+    {%- endfor -%}
+    {{ return(model.unique_id in seen) }}
+{% endmacro %}
 
 
 {#- on-run-start (from ensure_build_state): the queue and what int_pnl_grid last saw. -#}
@@ -84,18 +111,19 @@
   Called when a table rebuilt by period compiles: the periods it rebuilds, as a list of
   (chain, period_seq), or none for every period. `int_pnl_grid` (watch_inputs) first queues the
   periods whose small inputs changed and those not final yet, then takes the queue up to its
-  newest id for all three tables: in one build they rebuild the same periods, whatever another
-  model queues while they run (that stays queued for all three).
+  newest id for all four tables: in one build they rebuild the same periods, whatever another
+  model queues while they run (that stays queued for all four).
 #}
 {% macro queued_periods(watch_inputs=false) %}
     {#- referenced outside the branches so dbt sees the dependencies when parsing; the canonical
-        models the three tables read are built (and have queued their periods) before the grid -#}
+        models the four tables read are built (and have queued their periods) before the grid -#}
     {%- set inputs = {
         'chains': ref('chains'), 'operator_validators': ref('operator_validators'),
         'chain_provider_mappings': ref('chain_provider_mappings'), 'validator_identities': ref('validator_identities'),
         'periods_expected': ref('int_periods_expected'), 'periods': ref('periods'), 'daily_prices': ref('daily_prices'),
         'price_rejections': ref('stg_prices__rejected_items'), 'rejections': ref('int_rejections_opened'),
         'invariants': ref('int_invariants_failed'),
+        'period_loads': [ref('stg_solana__period_loads'), ref('stg_ethereum__period_loads')],
         'read': [ref('stake_rewards'), ref('validator_fees'), ref('validator_mev'), ref('validator_costs')]} if watch_inputs else {} -%}
     {%- if not execute or model.resource_type != 'model' -%}
         {{ return(none) }}
@@ -156,6 +184,11 @@
         union all
         select 'expected', chain, period_seq::text, md5(row(period_id, period_type, is_loaded)::text)
         from {{ inputs.periods_expected }}
+        {%- for loads in inputs.period_loads %}
+        union all
+        select 'expected', chain, period_seq::text || ' loaded', md5(row(period_id, block_source, unsettled)::text)
+        from {{ loads }}
+        {%- endfor %}
         union all
         select 'price', chain, price_date::text, md5(row(price_usd)::text) from {{ inputs.daily_prices }}
         union all
@@ -196,7 +229,7 @@
         )
         select '*', -1::bigint from changed where input = 'whole'
         union
-        select chain, period_key::bigint from changed where input = 'expected'
+        select chain, split_part(period_key, ' ', 1)::bigint from changed where input = 'expected'
         union
         select chain, period_seq from mapped where period_seq is not null
         union

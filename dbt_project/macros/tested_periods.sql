@@ -64,8 +64,8 @@
                 ~ invocation_id ~ "', '" ~ key ~ "', chain, period_seq from (values " ~ values | join(', ')
                 ~ ") as v (chain, period_seq) on conflict do nothing") -%}
         {%- endif -%}
-        {#- the P&L tables rebuilt by period rebuild them too (macros/period_queue.sql) -#}
-        {%- if this.identifier not in period_queue_models() -%}
+        {#- the P&L tables rebuilt by period and fed by this model rebuild them too (macros/period_queue.sql) -#}
+        {%- if this.identifier not in period_queue_models() and feeds_period_tables() -%}
             {%- do queue_periods(rows) -%}
         {%- endif -%}
     {%- endif -%}
