@@ -91,12 +91,7 @@
 
 {#- Queues periods for every table rebuilt by period; rows are (chain, period_seq), none for all. -#}
 {% macro queue_periods(rows) %}
-    {%- set values = [] -%}
-    {%- if rows is none -%}
-        {%- do values.append("('*', -1)") -%}
-    {%- else -%}
-        {%- for row in rows %}{% do values.append("('" ~ (row[0] | replace("'", "''")) ~ "', " ~ row[1] ~ ")") %}{% endfor -%}
-    {%- endif -%}
+    {%- set values = period_values(rows) -%}
     {%- if values and run_query("select to_regclass('aurora_control.period_queue') is not null").columns[0].values()[0] -%}
         {%- do run_query("insert into aurora_control.period_queue (model, chain, period_seq)
             select m.model, v.chain, v.period_seq

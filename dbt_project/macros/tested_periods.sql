@@ -47,17 +47,24 @@
 {% endmacro %}
 
 
+{#- SQL value rows ('chain', period_seq) for a list of (chain, period_seq); ('*', -1) for none (every period). -#}
+{% macro period_values(rows) %}
+    {%- set values = [] -%}
+    {%- if rows is none -%}
+        {%- do values.append("('*', -1)") -%}
+    {%- else -%}
+        {%- for row in rows %}{% do values.append("('" ~ (row[0] | replace("'", "''")) ~ "', " ~ row[1] ~ ")") %}{% endfor -%}
+    {%- endif -%}
+    {{ return(values) }}
+{% endmacro %}
+
+
 {#- The periods the model being compiled rebuilds: a list of (chain, period_seq), or none for every period. -#}
 {% macro record_build_periods(rows) %}
     {%- if execute and model.resource_type == 'model'
           and run_query("select to_regclass('aurora_control.build_periods') is not null").columns[0].values()[0] -%}
         {%- set key = (this.schema ~ '.' ~ this.identifier) | replace("'", "''") -%}
-        {%- set values = [] -%}
-        {%- if rows is none -%}
-            {%- do values.append("('*', -1)") -%}
-        {%- else -%}
-            {%- for row in rows %}{% do values.append("('" ~ (row[0] | replace("'", "''")) ~ "', " ~ row[1] ~ ")") %}{% endfor -%}
-        {%- endif -%}
+        {%- set values = period_values(rows) -%}
         {%- do run_query("delete from aurora_control.build_periods where invocation_id = '" ~ invocation_id ~ "' and model = '" ~ key ~ "'") -%}
         {%- if values -%}
             {%- do run_query("insert into aurora_control.build_periods (invocation_id, model, chain, period_seq) select '"
