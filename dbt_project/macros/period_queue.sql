@@ -27,8 +27,8 @@
   build periods: its views are restricted to them, macros/build_period_restriction.sql, and its
   data tests read them, macros/tested_periods.sql); its pre-hook deletes their rows, and its
   post-hook removes the rows it took from the queue, in its own transaction. A failed build
-  leaves them queued, so the next build rebuilds them; a period queued again meanwhile gets a new
-  id and stays.
+  leaves them queued, so the next build rebuilds them; a period queued again meanwhile is a new
+  row with a newer id, and stays.
 #}
 {% macro period_queue_models() -%}
     {{ return(['int_pnl_grid', 'int_pnl_gaps_listed', 'fct_validator_pnl', 'int_books__validator_days_apportioned']) }}
@@ -38,22 +38,23 @@
 {#- Whether the model being compiled is read, directly or not, by a table rebuilt by period
     (another model's rebuilt periods change nothing there: validator_exceptions keeps old days). -#}
 {% macro feeds_period_tables() %}
-    {%- set seen = [] -%}
+    {#- dicts, not lists: a membership test in a list made this cost seconds per model -#}
+    {%- set seen = {} -%}
     {%- set frontier = [] -%}
     {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name in period_queue_models() -%}
         {%- do frontier.append(node.unique_id) -%}
     {%- endfor -%}
     {#- breadth first, a level per round: the project's DAG is far shallower than 50 -#}
     {%- for round in range(50) if frontier -%}
-        {%- set parents = [] -%}
+        {%- set parents = {} -%}
         {%- for uid in frontier -%}
-            {%- for parent in (graph.nodes.get(uid) or {}).get('depends_on', {}).get('nodes', []) -%}
-                {%- if parent not in seen and parent not in parents -%}{%- do parents.append(parent) -%}{%- endif -%}
+            {%- for parent in (graph.nodes.get(uid) or {}).get('depends_on', {}).get('nodes', []) if parent not in seen -%}
+                {%- do parents.update({parent: true}) -%}
             {%- endfor -%}
         {%- endfor -%}
-        {%- do seen.extend(parents) -%}
+        {%- do seen.update(parents) -%}
         {%- do frontier.clear() -%}
-        {%- do frontier.extend(parents) -%}
+        {%- do frontier.extend(parents.keys()) -%}
     {%- endfor -%}
     {{ return(model.unique_id in seen) }}
 {% endmacro %}
@@ -65,14 +66,16 @@
         id bigserial primary key,
         model text not null,        -- a table rebuilt by period (period_queue_models)
         chain text not null,        -- '*': every period
-        period_seq bigint not null,
-        unique (model, chain, period_seq)
+        period_seq bigint not null
     );
+    -- No unique key: models building at once queue the same periods in their own open
+    -- transactions, and a unique key made each wait for the other's commit (a period queued twice
+    -- is rebuilt once; the latest id keeps it queued past a build that took an earlier one).
     -- the queue ids each table took in this build: its post-hook removes those
     create table if not exists aurora_control.period_queue_taken (
         invocation_id text not null,
         model text not null,
-        max_id bigint not null,
+        ids bigint[] not null,
         primary key (invocation_id, model)
     );
     delete from aurora_control.period_queue_taken where invocation_id <> '{{ invocation_id }}';
@@ -96,8 +99,7 @@
         {%- do run_query("insert into aurora_control.period_queue (model, chain, period_seq)
             select m.model, v.chain, v.period_seq
             from (values " ~ values | join(', ') ~ ") as v (chain, period_seq)
-            cross join unnest(array['" ~ period_queue_models() | join("', '") ~ "']) as m (model)
-            on conflict (model, chain, period_seq) do update set id = nextval(pg_get_serial_sequence('aurora_control.period_queue', 'id'))") -%}
+            cross join unnest(array['" ~ period_queue_models() | join("', '") ~ "']) as m (model)") -%}
     {%- endif -%}
 {% endmacro %}
 
@@ -105,9 +107,9 @@
 {#
   Called when a table rebuilt by period compiles: the periods it rebuilds, as a list of
   (chain, period_seq), or none for every period. `int_pnl_grid` (watch_inputs) first queues the
-  periods whose small inputs changed and those not final yet, then takes the queue up to its
-  newest id for all four tables: in one build they rebuild the same periods, whatever another
-  model queues while they run (that stays queued for all four).
+  periods whose small inputs changed and those not final yet, then takes the queue as it sees it
+  for all four tables: in one build they rebuild the same periods, whatever another model queues
+  while they run (that stays queued for all four).
 #}
 {% macro queued_periods(watch_inputs=false) %}
     {#- referenced outside the branches so dbt sees the dependencies when parsing; the canonical
@@ -129,30 +131,34 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set name = this.identifier | replace("'", "''") -%}
+    {#- the ids taken, not an id bound: a row another open transaction queued is not visible yet,
+        and its id may be below the ones that are -#}
     {%- if watch_inputs -%}
         {%- do queue_changed_inputs(inputs) -%}
-        {%- do run_query("insert into aurora_control.period_queue_taken (invocation_id, model, max_id)
-            select '" ~ invocation_id ~ "', m.model, (select coalesce(max(id), 0) from aurora_control.period_queue)
+        {%- do run_query("insert into aurora_control.period_queue_taken (invocation_id, model, ids)
+            select '" ~ invocation_id ~ "', m.model,
+                   array(select q.id from aurora_control.period_queue as q where q.model = m.model order by q.id)
             from unnest(array['" ~ period_queue_models() | join("', '") ~ "']) as m (model)
-            on conflict (invocation_id, model) do update set max_id = excluded.max_id") -%}
+            on conflict (invocation_id, model) do update set ids = excluded.ids") -%}
     {%- else -%}
-        {%- do run_query("insert into aurora_control.period_queue_taken (invocation_id, model, max_id)
-            select '" ~ invocation_id ~ "', '" ~ name ~ "', coalesce(max(id), 0) from aurora_control.period_queue
+        {%- do run_query("insert into aurora_control.period_queue_taken (invocation_id, model, ids)
+            select '" ~ invocation_id ~ "', '" ~ name ~ "',
+                   array(select q.id from aurora_control.period_queue as q where q.model = '" ~ name ~ "' order by q.id)
             on conflict (invocation_id, model) do nothing") -%}
     {%- endif -%}
-    {%- set taken = run_query("select
-            coalesce(bool_or(q.chain = '*'), false),
+    {%- set taken_rows -%}
+        select q.chain, q.period_seq from aurora_control.period_queue as q
+        join aurora_control.period_queue_taken as t on t.invocation_id = '{{ invocation_id }}' and t.model = q.model
+        where q.model = '{{ name }}' and q.id = any(t.ids)
+    {%- endset -%}
+    {%- set taken = run_query("select coalesce(bool_or(chain = '*'), false),
             exists (select 1 from aurora_control.period_queue_built where model = '" ~ name ~ "')
-        from aurora_control.period_queue as q
-        join aurora_control.period_queue_taken as t on t.invocation_id = '" ~ invocation_id ~ "' and t.model = q.model
-        where q.model = '" ~ name ~ "' and q.id <= t.max_id").rows[0] -%}
+        from (" ~ taken_rows ~ ") as taken").rows[0] -%}
     {%- if not is_incremental() or heal_requested() or taken[0] or not taken[1] -%}
         {%- do record_build_periods(none) -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set found = run_query("select q.chain, q.period_seq from aurora_control.period_queue as q
-        join aurora_control.period_queue_taken as t on t.invocation_id = '" ~ invocation_id ~ "' and t.model = q.model
-        where q.model = '" ~ name ~ "' and q.id <= t.max_id order by 1, 2") -%}
+    {%- set found = run_query("select distinct chain, period_seq from (" ~ taken_rows ~ ") as taken order by 1, 2") -%}
     {%- do record_build_periods(found.rows) -%}
     {{ return(found.rows) }}
 {% endmacro %}
@@ -290,6 +296,6 @@
     $aurora$;
     delete from aurora_control.period_queue as q
     using aurora_control.period_queue_taken as t
-    where t.invocation_id = '{{ invocation_id }}' and t.model = '{{ name }}' and q.model = t.model and q.id <= t.max_id;
+    where t.invocation_id = '{{ invocation_id }}' and t.model = '{{ name }}' and q.model = t.model and q.id = any(t.ids);
     insert into aurora_control.period_queue_built (model) values ('{{ name }}') on conflict do nothing
 {%- endmacro %}
