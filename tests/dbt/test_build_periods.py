@@ -180,7 +180,7 @@ def rebuilt(warehouse, model: str) -> set:
 def test_the_pnl_tables_rebuild_the_periods_whose_inputs_changed(env, warehouse):
     """int_pnl_grid, int_pnl_gaps_listed, fct_validator_pnl and the books' day pieces are rebuilt
     by period (macros/period_queue.sql): what an incremental model rebuilt, the rows not final yet, the
-    periods whose prices changed, everything when the registry changed. After each step they hold
+    periods whose prices changed, everything when the registry or an operator changed. After each step they hold
     exactly what a full rebuild gives, and a table a build did not reach keeps its queue."""
     env.run("--from-epoch", "0", "--to-epoch", "5")
     env.build()
@@ -213,11 +213,17 @@ def test_the_pnl_tables_rebuild_the_periods_whose_inputs_changed(env, warehouse)
     # (put back: a full rebuild reads the price from staging, and the next step rebuilds every period)
     execute(warehouse, "update canonical.daily_prices set price_usd = price_usd - 1 where chain = 'solana' and price_date = %s", (day,))
 
-    # A validator no longer tracked (operators.yaml): every period, without its rows.
+    # operators.yaml changed, nothing loaded: a validator no longer tracked and its operator
+    # renamed. Every period, without its rows, with the new name (canonical.validator_identities
+    # restates a stored validator whose operator changed; before, the old name stayed until a load).
     write_operators(env, env.tracked[:3])
+    env.paths["operators"].write_text(env.paths["operators"].read_text().replace("acme", "acme_two"))
     env.build("--force")
     assert {m: rebuilt(warehouse, m) for m in models} == {m: {"*"} for m in models}
     assert {r[0] for r in query(warehouse, "select distinct validator_key from marts.fct_validator_pnl")} == set(env.tracked[:3])
+    assert query(warehouse, "select distinct operator from marts.fct_validator_pnl") == [("acme_two",)]
+    assert query(warehouse, "select operator, count(*) from canonical.validator_identities group by operator order by 1") == [
+        ("acme_two", 3), (None, 1)]
 
     # A new epoch built up to the grid only: the gaps and the mart keep their queue, and the next
     # build rebuilds it.

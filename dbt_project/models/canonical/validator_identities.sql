@@ -1,10 +1,25 @@
 {{ config(unique_key=['chain', 'validator_key'], indexes=[{'columns': ['chain', 'validator_key']}]) }}
 
 -- One row per validator: its latest identity, operator, and the span of periods seen. Only the
--- rebuilt periods are read, so the span widens with what is already stored.
+-- rebuilt periods are read, so the span widens with what is already stored; a stored validator
+-- whose operator in operators.yaml is no longer the one it holds is restated too (before, a
+-- renamed operator stayed until a load touched the validator, and a full refresh disagreed).
 with
 
-recent as (
+operators as (
+
+    select chain, validator, operator from {{ ref('operator_validators') }}
+
+),
+
+-- Ethereum validators may be listed by pubkey rather than index.
+ethereum_operators as (
+
+    select chain, validator_index::text as validator_key, operator from {{ ref('int_ethereum__validator_operators_matched') }}
+
+),
+
+loaded as (
 
     select
         chain,
@@ -18,6 +33,31 @@ recent as (
     where source_load_id > (select coalesce(max(source_load_id), 0) from {{ this }})
     {% endif %}
     group by chain, validator_key
+
+),
+
+recent as (
+
+    select * from loaded
+    {% if is_incremental() and not heal_requested() %}
+
+    union all
+
+    -- stored, not loaded since, and its operator changed: restated as it is, with the new operator
+    select
+        existing.chain,
+        existing.validator_key,
+        existing.first_period_seq,
+        existing.last_period_seq,
+        existing.identity_pubkey,
+        existing.source_load_id
+    from {{ this }} as existing
+    left join operators on operators.chain = existing.chain and operators.validator = existing.validator_key
+    left join ethereum_operators
+        on ethereum_operators.chain = existing.chain and ethereum_operators.validator_key = existing.validator_key
+    where coalesce(operators.operator, ethereum_operators.operator) is distinct from existing.operator
+      and not exists (select 1 from loaded where loaded.chain = existing.chain and loaded.validator_key = existing.validator_key)
+    {% endif %}
 
 ),
 
@@ -54,11 +94,10 @@ select
     merged.source_load_id
 
 from merged
-left join {{ ref('operator_validators') }} as operators
+left join operators
     on operators.chain = merged.chain and operators.validator = merged.validator_key
--- Ethereum validators may be listed by pubkey rather than index.
-left join {{ ref('int_ethereum__validator_operators_matched') }} as ethereum_operators
-    on ethereum_operators.chain = merged.chain and ethereum_operators.validator_index::text = merged.validator_key
+left join ethereum_operators
+    on ethereum_operators.chain = merged.chain and ethereum_operators.validator_key = merged.validator_key
 left join {{ ref('periods') }} as first_period
     on first_period.chain = merged.chain and first_period.period_seq = merged.first_period_seq
 left join {{ ref('periods') }} as last_period
