@@ -169,6 +169,8 @@
   final yet, queued; what was seen is replaced by what is there now. An input row that names no
   expected period queues every period.
 #}
+{#- A row without a period (a rejection of an item outside any period) is left out: nothing the
+    P&L tables hold joins it, and a null key cannot be kept. -#}
 {% macro queue_changed_inputs(inputs) %}
     {%- set now_rows -%}
         select 'whole' as input, '*' as chain, '*' as period_key,
@@ -188,18 +190,18 @@
         {%- for loads in inputs.period_loads %}
         union all
         select 'expected', chain, period_seq::text || ' loaded', md5(row(period_id, block_source, unsettled)::text)
-        from {{ loads }}
+        from {{ loads }} where period_seq is not null
         {%- endfor %}
         union all
         select 'price', chain, price_date::text, md5(row(price_usd)::text) from {{ inputs.daily_prices }}
         union all
-        select distinct 'price_rejection', chain, period_id, 'open' from {{ inputs.price_rejections }} where is_open
+        select distinct 'price_rejection', chain, period_id, 'open' from {{ inputs.price_rejections }} where is_open and period_id is not null
         union all
         select 'rejection', chain, period_id, md5(string_agg(row(validator_key, gap, open_rejections)::text, '|' order by row(validator_key, gap, open_rejections)::text))
-        from {{ inputs.rejections }} group by chain, period_id
+        from {{ inputs.rejections }} where period_id is not null group by chain, period_id
         union all
         select 'invariant', chain, period_id, md5(string_agg(row(validator_key, invariant)::text, '|' order by row(validator_key, invariant)::text))
-        from {{ inputs.invariants }} group by chain, period_id
+        from {{ inputs.invariants }} where period_id is not null group by chain, period_id
     {%- endset -%}
     {%- set gaps = adapter.get_relation(database=this.database, schema=this.schema, identifier='int_pnl_gaps_listed') -%}
     {%- set gaps_have_periods = gaps is not none and 'period_seq' in (adapter.get_columns_in_relation(gaps) | map(attribute='name') | list) -%}
