@@ -58,6 +58,24 @@
         end loop;
     end
     $aurora$;
+    -- Canonical tables built before 2026-12-03 hold an index on their unique key beside the
+    -- primary key's (the same columns): every merged row paid for both. Dropped once.
+    do $aurora$
+    declare r record;
+    begin
+        for r in
+            select i.indexrelid::regclass::text as index_name
+            from pg_index as i
+            join pg_index as pk on pk.indrelid = i.indrelid and pk.indisprimary
+            join pg_class as t on t.oid = i.indrelid
+            where t.relnamespace = to_regnamespace('{{ generate_schema_name('canonical', none) }}')
+              and not i.indisunique and i.indkey = pk.indkey
+              and i.indexprs is null and i.indpred is null
+        loop
+            execute format('drop index if exists %s', r.index_name);
+        end loop;
+    end
+    $aurora$;
     -- A build of a few days reads the validator states of those days' slots only
     -- (macros/build_period_restriction.sql): an index on the slot serves them.
     {%- set states = source('ethereum', 'validator_states') %}

@@ -1,4 +1,4 @@
-{{ config(unique_key=['chain', 'price_date'], indexes=[{'columns': ['chain', 'price_date']}]) }}
+{{ config(unique_key=['chain', 'price_date']) }}
 
 -- Each chain's native token in USD, one close per UTC day (the prices provider's point at the
 -- midnight ending the day). Closes never change once published: only new loads are read.

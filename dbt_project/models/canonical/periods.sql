@@ -1,4 +1,4 @@
-{{ config(unique_key=['chain', 'period_id'], indexes=[{'columns': ['chain', 'period_id']}, {'columns': ['chain', 'period_seq']}]) }}
+{{ config(unique_key=['chain', 'period_id'], indexes=[{'columns': ['chain', 'period_seq']}]) }}
 
 with
 

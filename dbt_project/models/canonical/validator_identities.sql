@@ -1,4 +1,4 @@
-{{ config(unique_key=['chain', 'validator_key'], indexes=[{'columns': ['chain', 'validator_key']}]) }}
+{{ config(unique_key=['chain', 'validator_key']) }}
 
 -- One row per validator: its latest identity, operator, and the span of periods seen. Only the
 -- rebuilt periods are read, so the span widens with what is already stored; a stored validator

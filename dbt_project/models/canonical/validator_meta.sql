@@ -1,6 +1,6 @@
 {{ config(
     unique_key=['chain', 'validator_key', 'period_id'],
-    indexes=[{'columns': ['chain', 'validator_key', 'period_id']}, {'columns': ['chain', 'period_seq']}],
+    indexes=[{'columns': ['chain', 'period_seq']}],
     pre_hook=["set local enable_nestloop = off", "{{ restrict_views_to_build_periods() }}"],
 ) }}
 

@@ -1,0 +1,72 @@
+{#
+  The canonical models' merge (incremental_strategy 'period_merge'): dbt's merge on the unique
+  key, with two changes that make it cost the periods rebuilt rather than the history:
+
+  - The target's rows are read only in the periods the new rows belong to: a literal list of
+    (chain, period_seq), read from the new rows when the merge runs, in the ON clause, so the
+    planner reads them through the (chain, period_seq) index. dbt's merge hash-joined every stored
+    row (the models turn nested loops off), and the scan grew with the history. A key's period
+    never changes (an epoch, a day, a slot's day), so the list hides no matching row; if it ever
+    did, the new row would be inserted beside the old one and the primary key would fail the
+    build, never leave two rows.
+  - A stored row identical to its new one is left alone: a build rewrites its whole lookback
+    window, most of which did not change, and every updated row is a new row version with an
+    entry in each index. Rows are compared by their text, so a value that is equal but written
+    differently (a numeric's scale) is still updated and a full rebuild restates the same text.
+
+  A model without a period_seq column (daily_prices, validator_identities) gets the second only.
+#}
+{% macro get_incremental_period_merge_sql(arg_dict) %}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set source = arg_dict['temp_relation'] -%}
+    {%- set unique_key = arg_dict['unique_key'] -%}
+    {%- set names = arg_dict['dest_columns'] | map(attribute='name') | list -%}
+    {%- if not unique_key -%}
+        {{ exceptions.raise_compiler_error("incremental_strategy 'period_merge' needs a unique_key: " ~ target) }}
+    {%- endif -%}
+    {%- set keys = [unique_key] if unique_key is string else unique_key -%}
+    {%- set predicates = [] + (arg_dict['incremental_predicates'] or []) -%}
+    {%- for key in keys -%}
+        {%- do predicates.append('DBT_INTERNAL_SOURCE.' ~ key ~ ' = DBT_INTERNAL_DEST.' ~ key) -%}
+    {%- endfor -%}
+    {%- if 'period_seq' in names and 'chain' in names -%}
+        {%- do predicates.append(period_merge_restriction(source)) -%}
+    {%- endif -%}
+    {%- set cols = [] -%}
+    {%- for name in names %}{% do cols.append(adapter.quote(name)) %}{% endfor %}
+
+    merge into {{ target }} as DBT_INTERNAL_DEST
+        using {{ source }} as DBT_INTERNAL_SOURCE
+        on ({{ predicates | join(') and (') }})
+    when matched and row(DBT_INTERNAL_DEST.{{ cols | join(', DBT_INTERNAL_DEST.') }})::text
+                     is distinct from row(DBT_INTERNAL_SOURCE.{{ cols | join(', DBT_INTERNAL_SOURCE.') }})::text then update set
+        {% for col in cols -%}
+        {{ col }} = DBT_INTERNAL_SOURCE.{{ col }}{% if not loop.last %}, {% endif %}
+        {%- endfor %}
+    when not matched then insert ({{ cols | join(', ') }})
+    values (DBT_INTERNAL_SOURCE.{{ cols | join(', DBT_INTERNAL_SOURCE.') }})
+{% endmacro %}
+
+
+{#- The stored rows a merge may match: those of the new rows' periods, as a literal condition on
+    the target (true when a new row has no period: nothing is restricted then). -#}
+{% macro period_merge_restriction(source) -%}
+    {%- set found = run_query("select chain, array_agg(distinct period_seq order by period_seq)::text, bool_or(period_seq is null)
+                               from " ~ source ~ " group by chain order by chain") -%}
+    {%- set parts = [] -%}
+    {%- set unrestricted = [false] -%}
+    {%- for row in found.rows -%}
+        {%- if row[0] is none or row[2] -%}
+            {%- do unrestricted.append(true) -%}
+        {%- else -%}
+            {%- do parts.append("(DBT_INTERNAL_DEST.chain = '" ~ (row[0] | replace("'", "''")) ~ "' and DBT_INTERNAL_DEST.period_seq = any('" ~ row[1] ~ "'::bigint[]))") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if true in unrestricted -%}
+    true
+    {%- elif parts | length == 0 -%}
+    false
+    {%- else -%}
+    {{ parts | join(' or ') }}
+    {%- endif -%}
+{%- endmacro %}
