@@ -14,9 +14,12 @@
 -- A postponed deposit (its validator is exiting) stays queued: it counts 0.
 with
 
+-- Restricted to a build's periods (macros/build_period_restriction.sql): each day's rows come from
+-- its own states and blocks; a queue entry's validator is looked up in every state read.
 days as (
 
     select * from {{ ref('int_ethereum__days_listed') }}
+    where {{ in_build_periods('chain', 'period_seq') }}
 
 ),
 
@@ -44,6 +47,7 @@ entries as (
     select q.chain, days.day, q.pubkey, q.amount_wei, q.entry_slot, q.origin, 1 as n, q.load_id::numeric as load_id
     from queue as q
     join days on days.chain = q.chain and q.state_slot = days.start_state_slot
+    where q.state_slot = any(array(select start_state_slot from days))
 
     union all
 
@@ -55,6 +59,7 @@ entries as (
     select q.chain, days.day, q.pubkey, q.amount_wei, q.entry_slot, q.origin, -1, q.load_id::numeric
     from queue as q
     join days on days.chain = q.chain and q.state_slot = days.end_state_slot
+    where q.state_slot = any(array(select end_state_slot from days))
 
 ),
 
@@ -69,15 +74,19 @@ netted as (
 
 known as (
 
+    -- the validators of those entries only
     select distinct chain, pubkey, validator_index from {{ ref('stg_ethereum__validator_states') }}
+    where pubkey in (select pubkey from netted)
 
 ),
 
 starts as (
 
+    -- the states at the listed days' starts only (an index scan on the slot)
     select s.chain, s.pubkey, d.day
     from {{ ref('stg_ethereum__validator_states') }} as s
     join days as d on d.chain = s.chain and s.state_slot = d.start_state_slot
+    where s.state_slot = any(array(select start_state_slot from days))
 
 )
 

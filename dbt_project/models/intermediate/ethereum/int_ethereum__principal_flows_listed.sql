@@ -12,23 +12,41 @@
 --   consolidation, or the rank of a queue-applied deposit in its day.
 with
 
+-- Restricted to a build's periods (macros/build_period_restriction.sql): every row is its own
+-- day's; the validator a deposit names is looked up by its pubkey in every state read.
 days as (
 
     select * from {{ ref('int_ethereum__days_listed') }}
+    where {{ in_build_periods('chain', 'period_seq') }}
+
+),
+
+-- before Electra, a deposit moved the balance in its own block
+deposits as (
+
+    select d.*
+    from {{ ref('stg_ethereum__deposits') }} as d
+    join days on days.chain = d.chain and d.slot between days.first_slot and days.last_slot
+    where days.electra_fork_slot is null or d.slot < days.electra_fork_slot
 
 ),
 
 states as (
 
-    select distinct chain, validator_index, pubkey from {{ ref('stg_ethereum__validator_states') }}
+    -- the validators of those deposits only
+    select distinct s.chain, s.validator_index, s.pubkey
+    from {{ ref('stg_ethereum__validator_states') }} as s
+    where s.pubkey in (select pubkey from deposits)
 
 ),
 
 starts as (
 
+    -- the states at the listed days' starts only (an index scan on the slot)
     select s.chain, s.pubkey, d.day
     from {{ ref('stg_ethereum__validator_states') }} as s
     join days as d on d.chain = s.chain and s.state_slot = d.start_state_slot
+    where s.state_slot = any(array(select start_state_slot from days))
 
 ),
 
@@ -42,31 +60,29 @@ consolidated as (
 events as (
 
     select w.chain, w.validator_index, w.slot, 'withdrawal' as kind, w.withdrawal_index as position,
-           -w.amount_wei as amount_wei, false as is_queue_applied, w.load_id::numeric as load_id
+           -w.amount_wei as amount_wei, false as is_queue_applied, w.load_id::numeric as load_id,
+           null::text as pubkey
     from {{ ref('stg_ethereum__withdrawals') }} as w
 
     union all
 
-    -- before Electra, a deposit moved the balance in its own block
-    select d.chain, s.validator_index, d.slot, 'deposit', d.position, d.amount_wei, false, d.load_id::numeric
-    from {{ ref('stg_ethereum__deposits') }} as d
+    select d.chain, s.validator_index, d.slot, 'deposit', d.position, d.amount_wei, false, d.load_id::numeric, d.pubkey
+    from deposits as d
     join states as s on s.chain = d.chain and s.pubkey = d.pubkey
-    join days on days.chain = d.chain and d.slot between days.first_slot and days.last_slot
-    where days.electra_fork_slot is null or d.slot < days.electra_fork_slot
 
     union all
 
-    select a.chain, a.validator_index, a.slot, a.kind, a.position, a.amount_wei, true, a.load_id
+    select a.chain, a.validator_index, a.slot, a.kind, a.position, a.amount_wei, true, a.load_id, null
     from {{ ref('int_ethereum__deposits_applied') }} as a
 
     union all
 
-    select c.chain, c.source_index, c.slot, 'consolidation_out', c.target_index, -c.amount_wei, false, c.load_id::numeric
+    select c.chain, c.source_index, c.slot, 'consolidation_out', c.target_index, -c.amount_wei, false, c.load_id::numeric, null
     from consolidated as c
 
     union all
 
-    select c.chain, c.target_index, c.slot, 'consolidation_in', c.source_index, c.amount_wei, false, c.load_id::numeric
+    select c.chain, c.target_index, c.slot, 'consolidation_in', c.source_index, c.amount_wei, false, c.load_id::numeric, null
     from consolidated as c
 
 )
@@ -88,5 +104,5 @@ select
 
 from events
 join days on days.chain = events.chain and events.slot between days.first_slot and days.last_slot
-left join states on states.chain = events.chain and states.validator_index = events.validator_index
-left join starts on starts.chain = events.chain and starts.day = days.day and starts.pubkey = states.pubkey and events.kind = 'deposit'
+-- a deposit to a validator the day's start state already holds is a top-up
+left join starts on starts.chain = events.chain and starts.day = days.day and starts.pubkey = events.pubkey
