@@ -1,12 +1,13 @@
 {#
   The P&L tables rebuilt by period. `int_pnl_grid`, `int_pnl_gaps_listed`,
-  `marts.fct_validator_pnl` and `int_books__validator_days_apportioned` hold a row per validator
-  and period (per code, per day piece) over all history; rebuilt whole, every build cost what the
+  `marts.fct_validator_pnl`, `int_books__validator_days_apportioned` and
+  `int_books__validator_days_split` hold a row per validator and period (per code, per day piece,
+  per holder) over all history; rebuilt whole, every build cost what the
   history holds. They are incremental: each build deletes and recomputes only the periods whose
   inputs may have changed, and the rows of every other period are what a whole rebuild would give
   (tests/dbt/test_build_periods.py).
 
-  A period is rebuilt (queued for each of the four tables in `aurora_control.period_queue`) when:
+  A period is rebuilt (queued for each of the five tables in `aurora_control.period_queue`) when:
     - an incremental canonical model these tables read (directly or not) rebuilt it: every period
       its `record_build_periods` records (macros/tested_periods.sql: the lookback's new loads and
       finality window) is queued, so a restated reward, fee or settlement reaches the marts,
@@ -21,7 +22,8 @@
   Every period is rebuilt when the table is new, on --full-refresh or healing, the first time a
   table built before this queue existed is built, when an upstream model rebuilt everything, or
   when an input read whole changed: the registry's chains, tracked validators and provider
-  mappings, or a validator's operator (canonical.validator_identities).
+  mappings, a validator's operator (canonical.validator_identities), or the holders' terms
+  (books.yaml, int_books__holder_weights_resolved).
 
   A table's queued rows are taken when it compiles (written as a literal list, and recorded as its
   build periods: its views are restricted to them, macros/build_period_restriction.sql, and its
@@ -31,7 +33,8 @@
   row with a newer id, and stays.
 #}
 {% macro period_queue_models() -%}
-    {{ return(['int_pnl_grid', 'int_pnl_gaps_listed', 'fct_validator_pnl', 'int_books__validator_days_apportioned']) }}
+    {{ return(['int_pnl_grid', 'int_pnl_gaps_listed', 'fct_validator_pnl', 'int_books__validator_days_apportioned',
+               'int_books__validator_days_split']) }}
 {%- endmacro %}
 
 
@@ -108,15 +111,16 @@
   Called when a table rebuilt by period compiles: the periods it rebuilds, as a list of
   (chain, period_seq), or none for every period. `int_pnl_grid` (watch_inputs) first queues the
   periods whose small inputs changed and those not final yet, then takes the queue as it sees it
-  for all four tables: in one build they rebuild the same periods, whatever another model queues
-  while they run (that stays queued for all four).
+  for all five tables: in one build they rebuild the same periods, whatever another model queues
+  while they run (that stays queued for all five).
 #}
 {% macro queued_periods(watch_inputs=false) %}
     {#- referenced outside the branches so dbt sees the dependencies when parsing; the canonical
-        models the four tables read are built (and have queued their periods) before the grid -#}
+        models the five tables read are built (and have queued their periods) before the grid -#}
     {%- set inputs = {
         'chains': ref('chains'), 'operator_validators': ref('operator_validators'),
         'chain_provider_mappings': ref('chain_provider_mappings'), 'validator_identities': ref('validator_identities'),
+        'holder_weights': ref('int_books__holder_weights_resolved'),
         'periods_expected': ref('int_periods_expected'), 'periods': ref('periods'), 'daily_prices': ref('daily_prices'),
         'price_rejections': ref('stg_prices__rejected_items'), 'rejections': ref('int_rejections_opened'),
         'invariants': ref('int_invariants_failed'),
@@ -183,6 +187,8 @@
             select 'mapping ' || row(m.*)::text from {{ inputs.chain_provider_mappings }} as m
             union all
             select 'operator ' || row(i.chain, i.validator_key, i.operator)::text from {{ inputs.validator_identities }} as i
+            union all
+            select 'holder ' || row(h.*)::text from {{ inputs.holder_weights }} as h
         ) as whole
         union all
         select 'expected', chain, period_seq::text, md5(row(period_id, period_type, is_loaded)::text)

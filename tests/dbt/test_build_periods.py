@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from loaders.warehouse import aurora_home
 from simnet.network import NetworkSpec, SimNetwork
@@ -183,6 +184,7 @@ def pnl_rows(warehouse) -> list[tuple]:
         union all select 'gaps', g::text from intermediate.int_pnl_gaps_listed as g
         union all select 'mart', m::text from marts.fct_validator_pnl as m
         union all select 'books', b::text from intermediate.int_books__validator_days_apportioned as b
+        union all select 'split', s::text from intermediate.int_books__validator_days_split as s
         order by 1, 2""")
 
 
@@ -193,14 +195,15 @@ def rebuilt(warehouse, model: str) -> set:
 
 
 def test_the_pnl_tables_rebuild_the_periods_whose_inputs_changed(env, warehouse):
-    """int_pnl_grid, int_pnl_gaps_listed, fct_validator_pnl and the books' day pieces are rebuilt
-    by period (macros/period_queue.sql): what an incremental model rebuilt, the rows not final yet, the
-    periods whose prices changed, everything when the registry or an operator changed. After each step they hold
-    exactly what a full rebuild gives, and a table a build did not reach keeps its queue."""
+    """int_pnl_grid, int_pnl_gaps_listed, fct_validator_pnl and the books' day pieces and their
+    split between holders are rebuilt by period (macros/period_queue.sql): what an incremental model
+    rebuilt, the rows not final yet, the periods whose prices changed, everything when the registry,
+    an operator or the holders' terms changed. After each step they hold exactly what a full rebuild
+    gives, and a table a build did not reach keeps its queue."""
     env.run("--from-epoch", "0", "--to-epoch", "5")
     env.build()
     models = ["intermediate.int_pnl_grid", "intermediate.int_pnl_gaps_listed", "marts.fct_validator_pnl",
-              "intermediate.int_books__validator_days_apportioned"]
+              "intermediate.int_books__validator_days_apportioned", "intermediate.int_books__validator_days_split"]
     assert {m: rebuilt(warehouse, m) for m in models} == {m: {"*"} for m in models}  # new tables
     assert query(warehouse, "select count(*) from aurora_control.period_queue") == [(0,)]
     first = pnl_rows(warehouse)
@@ -246,12 +249,27 @@ def test_the_pnl_tables_rebuild_the_periods_whose_inputs_changed(env, warehouse)
     env.run("--from-epoch", "6", "--to-epoch", "6")
     env.build("--select", "+int_pnl_grid")
     queued = dict(query(warehouse, "select model, array_agg(period_seq order by period_seq) from aurora_control.period_queue group by model"))
-    assert set(queued) == {"int_pnl_gaps_listed", "fct_validator_pnl", "int_books__validator_days_apportioned"}
+    assert set(queued) == {"int_pnl_gaps_listed", "fct_validator_pnl", "int_books__validator_days_apportioned",
+                           "int_books__validator_days_split"}
     assert 6 in queued["fct_validator_pnl"] and queued["int_books__validator_days_apportioned"] == queued["fct_validator_pnl"]
+    assert queued["int_books__validator_days_split"] == queued["fct_validator_pnl"]
     assert query(warehouse, "select count(*) from marts.fct_validator_pnl where period_seq = 6") == [(0,)]
     env.build()
     assert set(queued["fct_validator_pnl"]) <= rebuilt(warehouse, "marts.fct_validator_pnl")
     assert query(warehouse, "select count(*) from aurora_control.period_queue") == [(0,)]
+    split_before = query(warehouse, "select distinct holder from intermediate.int_books__validator_days_split")
+    assert split_before == [("acme_two",)]
+
+    # books.yaml gives the validators a co-owner, nothing loaded: every period is rebuilt and the
+    # pieces are split between the operator and the partner.
+    books = env.paths["operators"].parent / "books.yaml"
+    books.write_text(yaml.safe_dump({"operators": {"acme_two": {"validator_sets": [
+        {"name": "co", "chain": "solana", "validators": "all",
+         "terms": [{"from": "2000-01-01", "share_pct": "50", "co_owners": {"partner": "50"}}]}]}}}))
+    env.aurora("--books", str(books), "build")
+    assert {m: rebuilt(warehouse, m) for m in models} == {m: {"*"} for m in models}
+    assert query(warehouse, "select holder, count(distinct period_seq) from intermediate.int_books__validator_days_split "
+                            "group by holder order by 1") == [("acme_two", 7), ("partner", 7)]
     incremental = pnl_rows(warehouse)
-    env.build("--full-refresh")
+    env.aurora("--books", str(books), "build", "--full-refresh")
     assert pnl_rows(warehouse) == incremental

@@ -1,5 +1,9 @@
 -- A table, not a view: the finance marts and the income events each read it several times.
-{{ config(materialized='table') }}
+-- Rebuilt by period, with the pieces it splits (macros/period_queue.sql); a change of the holders'
+-- terms rebuilds every period.
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='sync_all_columns',
+          pre_hook=["{{ delete_queued_periods() }}"], post_hook=["{{ consume_period_queue() }}"]) }}
+{%- set build_periods = queued_periods() %}
 
 -- Each day piece of a validator's income and vote costs, split between its holders by the terms
 -- in force that day (registry.ownership_holders). A day outside every term belongs to the
@@ -10,6 +14,7 @@ with
 pieces as (
 
     select * from {{ ref('int_books__validator_days_apportioned') }}
+    where {{ in_queued_periods(build_periods) }}
 
 ),
 

@@ -13,8 +13,11 @@ listed as (
 
 known as (
 
+    -- the pubkeys listed only: every build reads this view (macros/period_queue.sql), and
+    -- without 0x names it reads no validator state at all
     select distinct chain, validator_index::text as validator_key, lower(pubkey) as pubkey
     from {{ ref('stg_ethereum__validator_states') }}
+    where lower(pubkey) in (select validator from listed where validator like '0x%')
 
 )
 
