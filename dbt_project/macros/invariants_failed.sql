@@ -4,15 +4,15 @@
   lists them); structural tests (grain, keys, relationships, contracts) still stop the build.
 
   Each check is (name, relation, condition): `relation` has chain, validator_key (null: every
-  validator of the period) and period_id; `condition` is true on the offending rows. Adding one is
+  validator of the period), period_id and period_seq; `periods` are those to list (none: all); `condition` is true on the offending rows. Adding one is
   one line in int_invariants_failed.sql, e.g. a boolean flag column a model computes:
       ('fee_split', ref('validator_fees'), 'has_fee_split_mismatch'),
 #}
-{% macro invariants_failed(checks) %}
+{% macro invariants_failed(checks, periods=none) %}
     {%- for name, relation, condition in checks %}
-    select chain, validator_key, period_id, '{{ name }}'::text as invariant
+    select chain, validator_key, period_id, period_seq, '{{ name }}'::text as invariant
     from {{ relation }}
-    where coalesce(({{ condition }}), true)
+    where coalesce(({{ condition }}), true) and {{ in_queued_periods(periods) }}
     {%- if not loop.last %}
     union all
     {%- endif %}

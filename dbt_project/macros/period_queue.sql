@@ -25,6 +25,10 @@
   mappings, a validator's operator (canonical.validator_identities), or the holders' terms
   (books.yaml, int_books__holder_weights_resolved).
 
+  `int_invariants_failed` (the failed row-level invariants, read by the grid) is rebuilt by period
+  too, from the same queue: the periods its canonical models rebuilt (it takes its own rows; the
+  grid's watched inputs and unfinished periods do not concern it).
+
   A table's queued rows are taken when it compiles (written as a literal list, and recorded as its
   build periods: its views are restricted to them, macros/build_period_restriction.sql, and its
   data tests read them, macros/tested_periods.sql); its pre-hook deletes their rows, and its
@@ -33,6 +37,13 @@
   row with a newer id, and stays.
 #}
 {% macro period_queue_models() -%}
+    {{ return(pnl_queue_models() + ['int_invariants_failed']) }}
+{%- endmacro %}
+
+
+{#- The tables the grid takes the queue for, together: those rebuilt from its rows and inputs.
+    int_invariants_failed (read by the grid) reads canonical rows only: it takes its own. -#}
+{% macro pnl_queue_models() -%}
     {{ return(['int_pnl_grid', 'int_pnl_gaps_listed', 'fct_validator_pnl', 'int_books__validator_days_apportioned',
                'int_books__validator_days_split']) }}
 {%- endmacro %}
@@ -95,14 +106,14 @@
 {% endmacro %}
 
 
-{#- Queues periods for every table rebuilt by period; rows are (chain, period_seq), none for all. -#}
-{% macro queue_periods(rows) %}
+{#- Queues periods for every table rebuilt by period (or those `models`); rows are (chain, period_seq), none for all. -#}
+{% macro queue_periods(rows, models=none) %}
     {%- set values = period_values(rows) -%}
     {%- if values and run_query("select to_regclass('aurora_control.period_queue') is not null").columns[0].values()[0] -%}
         {%- do run_query("insert into aurora_control.period_queue (model, chain, period_seq)
             select m.model, v.chain, v.period_seq
             from (values " ~ values | join(', ') ~ ") as v (chain, period_seq)
-            cross join unnest(array['" ~ period_queue_models() | join("', '") ~ "']) as m (model)") -%}
+            cross join unnest(array['" ~ (models or period_queue_models()) | join("', '") ~ "']) as m (model)") -%}
     {%- endif -%}
 {% endmacro %}
 
@@ -142,7 +153,7 @@
         {%- do run_query("insert into aurora_control.period_queue_taken (invocation_id, model, ids)
             select '" ~ invocation_id ~ "', m.model,
                    array(select q.id from aurora_control.period_queue as q where q.model = m.model order by q.id)
-            from unnest(array['" ~ period_queue_models() | join("', '") ~ "']) as m (model)
+            from unnest(array['" ~ pnl_queue_models() | join("', '") ~ "']) as m (model)
             on conflict (invocation_id, model) do update set ids = excluded.ids") -%}
     {%- else -%}
         {%- do run_query("insert into aurora_control.period_queue_taken (invocation_id, model, ids)
@@ -249,9 +260,9 @@
     {%- set everything = [] -%}
     {%- for row in changed.rows if row[0] == '*' %}{% do everything.append(row) %}{% endfor -%}
     {%- if everything -%}
-        {%- do queue_periods(none) -%}
+        {%- do queue_periods(none, pnl_queue_models()) -%}
     {%- elif changed.rows | length -%}
-        {%- do queue_periods(changed.rows) -%}
+        {%- do queue_periods(changed.rows, pnl_queue_models()) -%}
     {%- endif -%}
     {%- do run_query("delete from aurora_control.period_inputs_seen; insert into aurora_control.period_inputs_seen (input, chain, period_key, row_hash) " ~ now_rows) -%}
 {% endmacro %}

@@ -185,6 +185,7 @@ def pnl_rows(warehouse) -> list[tuple]:
         union all select 'mart', m::text from marts.fct_validator_pnl as m
         union all select 'books', b::text from intermediate.int_books__validator_days_apportioned as b
         union all select 'split', s::text from intermediate.int_books__validator_days_split as s
+        union all select 'invariants', i::text from intermediate.int_invariants_failed as i
         order by 1, 2""")
 
 
@@ -205,6 +206,7 @@ def test_the_pnl_tables_rebuild_the_periods_whose_inputs_changed(env, warehouse)
     models = ["intermediate.int_pnl_grid", "intermediate.int_pnl_gaps_listed", "marts.fct_validator_pnl",
               "intermediate.int_books__validator_days_apportioned", "intermediate.int_books__validator_days_split"]
     assert {m: rebuilt(warehouse, m) for m in models} == {m: {"*"} for m in models}  # new tables
+    assert rebuilt(warehouse, "intermediate.int_invariants_failed") == {"*"}
     assert query(warehouse, "select count(*) from aurora_control.period_queue") == [(0,)]
     first = pnl_rows(warehouse)
     not_final = {int(r[0]) for r in query(warehouse, "select distinct period_id from marts.fct_validator_pnl where not is_final")}
@@ -213,6 +215,8 @@ def test_the_pnl_tables_rebuild_the_periods_whose_inputs_changed(env, warehouse)
     env.build("--force")
     window = {4, 5} | not_final
     assert {m: rebuilt(warehouse, m) for m in models} == {m: window for m in models}
+    # the failed invariants, from canonical rows only: the periods the canonical models rebuilt
+    assert rebuilt(warehouse, "intermediate.int_invariants_failed") == {4, 5}
     assert len(window) < 6 and pnl_rows(warehouse) == first
     assert query(warehouse, "select count(*) from aurora_control.period_queue") == [(0,)]
 
@@ -225,6 +229,7 @@ def test_the_pnl_tables_rebuild_the_periods_whose_inputs_changed(env, warehouse)
     env.build("--force")
     assert rebuilt(warehouse, "marts.fct_validator_pnl") == window | set(epochs)
     assert rebuilt(warehouse, "intermediate.int_pnl_grid") == window | set(epochs)
+    assert rebuilt(warehouse, "intermediate.int_invariants_failed") == {4, 5}
     prices = query(warehouse, "select distinct m.price_usd = p.price_usd from marts.fct_validator_pnl as m "
                               "join canonical.daily_prices as p on p.chain = m.chain and p.price_date = m.price_date")
     assert prices == [(True,)]

@@ -1,6 +1,9 @@
 -- A table: it reads every canonical table; a --full-refresh drops them at once, and their drops
--- would cascade into a view of all of them together (see int_periods_expected).
-{{ config(materialized='table') }}
+-- would cascade into a view of all of them together (see int_periods_expected). Rebuilt by
+-- period: the periods its canonical models rebuilt (macros/period_queue.sql).
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='sync_all_columns',
+          pre_hook=["{{ delete_queued_periods() }}"], post_hook=["{{ consume_period_queue() }}"]) }}
+{%- set build_periods = queued_periods() %}
 
 -- P&L rows whose inputs break a row-level invariant (macros/invariants_failed.sql): each check is
 -- (name, relation, condition true on the offending rows). The mart flags those rows
@@ -20,6 +23,6 @@
         'blocks_produced is not null and leader_slots is not null and blocks_produced > leader_slots'),
     ('reconciliation', ref('balance_reconciliations'),
         'residual_base_units <> balance_change_base_units - rewards_credited_base_units'),
-    ('period_bounds', '(select chain, null::text as validator_key, period_id, period_start, period_end from ' ~ ref('periods') ~ ') as periods',
+    ('period_bounds', '(select chain, null::text as validator_key, period_id, period_seq, period_start, period_end from ' ~ ref('periods') ~ ') as periods',
         'period_end is not null and period_start is not null and period_end < period_start'),
-]) }}
+], build_periods) }}
