@@ -16,7 +16,9 @@
     and so does `aurora build --force` (loaders/dbt_runner.py clears the mark).
   - `get_where_subquery` (dbt's hook for the `where` config of generic tests) adds the filter for
     generic tests of a model with such a record; never for `relationships` (its parent may have
-    changed under unchanged child rows). Singular tests, marts, staging and registry tests read everything.
+    changed under unchanged child rows). Grain tests of the large Ethereum staging views read
+    the keys of new loads (staging_new_rows_scope, below); other singular, mart, staging and registry
+    tests read everything.
 #}
 {% macro ensure_tested_periods() %}
     create table if not exists aurora_control.build_periods (
@@ -44,7 +46,46 @@
     on conflict (singleton) do update
     set scoped_invocation = case when aurora_control.data_tests_clean.clean then '{{ invocation_id }}' end,
         clean = false;
+    -- Grain tests of the large staging views read the keys of new loads only (staging_new_rows_scope):
+    -- the loads completed when this build started, and those whose rows a clean whole build tested.
+    create table if not exists aurora_control.build_start_loads (
+        invocation_id text not null,
+        load_id text not null,
+        primary key (invocation_id, load_id)
+    );
+    delete from aurora_control.build_start_loads where invocation_id <> '{{ invocation_id }}';
+    {%- if execute %}
+    insert into aurora_control.build_start_loads (invocation_id, load_id)
+    select distinct '{{ invocation_id }}', load_id from ({{ completed_loads_sql() }}) as completed
+    on conflict do nothing;
+    {%- endif %}
+    create table if not exists aurora_control.tested_loads (
+        load_id text primary key
+    );
 {% endmacro %}
+
+
+{#
+  The rows a grain test of a staging view must read when the build tests by what changed (the
+  last build was whole and clean): the rows of loads no clean whole build has tested yet, and every
+  row sharing a key with one of them. A duplicate needs at least one row of such a load (a load's
+  rows never change once it is complete; a later load's rows carry its own id), so no duplicate
+  is missed, and a new row with a null key column is read itself. `column` is a key column the
+  raw table is indexed on (state_slot, or the load id's own index by day), so the old rows of the
+  new keys are reached without reading all history. '' (read everything) otherwise.
+#}
+{% macro staging_new_rows_scope(relation, columns, column) -%}
+    {%- if not execute or column is none or model.resource_type != 'test' -%}{{ return('') }}{%- endif -%}
+    {%- set scoped = run_query("select to_regclass('aurora_control.tested_loads') is not null
+        and exists (select 1 from aurora_control.data_tests_clean where scoped_invocation = '" ~ invocation_id ~ "')").columns[0].values()[0] -%}
+    {%- if not scoped -%}{{ return('') }}{%- endif -%}
+    {%- set new_loads = "array(select load_id from aurora_control.build_start_loads where invocation_id = '" ~ invocation_id
+        ~ "' except select load_id from aurora_control.tested_loads)" -%}
+    {%- set keys = columns | join(', ') -%}
+    {{ return("load_id = any(" ~ new_loads ~ ") or (" ~ column ~ " = any(array(select distinct " ~ column ~ " from " ~ relation
+        ~ " where load_id = any(" ~ new_loads ~ "))) and (" ~ keys ~ ") in (select " ~ keys ~ " from " ~ relation
+        ~ " where load_id = any(" ~ new_loads ~ ")))") }}
+{%- endmacro %}
 
 
 {#- SQL value rows ('chain', period_seq) for a list of (chain, period_seq); ('*', -1) for none (every period). -#}
@@ -132,7 +173,13 @@
                     and not args.get('selector') and not args.get('resource_types')
                     and excluded_types | reject('equalto', 'unit_test') | list | length == 0 -%}
     {%- set passed = results | rejectattr('status', 'in', ['pass', 'success', 'no-op']) | list | length == 0 -%}
-    update aurora_control.data_tests_clean set clean = {{ 'true' if whole and passed else 'false' }}
+    update aurora_control.data_tests_clean set clean = {{ 'true' if whole and passed else 'false' }};
+    {%- if whole and passed %}
+    -- every row of the loads this build started with passed its grain tests
+    insert into aurora_control.tested_loads (load_id)
+    select load_id from aurora_control.build_start_loads where invocation_id = '{{ invocation_id }}'
+    on conflict do nothing
+    {%- endif %}
     {%- else -%}
     select 1
     {%- endif -%}

@@ -3,6 +3,7 @@ compared with the simulator's ledger, exceptions and principal events (from its 
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -12,10 +13,11 @@ import yaml
 from typer.testing import CliRunner
 
 from loaders.cli import app
+from loaders.warehouse import aurora_home
 from simnet.ethereum.ledger import ethereum_exceptions, ethereum_ledger, principal_flows, queued_principal
 from simnet.ethereum.params import EthereumParams
 from simnet.network import NetworkSpec, SimNetwork
-from tests.support.db import built_tables, query
+from tests.support.db import built_tables, execute, query
 
 runner = CliRunner()
 WEI_PER_GWEI = 10**9
@@ -251,6 +253,49 @@ def test_an_incremental_build_restricts_the_day_views_to_its_periods_and_loses_n
             select v::text, v.period_seq from intermediate.{view} as v""")
         assert rows and sorted(rows) == sorted(r for r in everything if r[1] == kept), view
         assert {r[1] for r in everything} > {kept}, view  # the view holds other days: the restriction removed them
+
+
+def test_the_states_grain_test_reads_new_loads_keys_and_still_fails_on_a_duplicate(loaded):
+    """The grain test of stg_ethereum__validator_states reads, after a whole clean build, only the
+    rows of loads no such build has tested and the rows sharing their keys
+    (macros/tested_periods.sql, staging_new_rows_scope): a copy of an old state row in a new load
+    still fails it, and the build stops before any model reads it."""
+    env, warehouse = loaded
+    args = ["--chains", str(env.paths["chains"]), "--providers", str(env.paths["providers"]), "--operators", str(env.paths["operators"])]
+    test_id = "unique_combination_of_columns_stg_ethereum__validator_states"
+
+    def grain_test() -> dict:
+        results = json.loads((aurora_home() / "dbt" / "target" / "run_results.json").read_text())["results"]
+        [result] = [r for r in results if test_id in r["unique_id"]]
+        return result
+
+    forced = runner.invoke(app, [*args, "build", "--force"])  # tests everything, and records every load tested
+    assert forced.exit_code == 0, forced.output
+    assert "tested_loads" not in grain_test()["compiled_code"]
+    completed = {r[0] for r in query(warehouse, "select load_id from raw_ethereum._dlt_loads where status = 0")}
+    assert completed <= {r[0] for r in query(warehouse, "select load_id from aurora_control.tested_loads")}
+
+    planted = "9999999999.123456"
+    execute(warehouse, f"""
+        insert into raw_ethereum._dlt_loads (load_id, schema_name, status, inserted_at, schema_version_hash)
+        select '{planted}', schema_name, 0, now(), schema_version_hash from raw_ethereum._dlt_loads order by load_id desc limit 1""")
+    execute(warehouse, f"""
+        insert into raw_ethereum.validator_states
+        select (jsonb_populate_record(null::raw_ethereum.validator_states,
+                to_jsonb(s) || '{{"_dlt_load_id": "{planted}", "_dlt_id": "planted"}}')).*
+        from raw_ethereum.validator_states as s order by state_slot, validator_index limit 1""")
+    try:
+        failed = runner.invoke(app, [*args, "build"])
+        assert failed.exit_code != 0
+        result = grain_test()
+        assert result["status"] == "fail" and result["failures"] == 1
+        assert "tested_loads" in result["compiled_code"]  # scoped to the new load's keys
+    finally:
+        execute(warehouse, f"delete from raw_ethereum.validator_states where _dlt_load_id = '{planted}'")
+        execute(warehouse, f"delete from raw_ethereum._dlt_loads where load_id = '{planted}'")
+    restored = runner.invoke(app, [*args, "build", "--force"])
+    assert restored.exit_code == 0, restored.output
+    assert_matches_ledger(env, warehouse, DAYS + [LAST_DAY])
 
 
 def test_a_day_becomes_final_when_its_last_epoch_is_finalized(warehouse, tmp_path, monkeypatch):
