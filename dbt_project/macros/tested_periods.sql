@@ -67,24 +67,26 @@
 
 {#
   The rows a grain test of a staging view must read when the build tests by what changed (the
-  last build was whole and clean): the rows of loads no clean whole build has tested yet, and every
-  row sharing a key with one of them. A duplicate needs at least one row of such a load (a load's
-  rows never change once it is complete; a later load's rows carry its own id), so no duplicate
-  is missed, and a new row with a null key column is read itself. `column` is a key column the
-  raw table is indexed on (state_slot, or the load id's own index by day), so the old rows of the
-  new keys are reached without reading all history. '' (read everything) otherwise.
+  last build was whole and clean): the rows of loads no clean whole build has tested yet, and the
+  other rows sharing a key with one of them. A duplicate needs at least one row of such a load (a
+  load's rows never change once it is complete; a later load's rows carry its own id), so no
+  duplicate is missed, and a new row with a null key column is read itself. `column` is a key
+  column that narrows the other rows first: the raw table is indexed on it (validator_states'
+  state_slot), or it keeps the test off an aggregate over all history (a day). Returns the two
+  conditions, for the new rows and for the others (read as two selects, so each can use its
+  index), or none (read everything).
 #}
 {% macro staging_new_rows_scope(relation, columns, column) -%}
-    {%- if not execute or column is none or model.resource_type != 'test' -%}{{ return('') }}{%- endif -%}
+    {%- if not execute or column is none or model.resource_type != 'test' -%}{{ return(none) }}{%- endif -%}
     {%- set scoped = run_query("select to_regclass('aurora_control.tested_loads') is not null
         and exists (select 1 from aurora_control.data_tests_clean where scoped_invocation = '" ~ invocation_id ~ "')").columns[0].values()[0] -%}
-    {%- if not scoped -%}{{ return('') }}{%- endif -%}
+    {%- if not scoped -%}{{ return(none) }}{%- endif -%}
     {%- set new_loads = "array(select load_id from aurora_control.build_start_loads where invocation_id = '" ~ invocation_id
         ~ "' except select load_id from aurora_control.tested_loads)" -%}
     {%- set keys = columns | join(', ') -%}
-    {{ return("load_id = any(" ~ new_loads ~ ") or (" ~ column ~ " = any(array(select distinct " ~ column ~ " from " ~ relation
-        ~ " where load_id = any(" ~ new_loads ~ "))) and (" ~ keys ~ ") in (select " ~ keys ~ " from " ~ relation
-        ~ " where load_id = any(" ~ new_loads ~ ")))") }}
+    {%- set new_rows = "load_id = any(" ~ new_loads ~ ")" -%}
+    {{ return([new_rows, "not (" ~ new_rows ~ ") and " ~ column ~ " = any(array(select distinct " ~ column ~ " from " ~ relation
+        ~ " where " ~ new_rows ~ ")) and (" ~ keys ~ ") in (select " ~ keys ~ " from " ~ relation ~ " where " ~ new_rows ~ ")"]) }}
 {%- endmacro %}
 
 

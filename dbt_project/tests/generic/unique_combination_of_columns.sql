@@ -1,9 +1,9 @@
 {#
   The grain test: no two rows share these columns, and none of them is null (a null key column
   would let duplicates slip past both this test and an incremental merge).
-  `new_rows_column`: for a staging view of validator-sized rows, a key column its raw table is
-  indexed on; when the build tests what changed, only new loads' keys are read
-  (macros/tested_periods.sql, staging_new_rows_scope).
+  `new_rows_column`: for a staging view of validator-sized rows, a key column that narrows the
+  rows read (indexed, or of few values); when the build tests what changed, only the keys of new
+  loads are read (macros/tested_periods.sql, staging_new_rows_scope).
 #}
 {% test unique_combination_of_columns(model, combination_of_columns, new_rows_column=none) %}
 {%- set scope = staging_new_rows_scope(model, combination_of_columns, new_rows_column) %}
@@ -14,7 +14,14 @@ with keyed as (
         {{ combination_of_columns | join(', ') }}
     from {{ model }}
     {%- if scope %}
-    where {{ scope }}
+    where {{ scope[0] }}
+
+    union all
+
+    select
+        {{ combination_of_columns | join(', ') }}
+    from {{ model }}
+    where {{ scope[1] }}
     {%- endif %}
 
 )
