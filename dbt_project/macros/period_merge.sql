@@ -54,15 +54,10 @@
     {%- set found = run_query("select chain, array_agg(distinct period_seq order by period_seq)::text, bool_or(period_seq is null)
                                from " ~ source ~ " group by chain order by chain") -%}
     {%- set parts = [] -%}
-    {%- set unrestricted = [false] -%}
-    {%- for row in found.rows -%}
-        {%- if row[0] is none or row[2] -%}
-            {%- do unrestricted.append(true) -%}
-        {%- else -%}
-            {%- do parts.append("(DBT_INTERNAL_DEST.chain = '" ~ (row[0] | replace("'", "''")) ~ "' and DBT_INTERNAL_DEST.period_seq = any('" ~ row[1] ~ "'::bigint[]))") -%}
-        {%- endif -%}
+    {%- for row in found.rows if row[0] is not none and not row[2] -%}
+        {%- do parts.append("(DBT_INTERNAL_DEST.chain = '" ~ (row[0] | replace("'", "''")) ~ "' and DBT_INTERNAL_DEST.period_seq = any('" ~ row[1] ~ "'::bigint[]))") -%}
     {%- endfor -%}
-    {%- if true in unrestricted -%}
+    {%- if parts | length < found.rows | length -%}
     true
     {%- elif parts | length == 0 -%}
     false
