@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
@@ -49,6 +50,41 @@ class HistoryUnavailable(Exception):
 def _workers() -> int:
     """Requests in flight per day (blocks, rewards, relays): a beacon node serves them in parallel."""
     return max(1, int(os.environ.get("AURORA_HTTP_WORKERS", "8")))
+
+
+def _read_ahead() -> int:
+    """Index ranges of one network-wide answer sequence asked at once (at most 4, never more
+    than AURORA_HTTP_WORKERS): the node computes the next answers while this one is read."""
+    return min(4, _workers())
+
+
+def index_ranges(answer: Callable[[list[str]], Fetched], entries: Callable[[Any], int], *, known: int | None,
+                 depth: int, ended: Callable[[int], None] = lambda count: None) -> Iterator[tuple[int, int, Fetched]]:
+    """Every validator, by index ranges of NETWORK_WIDE_BATCH until an answer comes back short:
+    (first, last index asked, answer), in order; `ended(count)` with the count found. Up to
+    `depth` ranges are asked at once, so the node's work on the next answers overlaps this
+    process's on the current one (one at a time, each waited for the other). With `known`
+    validators known to exist, a range starting past them is asked only once the answer before it
+    came back full, so nothing is asked for nothing; with none known, up to depth - 1 ranges past
+    the end may be asked, and their answers are dropped. Answers still in flight when the sequence
+    ends (or fails, or its reader stops) are waited for first: nothing runs on behind it."""
+    pending: deque[tuple[int, Future]] = deque()
+    start = 0
+    pool = ThreadPoolExecutor(max_workers=depth, thread_name_prefix="aurora-ranges")
+    try:
+        while True:
+            while len(pending) < depth and (not pending or known is None or start < known):
+                pending.append((start, pool.submit(answer, [str(i) for i in range(start, start + NETWORK_WIDE_BATCH)])))
+                start += NETWORK_WIDE_BATCH
+            first, future = pending.popleft()
+            fetched = future.result()
+            count = entries(fetched.value)
+            yield first, first + NETWORK_WIDE_BATCH - 1, fetched
+            if count < NETWORK_WIDE_BATCH:
+                ended(first + count)
+                return
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _in_parallel(fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
@@ -178,6 +214,9 @@ class EthereumFetcher:
         self._finality: dict[str, int] | None = None
         self._finality_response: str | None = None
         self._head_slot: int | None = None
+        # Per kind of network-wide sequence (states, rewards): (slot or epoch, validators) where the
+        # last one ended. The registry never shrinks: no later sequence ends below that count.
+        self._registry_seen: dict[str, tuple[int, int]] = {}
 
     # ------------------------------------------------------------ beacon access
     def _beacon(
@@ -272,23 +311,34 @@ class EthereumFetcher:
             response_id = batch[0]["response_id"] if batch else response_id
         return rows, response_id
 
+    def _index_ranges(self, answer: Callable[[list[str]], Fetched], entries: Callable[[Any], int], kind: str,
+                      point: int) -> Iterator[tuple[int, int, Fetched]]:
+        """index_ranges, bounded by what this fetcher learnt: once a sequence of this kind has ended
+        at or before `point` (a slot, an epoch), the count it found is known to exist here too (the
+        registry never shrinks), so no range is asked ahead past it."""
+        seen = self._registry_seen.get(kind)
+
+        def ended(count: int) -> None:
+            latest = self._registry_seen.get(kind)
+            if latest is None or latest[0] <= point:
+                self._registry_seen[kind] = (point, count)
+
+        yield from index_ranges(answer, entries, known=seen[1] if seen is not None and seen[0] <= point else None,
+                                depth=_read_ahead(), ended=ended)
+
     def iter_states(self, state_slot: int, ids: list[str] | None) -> Iterator[list[dict[str, Any]]]:
         """Validator records at a state in batches; ids None: every validator, by index ranges."""
         path = f"/eth/v1/beacon/states/{state_slot}/validators"
-        batches = iter([ids[i : i + IDS_PER_REQUEST] for i in range(0, len(ids), IDS_PER_REQUEST)]) if ids is not None else None
-        start = 0
-        while True:
-            if batches is not None:
-                batch = next(batches, None)
-                if batch is None:
-                    return
-            else:
-                batch = [str(i) for i in range(start, start + NETWORK_WIDE_BATCH)]
-                start += NETWORK_WIDE_BATCH
-            fetched = self._beacon("POST", path, "validators", beacon.parse_validators, body={"ids": batch})
+
+        def answer(batch: list[str]) -> Fetched:
+            return self._beacon("POST", path, "validators", beacon.parse_validators, body={"ids": batch})
+
+        if ids is None:
+            answers = (fetched for _first, _last, fetched in self._index_ranges(answer, len, "states", state_slot))
+        else:
+            answers = (answer(ids[i : i + IDS_PER_REQUEST]) for i in range(0, len(ids), IDS_PER_REQUEST))
+        for fetched in answers:
             yield [{**row, "state_slot": state_slot, "response_id": fetched.response_id} for row in fetched.value]
-            if batches is None and len(fetched.value) < len(batch):
-                return
 
     def iter_attestation_rewards(self, epoch: int, indices: list[int] | None) -> Iterator[pa.Table]:
         """One epoch's rewards in batches, an arrow table per answer (epoch, the six
@@ -311,14 +361,9 @@ class EthereumFetcher:
                                 body=ids, read=beacon.read_attestation_columns)
 
         if indices is None:
-            start = 0
-            while True:
-                batch = list(map(str, range(start, start + NETWORK_WIDE_BATCH)))
-                fetched = answer(batch)
-                yield start, start + NETWORK_WIDE_BATCH - 1, fetched.value, fetched.response_id
-                if len(fetched.value["validator_index"]) < len(batch):
-                    return
-                start += NETWORK_WIDE_BATCH
+            for first, last, fetched in self._index_ranges(answer, lambda columns: len(columns["validator_index"]), "rewards", epoch):
+                yield first, last, fetched.value, fetched.response_id
+            return
         for i in range(0, len(indices), IDS_PER_REQUEST):
             asked = indices[i : i + IDS_PER_REQUEST]
             fetched = answer([str(v) for v in asked])

@@ -3,11 +3,16 @@ value, as the row-wise reading gave."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from loaders.beacon import helpers
 from loaders.bulk import arrow_batch, arrow_table
-from loaders.ethereum.fetch import attestation_table
+from loaders.ethereum.fetch import attestation_table, index_ranges
+from loaders.providers import Fetched
+from loaders.providers.client import PayloadError
 from loaders.ethereum.settings import COLUMNS
 from tests.loaders.beacon.test_helpers import data_of
 from tests.support.fixtures import fixture_paths, load
@@ -48,3 +53,75 @@ def test_a_value_beyond_64_bits_stops_the_load_naming_the_column():
         {"validator_index": "4", "head": "18446744073709551616", "target": "3", "source": "1", "inactivity": "0"}]}
     with pytest.raises(ValueError, match="attestation_rewards.head_gwei: a value does not fit int64"):
         attestation_table(3, helpers.parse_attestation_columns(data, 3), "r")
+
+
+# ---------------------------------------------------------------- network-wide index ranges read ahead
+class _Node:
+    """A beacon node of `validators` answering index ranges, each after a delay that makes later
+    ranges finish first; it records what was asked and how many answers it computed at once."""
+
+    def __init__(self, validators: int, fail_at: int | None = None):
+        self.validators, self.fail_at = validators, fail_at
+        self.asked: list[int] = []
+        self.running = self.most_at_once = 0
+        self.lock = threading.Lock()
+
+    def answer(self, ids: list[str]) -> Fetched:
+        first = int(ids[0])
+        with self.lock:
+            self.asked.append(first)
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        try:
+            time.sleep(0.02 if first % 20 == 0 else 0.001)
+            if first == self.fail_at:
+                raise PayloadError(f"range {first}: malformed")
+            return Fetched([i for i in map(int, ids) if i < self.validators], f"r{first}", "beacon")
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def _ranges(node: _Node, *, known: int | None, depth: int = 3) -> tuple[list[tuple[int, int, list[int]]], list[int]]:
+    ended: list[int] = []
+    got = [(first, last, fetched.value) for first, last, fetched in
+           index_ranges(node.answer, len, known=known, depth=depth, ended=ended.append)]
+    return got, ended
+
+
+def test_index_ranges_read_ahead_yield_every_answer_in_order_and_stop_at_the_short_one(monkeypatch):
+    monkeypatch.setattr("loaders.ethereum.fetch.NETWORK_WIDE_BATCH", 10)
+    node = _Node(validators=45)
+    got, ended = _ranges(node, known=None)
+    assert [(first, last) for first, last, _ in got] == [(0, 9), (10, 19), (20, 29), (30, 39), (40, 49)]
+    assert [i for _, _, value in got for i in value] == list(range(45)) and ended == [45]
+    assert node.most_at_once == 3  # read ahead: three ranges computed at once, never more
+    # Nothing known yet: up to two ranges past the end were asked, and their answers dropped.
+    assert set(node.asked) - {0, 10, 20, 30, 40} <= {50, 60}
+
+
+def test_index_ranges_ask_nothing_past_a_count_already_known(monkeypatch):
+    monkeypatch.setattr("loaders.ethereum.fetch.NETWORK_WIDE_BATCH", 10)
+    for known, validators, asked in [(45, 45, [0, 10, 20, 30, 40]),
+                                     (40, 40, [0, 10, 20, 30, 40]),   # 30..39 full: 40 is asked after it, once
+                                     (30, 47, [0, 10, 20, 30, 40])]:  # the registry grew since: read on, one at a time
+        node = _Node(validators)
+        got, ended = _ranges(node, known=known)
+        assert sorted(node.asked) == asked and ended == [validators]
+        assert [i for _, _, value in got for i in value] == list(range(validators))
+
+
+def test_index_ranges_raise_a_failed_range_in_its_place_after_the_answers_in_flight_end(monkeypatch):
+    monkeypatch.setattr("loaders.ethereum.fetch.NETWORK_WIDE_BATCH", 10)
+    node = _Node(validators=100, fail_at=20)
+    got: list[int] = []
+    with pytest.raises(PayloadError, match="range 20"):
+        for first, _last, _fetched in index_ranges(node.answer, len, known=None, depth=3):
+            got.append(first)
+    assert got == [0, 10] and node.running == 0
+    # A reader that stops early leaves nothing running either.
+    node = _Node(validators=100)
+    ranges = index_ranges(node.answer, len, known=None, depth=3)
+    assert next(ranges)[0] == 0
+    ranges.close()
+    assert node.running == 0 and len(node.asked) <= 4

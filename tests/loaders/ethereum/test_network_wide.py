@@ -25,6 +25,9 @@ from tests.support.db import query
 def test_one_epoch_of_rewards_for_every_validator_streams_in_bounded_memory(monkeypatch):
     validators, batch_size = 60_000, 5_000
     monkeypatch.setattr("loaders.ethereum.fetch.NETWORK_WIDE_BATCH", batch_size)
+    # One answer at a time: tracemalloc also counts the simulator's threads, in this process, which
+    # build as many answers at once as are asked (read-ahead is tested in test_fetch.py).
+    monkeypatch.setattr("loaders.ethereum.fetch._read_ahead", lambda: 1)
     spec = NetworkSpec(solana=None, ethereum=EthereumParams(validators=validators))
     with SimNetwork(spec) as net:
         m = net.ethereum
