@@ -1,9 +1,9 @@
-"""The COPY path for validator-sized answers: rows reach dlt as arrow tables, which dlt writes to
-parquet while extracting and to CSV while normalizing (pyarrow's writers, no Python per row), and
-its Postgres destination loads CSV with `COPY ... FROM STDIN` into the merge's staging table.
-dlt's docs (dlt-ecosystem/verified-sources/arrow-pandas): arrow items bypass "many processing
-steps normally involved in passing JSON objects through the pipeline"; the Postgres destination
-supports the `csv` loader file format (destinations/postgres, loaded with COPY).
+"""The COPY path for validator-sized answers: rows become arrow tables (no Python object per row
+on the way), written as CSV files dlt imports into the package as they are
+(loaders/copy_files.py), which its Postgres destination loads with `COPY ... FROM STDIN` (into
+the merge's staging table, or the raw table when appending). dlt's docs: the Postgres destination
+supports the `csv` loader file format (destinations/postgres, loaded with COPY), and a resource
+may hand dlt a file to import (`dlt.mark.with_file_import`).
 
 Types come from each table's dlt column hints, never inferred: base units stay exact as
 decimal128(38, 0) (written as integer text, read by Postgres as numeric), and a value that does not
@@ -45,16 +45,11 @@ _ARROW_TYPES = {
 
 
 def configure_dlt() -> None:
-    """dlt settings the COPY path needs, set before any pipeline extracts (dlt reads its
-    configuration when a step starts); an operator's own setting wins.
-    - dlt adds `_dlt_load_id` and `_dlt_id` to arrow items only when told to (off by default for
-      arrow): staging reads rows by their load id (macros/completed_rows.sql), and the raw
-      tables' `_dlt_id` is not null.
+    """dlt settings the loads need, set before any pipeline extracts (dlt reads its configuration
+    when a step starts); an operator's own setting wins.
     - dlt gzips every intermediate file it writes and reads back (extract, normalize, load): on a
       network-wide day that was a tenth of the loader's CPU. The files live for one package and
       are deleted once it is loaded (loaders/pipeline.py), so they stay uncompressed."""
-    os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
-    os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_ID", "true")
     os.environ.setdefault("DATA_WRITER__DISABLE_COMPRESSION", "true")
 
 

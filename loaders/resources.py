@@ -13,6 +13,7 @@ import pyarrow as pa
 from loaders.bulk import (
     APPEND_TABLES, BULK_FILE_FORMAT, BULK_TABLES, KeySet, arrow_batch, arrow_table, first_of_each_key, first_of_each_key_in_table,
 )
+from loaders.copy_files import CopyFiles, with_dlt_columns
 from loaders.providers.archive import ResponseArchive, archive_resources
 
 log = logging.getLogger("aurora.load")
@@ -26,8 +27,8 @@ def table_resource(
     `rows()` returns a list, or an iterator of batches (handed to dlt one at a time, so a
     million-row answer never sits in memory whole): lists of rows, or arrow tables (an answer
     read column-wise, never turned into rows on the COPY path). `bulk` (default: the table is in
-    BULK_TABLES): each batch goes to dlt as an arrow table and reaches Postgres by COPY
-    (loaders/bulk.py), never through dlt's row-by-row normalisation. A table a first load may
+    BULK_TABLES): each batch becomes an arrow table, written to a CSV file dlt imports as it is
+    and loads by COPY (loaders/copy_files.py), never through dlt's row-by-row normalisation. A table a first load may
     append (APPEND_TABLES) keeps the first row of each key, as a merge would keep one."""
     bulk = name in BULK_TABLES if bulk is None else bulk
     keys = [k for k in ((primary_key,) if isinstance(primary_key, str) else primary_key) if k != "chain"]
@@ -38,25 +39,32 @@ def table_resource(
         empty = True
         # Bounded by the key space: a network-wide day at epoch grain is 227M rows.
         seen = KeySet(len(keys)) if name in APPEND_TABLES and keys else None
-        for batch in batches:
-            in_columns = isinstance(batch, pa.Table)
-            if len(batch) and seen is not None:
-                kept = first_of_each_key_in_table(batch, keys, seen) if in_columns else first_of_each_key(batch, keys, seen)
-                if len(kept) < len(batch):
-                    log.warning("%s: %d row(s) repeat a key already in this load; the first of each is kept", name, len(batch) - len(kept))
-                batch = kept
-            if len(batch):
-                empty = False
-                if bulk:
-                    yield (arrow_table if in_columns else arrow_batch)(batch, columns, chain=chain, table=name)
-                else:
-                    yield [{"chain": chain, **row} for row in (batch.to_pylist() if in_columns else batch)]
+        files = CopyFiles(name) if bulk else None
+        try:
+            for batch in batches:
+                in_columns = isinstance(batch, pa.Table)
+                if len(batch) and seen is not None:
+                    kept = first_of_each_key_in_table(batch, keys, seen) if in_columns else first_of_each_key(batch, keys, seen)
+                    if len(kept) < len(batch):
+                        log.warning("%s: %d row(s) repeat a key already in this load; the first of each is kept", name, len(batch) - len(kept))
+                    batch = kept
+                if len(batch):
+                    empty = False
+                    if files is not None:
+                        yield from files.add((arrow_table if in_columns else arrow_batch)(batch, columns, chain=chain, table=name))
+                    else:
+                        yield [{"chain": chain, **row} for row in (batch.to_pylist() if in_columns else batch)]
+            if files is not None:
+                yield from files.finish()
+        finally:
+            if files is not None:
+                files.discard()
         if empty:
             yield dlt.mark.materialize_table_schema()
         done.add(name)
 
-    return dlt.resource(generate, name=name, write_disposition="merge", primary_key=primary_key, columns=columns,
-                        file_format=BULK_FILE_FORMAT if bulk else None)
+    return dlt.resource(generate, name=name, write_disposition="merge", primary_key=primary_key,
+                        columns=with_dlt_columns(columns) if bulk else columns, file_format=BULK_FILE_FORMAT if bulk else None)
 
 
 def with_archive(archive: ResponseArchive, resources: list[Any], done: set[str]) -> list[Any]:

@@ -8,6 +8,7 @@ from typing import Any
 import dlt
 
 from loaders.bulk import BULK_FILE_FORMAT, arrow_batch
+from loaders.copy_files import CopyFiles, with_dlt_columns
 from loaders.jito import helpers
 from loaders.jito.settings import (
     COLUMNS,
@@ -42,7 +43,15 @@ def jito_resources(fetcher, epoch: int, done: set[str]) -> list[Any]:
 
     def validators() -> Iterator[Any]:
         selected = rows()[0]
-        yield arrow_batch(selected, COLUMNS, chain=fetcher.chain.key, table=TABLE) if selected else dlt.mark.materialize_table_schema()
+        if selected:
+            files = CopyFiles(TABLE)
+            try:
+                yield from files.add(arrow_batch(selected, COLUMNS, chain=fetcher.chain.key, table=TABLE))
+                yield from files.finish()
+            finally:
+                files.discard()
+        else:
+            yield dlt.mark.materialize_table_schema()
         done.add(TABLE)
 
     def epochs() -> Iterator[Any]:
@@ -51,7 +60,7 @@ def jito_resources(fetcher, epoch: int, done: set[str]) -> list[Any]:
         done.add(EPOCHS_TABLE)
 
     return [
-        dlt.resource(validators, name=TABLE, write_disposition="merge", primary_key=PRIMARY_KEY, columns=COLUMNS,
+        dlt.resource(validators, name=TABLE, write_disposition="merge", primary_key=PRIMARY_KEY, columns=with_dlt_columns(COLUMNS),
                      file_format=BULK_FILE_FORMAT),
         dlt.resource(epochs, name=EPOCHS_TABLE, write_disposition="merge", primary_key=EPOCHS_PRIMARY_KEY, columns=EPOCHS_COLUMNS),
     ]
