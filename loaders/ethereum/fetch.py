@@ -343,7 +343,7 @@ class EthereumFetcher:
     def iter_attestation_rewards(self, epoch: int, indices: list[int] | None) -> Iterator[pa.Table]:
         """One epoch's rewards in batches, an arrow table per answer (epoch, the six
         ATTESTATION_COLUMNS, response_id): the tracked indices, or every validator by index ranges
-        (a million validators: 100 requests, one answer in memory at a time). Answers are read
+        (a million validators: 100 requests, at most four answers in memory at a time: index_ranges). Answers are read
         column-wise (beacon.read_attestation_columns) and reach the COPY path as columns, never
         as a dict per validator."""
         for _first, _last, columns, response_id in self._attestation_column_answers(epoch, indices):
