@@ -214,9 +214,7 @@ class EthereumFetcher:
         self._finality: dict[str, int] | None = None
         self._finality_response: str | None = None
         self._head_slot: int | None = None
-        # Per kind of network-wide sequence (states, rewards): (slot or epoch, validators) where the
-        # last one ended. The registry never shrinks: no later sequence ends below that count.
-        self._registry_seen: dict[str, tuple[int, int]] = {}
+        self._registry_count: int | None = None  # the most validators a network-wide sequence found
 
     # ------------------------------------------------------------ beacon access
     def _beacon(
@@ -311,20 +309,18 @@ class EthereumFetcher:
             response_id = batch[0]["response_id"] if batch else response_id
         return rows, response_id
 
-    def _index_ranges(self, answer: Callable[[list[str]], Fetched], entries: Callable[[Any], int], kind: str,
-                      point: int) -> Iterator[tuple[int, int, Fetched]]:
-        """index_ranges, bounded by what this fetcher learnt: once a sequence of this kind has ended
-        at or before `point` (a slot, an epoch), the count it found is known to exist here too (the
-        registry never shrinks), so no range is asked ahead past it."""
-        seen = self._registry_seen.get(kind)
+    def _index_ranges(self, answer: Callable[[list[str]], Fetched], entries: Callable[[Any], int]) -> Iterator[tuple[int, int, Fetched]]:
+        """index_ranges, none asked ahead past the most validators a sequence of this fetcher has
+        found. The registry only grows: a sequence at a later point finds at least as many; one
+        at an earlier point (a day's start state, read after its end) may find fewer, and the
+        ranges between are asked for nothing: at most one within a day, whose activations are
+        far fewer than NETWORK_WIDE_BATCH. So a day's load asks ahead blindly only for its first
+        sequence."""
 
         def ended(count: int) -> None:
-            latest = self._registry_seen.get(kind)
-            if latest is None or latest[0] <= point:
-                self._registry_seen[kind] = (point, count)
+            self._registry_count = max(count, self._registry_count or 0)
 
-        yield from index_ranges(answer, entries, known=seen[1] if seen is not None and seen[0] <= point else None,
-                                depth=_read_ahead(), ended=ended)
+        yield from index_ranges(answer, entries, known=self._registry_count, depth=_read_ahead(), ended=ended)
 
     def iter_states(self, state_slot: int, ids: list[str] | None) -> Iterator[list[dict[str, Any]]]:
         """Validator records at a state in batches; ids None: every validator, by index ranges."""
@@ -334,7 +330,7 @@ class EthereumFetcher:
             return self._beacon("POST", path, "validators", beacon.parse_validators, body={"ids": batch})
 
         if ids is None:
-            answers = (fetched for _first, _last, fetched in self._index_ranges(answer, len, "states", state_slot))
+            answers = (fetched for _first, _last, fetched in self._index_ranges(answer, len))
         else:
             answers = (answer(ids[i : i + IDS_PER_REQUEST]) for i in range(0, len(ids), IDS_PER_REQUEST))
         for fetched in answers:
@@ -361,7 +357,7 @@ class EthereumFetcher:
                                 body=ids, read=beacon.read_attestation_columns)
 
         if indices is None:
-            for first, last, fetched in self._index_ranges(answer, lambda columns: len(columns["validator_index"]), "rewards", epoch):
+            for first, last, fetched in self._index_ranges(answer, lambda columns: len(columns["validator_index"])):
                 yield first, last, fetched.value, fetched.response_id
             return
         for i in range(0, len(indices), IDS_PER_REQUEST):

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 
 from loaders.beacon import helpers
 from loaders.bulk import arrow_batch, arrow_table
-from loaders.ethereum.fetch import attestation_table, index_ranges
+from loaders.ethereum.fetch import EthereumFetcher, attestation_table, index_ranges
 from loaders.providers import Fetched
 from loaders.providers.client import PayloadError
 from loaders.ethereum.settings import COLUMNS
@@ -125,3 +126,18 @@ def test_index_ranges_raise_a_failed_range_in_its_place_after_the_answers_in_fli
     assert next(ranges)[0] == 0
     ranges.close()
     assert node.running == 0 and len(node.asked) <= 4
+
+
+def test_a_fetcher_asks_ahead_blindly_only_for_its_first_sequence(monkeypatch):
+    """A day's end state is read first (nothing known: up to two ranges asked past its end); its
+    start state and the rewards, with at most as many validators, ask nothing past what it found."""
+    monkeypatch.setattr("loaders.ethereum.fetch.NETWORK_WIDE_BATCH", 10)
+    monkeypatch.setattr("loaders.ethereum.fetch._read_ahead", lambda: 3)
+    fetcher = SimpleNamespace(_registry_count=None)
+    end_state, start_state, rewards = _Node(validators=47), _Node(validators=45), _Node(validators=46)
+    for node in (end_state, start_state, rewards):
+        got = [i for _, _, fetched in EthereumFetcher._index_ranges(fetcher, node.answer, len) for i in fetched.value]
+        assert got == list(range(node.validators))
+    assert set(end_state.asked) - {0, 10, 20, 30, 40} <= {50, 60}
+    assert sorted(start_state.asked) == sorted(rewards.asked) == [0, 10, 20, 30, 40]
+    assert fetcher._registry_count == 47
