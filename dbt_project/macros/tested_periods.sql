@@ -67,7 +67,8 @@
 
 {#
   The rows a grain test of a staging view must read when the build tests by what changed (the
-  last build was whole and clean): the rows of loads no clean whole build has tested yet, and the
+  last build was whole and clean): the rows of loads no passing build of these tests has read yet
+  (record_data_tests_clean), and the
   other rows sharing a key with one of them. A duplicate needs at least one row of such a load (a
   load's rows never change once it is complete; a later load's rows carry its own id), so no
   duplicate is missed, and a new row with a null key column is read itself. `column` is a key
@@ -175,9 +176,20 @@
                     and not args.get('selector') and not args.get('resource_types')
                     and excluded_types | reject('equalto', 'unit_test') | list | length == 0 -%}
     {%- set passed = results | rejectattr('status', 'in', ['pass', 'success', 'no-op']) | list | length == 0 -%}
+    {#- The grain tests that read new loads' rows (staging_new_rows_scope) all ran: in a whole build, and
+        in aurora's build of what changed, which selects every source a new load changed and the tests
+        of the views over it. Before, only a whole build recorded its loads, so on a daily schedule of
+        builds of what changed the tests read every load since the last whole one. -#}
+    {%- set ran = results | map(attribute='node') | map(attribute='unique_id') | list -%}
+    {%- set scoped_tests = [] -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'test' and node.test_metadata
+          and (node.test_metadata.kwargs or {}).get('new_rows_column') -%}
+        {%- do scoped_tests.append(node.unique_id) -%}
+    {%- endfor -%}
+    {%- set grain_tested = scoped_tests | reject('in', ran) | list | length == 0 -%}
     update aurora_control.data_tests_clean set clean = {{ 'true' if whole and passed else 'false' }};
-    {%- if whole and passed %}
-    -- every row of the loads this build started with passed its grain tests
+    {%- if passed and grain_tested %}
+    -- every row of the loads this build started with passed the grain tests that read new loads
     insert into aurora_control.tested_loads (load_id)
     select load_id from aurora_control.build_start_loads where invocation_id = '{{ invocation_id }}'
     on conflict do nothing

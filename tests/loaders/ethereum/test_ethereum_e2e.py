@@ -275,10 +275,24 @@ def test_the_states_grain_test_reads_new_loads_keys_and_still_fails_on_a_duplica
     completed = {r[0] for r in query(warehouse, "select load_id from raw_ethereum._dlt_loads where status = 0")}
     assert completed <= {r[0] for r in query(warehouse, "select load_id from aurora_control.tested_loads")}
 
+    def plant_load(load_id: str) -> None:
+        execute(warehouse, f"""
+            insert into raw_ethereum._dlt_loads (load_id, schema_name, status, inserted_at, schema_version_hash)
+            select '{load_id}', schema_name, 0, now(), schema_version_hash from raw_ethereum._dlt_loads order by load_id desc limit 1""")
+
+    # A build of what changed records the loads it tested too: on a daily schedule the test then
+    # reads one day's load, not every load since the last whole build.
+    plant_load(empty := "9999999998.123456")
+    try:
+        changed = runner.invoke(app, [*args, "build"])
+        assert changed.exit_code == 0 and "building what changed" in changed.output, changed.output
+        assert "tested_loads" in grain_test()["compiled_code"]
+        assert (empty,) in query(warehouse, "select load_id from aurora_control.tested_loads")
+    finally:
+        execute(warehouse, f"delete from raw_ethereum._dlt_loads where load_id = '{empty}'")
+
     planted = "9999999999.123456"
-    execute(warehouse, f"""
-        insert into raw_ethereum._dlt_loads (load_id, schema_name, status, inserted_at, schema_version_hash)
-        select '{planted}', schema_name, 0, now(), schema_version_hash from raw_ethereum._dlt_loads order by load_id desc limit 1""")
+    plant_load(planted)
     execute(warehouse, f"""
         insert into raw_ethereum.validator_states
         select (jsonb_populate_record(null::raw_ethereum.validator_states,
