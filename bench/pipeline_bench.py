@@ -30,6 +30,8 @@ Cases (each row of the table is one goal, with what it is compared with):
   day grain (network-wide's default) loaded and then built, as a daily schedule runs it: load and
   build wall and CPU (the loader, dbt and Postgres apart), peak RSS of the loader, of dbt and of
   Postgres, the slowest dbt nodes, the database's size; extrapolated to a mainnet day.
+  Simulated days have 56.25 epochs; `--day-seconds-per-slot 48` gives a mainnet day's 225
+  (`--day-validators 1000000 --day-seconds-per-slot 48`: a mainnet day, measured).
 - history (opt-in, `--case history --history-validators 20000 --history-days 8,30`): a
   network-wide Ethereum history at day grain grown to each checkpoint P (days 1..P loaded and
   built), then day P+1 loaded and its build timed; at the last checkpoint a --full-refresh of
@@ -843,6 +845,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--grains", default="day,epoch", help="grains of the grain case; default day,epoch")
     parser.add_argument("--day-validators", default="10000,50000,100000",
                         help="validators of the daybuild case's days (one day each); default 10000,50000,100000")
+    parser.add_argument("--day-seconds-per-slot", type=int, default=192,
+                        help="the daybuild case's simulated slot time (8 slots an epoch): 192 s gives days of 56.25 epochs "
+                             "(default), 48 s a mainnet day's 225")
     parser.add_argument("--history-validators", type=int, default=20_000, help="validators of the history case; default 20,000")
     parser.add_argument("--history-days", default="8,30", help="history checkpoints of the history case, in days; default 8,30")
     parser.add_argument("--smoke", action="store_true", help="smallest sizes, builds of one model (CI)")
@@ -865,7 +870,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.case == "daybuild":
         sizes = [int(v) for v in args.day_validators.split(",")]
-        slot_seconds, select = 192, None
+        slot_seconds, select = args.day_seconds_per_slot, None
         if args.smoke:  # days of 90 slots, builds of one model: checks the case runs (by hand: CI has no room for it)
             sizes, slot_seconds, select = [32, 128], 960, ["stg_registry__chains"]
         print(f"daybuild: one network-wide day at day grain, loaded and built, at {sizes} validators ...", file=sys.stderr, flush=True)
