@@ -14,6 +14,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from loaders.beacon.attestations_arrow import read_attestation_columns_arrow
 from loaders.payload import Reader
 
 FAR_FUTURE_EPOCH = 2**64 - 1
@@ -318,7 +319,11 @@ def read_attestation_columns(body: bytes) -> dict[str, Any] | None:
     total_rewards (a number there is not plainly well formed: None), and every entry holds only
     the fields read (5, or 6 with inclusion_delay in all of them), so no number hides in one.
     Elsewhere (the envelope, ideal_rewards) values are not read, only checked to be flat, so that
-    json.loads could not have failed on nesting deeper than its recursion limit either."""
+    json.loads could not have failed on nesting deeper than its recursion limit either.
+    Tried first: pyarrow's JSON reader (attestations_arrow), for the bodies it can vouch for."""
+    columns = read_attestation_columns_arrow(body)
+    if columns is not None:
+        return columns
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError:
