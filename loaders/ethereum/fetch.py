@@ -13,6 +13,7 @@ when the epoch transition processes the queue, not in the request's block.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections import deque
@@ -58,7 +59,14 @@ def _read_ahead() -> int:
     return min(4, _workers())
 
 
-def index_ranges(answer: Callable[[list[str]], Fetched], entries: Callable[[Any], int], *, known: int | None,
+@functools.lru_cache(maxsize=1024)
+def range_ids(start: int, size: int) -> tuple[str, ...]:
+    """The ids of the index range of `size` from `start`: the same tuple for every epoch's request,
+    so its JSON text is made once (loaders/providers/json_text)."""
+    return tuple(map(str, range(start, start + size)))
+
+
+def index_ranges(answer: Callable[[tuple[str, ...]], Fetched], entries: Callable[[Any], int], *, known: int | None,
                  depth: int, ended: Callable[[int], None] = lambda count: None) -> Iterator[tuple[int, int, Fetched]]:
     """Every validator, by index ranges of NETWORK_WIDE_BATCH until an answer comes back short:
     (first, last index asked, answer), in order; `ended(count)` with the count found. Up to
@@ -74,7 +82,7 @@ def index_ranges(answer: Callable[[list[str]], Fetched], entries: Callable[[Any]
     try:
         while True:
             while len(pending) < depth and (not pending or known is None or start < known):
-                pending.append((start, pool.submit(answer, [str(i) for i in range(start, start + NETWORK_WIDE_BATCH)])))
+                pending.append((start, pool.submit(answer, range_ids(start, NETWORK_WIDE_BATCH))))
                 start += NETWORK_WIDE_BATCH
             first, future = pending.popleft()
             fetched = future.result()
@@ -326,7 +334,7 @@ class EthereumFetcher:
         """Validator records at a state in batches; ids None: every validator, by index ranges."""
         path = f"/eth/v1/beacon/states/{state_slot}/validators"
 
-        def answer(batch: list[str]) -> Fetched:
+        def answer(batch: tuple[str, ...] | list[str]) -> Fetched:
             return self._beacon("POST", path, "validators", beacon.parse_validators, body={"ids": batch})
 
         if ids is None:
@@ -352,7 +360,7 @@ class EthereumFetcher:
         comes back short."""
         path = f"/eth/v1/beacon/rewards/attestations/{epoch}"
 
-        def answer(ids: list[str]) -> Fetched:
+        def answer(ids: tuple[str, ...] | list[str]) -> Fetched:
             return self._beacon("POST", path, "attestation_rewards", lambda d: beacon.parse_attestation_columns(d, epoch),
                                 body=ids, read=beacon.read_attestation_columns)
 

@@ -41,6 +41,8 @@ from typing import Any
 
 import dlt
 
+from loaders.providers import json_text
+
 # Bodies above this size keep their hash and size but not their bytes (a mainnet getBlock with
 # transactions runs to megabytes); override with AURORA_ARCHIVE_MAX_BODY_BYTES.
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -219,7 +221,7 @@ class ResponseArchive:
 
             error = LOG_REDACTION.redact(error)
         sha = hashlib.sha256(body).hexdigest() if body is not None else None
-        params_text = json.dumps(params, sort_keys=True, default=str) if params is not None else None
+        params_text = json_text.params_text(params) if params is not None else None
         response_id = response_id_of(provider, endpoint, url, params_text, attempt, http_status, error, sha)
         params_bytes = params_text.encode() if params_text is not None and len(params_text) > PARAMS_INLINE_BYTES else None
         params_sha = hashlib.sha256(params_bytes).hexdigest() if params_bytes is not None else None

@@ -34,6 +34,7 @@ from requests.utils import requote_uri
 
 from loaders.config import ProviderConfig
 from loaders.providers.archive import ResponseArchive
+from loaders.providers.json_text import body_text
 from loaders.providers.ratelimit import RateLimiter
 
 log = logging.getLogger("aurora.http")
@@ -370,8 +371,9 @@ class ProviderClient:
         origin = urlsplit(url)
         hop_params, hop_method, hop_body = params, method, json_body
         for _ in range(MAX_REDIRECTS + 1):
+            body = _body_kwargs(hop_body, headers)
             response = self.session.request(
-                hop_method, url, params=hop_params, json=hop_body, headers=headers,
+                hop_method, url, params=hop_params, headers=body.pop("headers"), **body,
                 timeout=self.provider.timeout_seconds, allow_redirects=False, stream=True,
             )
             if not response.is_redirect:
@@ -418,6 +420,14 @@ def _same_origin(origin: Any, target: Any) -> bool:
 
 def _default_port(scheme: str) -> int:
     return 443 if scheme == "https" else 80
+
+
+def _body_kwargs(body: Any, headers: dict[str, str]) -> dict[str, Any]:
+    """requests' keyword arguments for a JSON body: a tuple (a body sent many times: json_text)
+    goes as its kept text, anything else as requests encodes it (`json=`)."""
+    if type(body) is tuple:
+        return {"data": body_text(body).encode(), "headers": {**headers, "Content-Type": "application/json"}}
+    return {"json": body, "headers": headers}
 
 
 def _read_body(response: requests.Response, limit: int) -> bytes:
