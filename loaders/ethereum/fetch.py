@@ -62,7 +62,8 @@ def _read_ahead() -> int:
 @functools.lru_cache(maxsize=1024)
 def range_ids(start: int, size: int) -> tuple[str, ...]:
     """The ids of the index range of `size` from `start`: the same tuple for every epoch's request,
-    so its JSON text is made once (loaders/providers/json_text)."""
+    so its JSON text is made once (loaders/providers/json_text). Kept for the process: ~63 bytes
+    a validator, plus ~10 of JSON text (~73 MB for a network-wide run of 1,000,000 validators)."""
     return tuple(map(str, range(start, start + size)))
 
 
