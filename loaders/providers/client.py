@@ -371,9 +371,8 @@ class ProviderClient:
         origin = urlsplit(url)
         hop_params, hop_method, hop_body = params, method, json_body
         for _ in range(MAX_REDIRECTS + 1):
-            body = _body_kwargs(hop_body, headers)
             response = self.session.request(
-                hop_method, url, params=hop_params, headers=body.pop("headers"), **body,
+                hop_method, url, params=hop_params, **_body_kwargs(hop_body, headers),
                 timeout=self.provider.timeout_seconds, allow_redirects=False, stream=True,
             )
             if not response.is_redirect:
@@ -423,8 +422,8 @@ def _default_port(scheme: str) -> int:
 
 
 def _body_kwargs(body: Any, headers: dict[str, str]) -> dict[str, Any]:
-    """requests' keyword arguments for a JSON body: a tuple (a body sent many times: json_text)
-    goes as its kept text, anything else as requests encodes it (`json=`)."""
+    """requests' keyword arguments for a JSON body and the headers: a tuple (a body sent many
+    times: json_text) goes as its kept text, anything else as requests encodes it (`json=`)."""
     if type(body) is tuple:
         return {"data": body_text(body).encode(), "headers": {**headers, "Content-Type": "application/json"}}
     return {"json": body, "headers": headers}
