@@ -267,18 +267,27 @@ def machine() -> str:
 
 
 # ---------------------------------------------------------------- ingest (Ethereum, network-wide)
+# Mainnet's slot structure and committee sizes (consensus-specs presets/mainnet): a day of 7,200
+# blocks, 512 sync-committee rewards a block, up to 16 withdrawals a payload. The simulator's own
+# defaults (8 slots an epoch, 8 sync-committee members, 4 withdrawals) keep tests small.
+MAINNET_SHAPE = {"seconds_per_slot": 12, "slots_per_epoch": 32, "sync_committee_size": 512,
+                 "epochs_per_sync_committee_period": 256, "max_withdrawals_per_payload": 16}
+
+
 @contextmanager
-def network_day(label: str, validators: int, grain: str, seconds_per_slot: int = 192) -> Iterator[tuple[Bench, Any, dict[str, Path], list[str]]]:
+def network_day(label: str, validators: int, grain: str, seconds_per_slot: int = 192,
+                shape: dict[str, int] | None = None) -> Iterator[tuple[Bench, Any, dict[str, Path], list[str]]]:
     """(bench, net, config, day args): a private warehouse and a simnet of `validators` validators,
     configured network-wide (no operator tracks a validator) at `grain` from ETH_DAY, its head
-    where the day is complete and finalized and the next one not."""
+    where the day is complete and finalized and the next one not. `shape` (MAINNET_SHAPE) replaces
+    the slot time and the simulator's committee sizes."""
     from simnet.ethereum.params import EthereumParams
     from simnet.network import NetworkSpec, SimNetwork
 
     bench = Bench(label)
     try:
-        with SimNetwork(NetworkSpec(solana=None, ethereum=EthereumParams(validators=validators, archive=True,
-                                                                                  seconds_per_slot=seconds_per_slot))) as net:
+        params = {"seconds_per_slot": seconds_per_slot, **(shape or {})}
+        with SimNetwork(NetworkSpec(solana=None, ethereum=EthereumParams(validators=validators, archive=True, **params))) as net:
             config = net.write_config(bench.home / "config", timeout_seconds=60, retries=2)
             config["operators"] = bench.home / "config" / "operators.yaml"
             config["operators"].write_text(yaml.safe_dump({"operators": []}))  # network-wide
@@ -330,14 +339,15 @@ def _loaded_line(output: str) -> str:
 MAINNET_DAY_ENTRIES_PER_VALIDATOR = 227  # attestation answers a day's load reads: epochs a−2..b of 225
 
 
-def day_end_to_end(validators: int, seconds_per_slot: int = 192, build_select: list[str] | None = None) -> dict[str, Any]:
+def day_end_to_end(validators: int, seconds_per_slot: int = 192, build_select: list[str] | None = None,
+                   shape: dict[str, int] | None = None) -> dict[str, Any]:
     """One network-wide day at day grain, as a daily schedule runs it: `aurora run --no-build`
     (the loader) then `aurora build` (dbt: staging → canonical → marts and the data tests), each
     timed with its CPU and peak RSS, the embedded Postgres's CPU and peak memory beside each; then
     dbt's per-node times (run_results.json), the database's size, the validator-days of the mart
     and the attestation entries the load summed. Unit tests are left out of the build
     (AURORA_DBT_UNIT_TESTS=never): they check SQL against fixtures, a fixed cost once per project."""
-    with network_day(f"daybuild{validators}", validators, "day", seconds_per_slot) as (bench, net, config, day):
+    with network_day(f"daybuild{validators}", validators, "day", seconds_per_slot, shape) as (bench, net, config, day):
         sim, pg = own_cpu(), postgres_cpu()
         with PostgresMemory() as pg_load:
             load = aurora(["run", "--chain", "ethereum", *day, "--no-build"], bench.env, config)
@@ -355,6 +365,10 @@ def day_end_to_end(validators: int, seconds_per_slot: int = 192, build_select: l
             entries = int(cur.fetchone()[0])
             cur.execute("select count(*) from raw_ethereum.attestation_rewards_daily")
             daily_rows = cur.fetchone()[0]
+            other_rows = {}
+            for table in ("beacon_blocks", "sync_committee_rewards", "withdrawals"):
+                cur.execute(f"select count(*) from raw_ethereum.{table}")
+                other_rows[table] = cur.fetchone()[0]
             cur.execute("select to_regclass('marts.fct_validator_pnl') is not null")
             validator_days = None
             if cur.fetchone()[0]:
@@ -369,6 +383,7 @@ def day_end_to_end(validators: int, seconds_per_slot: int = 192, build_select: l
           + ", ".join(f"{n['node']} {n['s']:.1f} s" for n in nodes[:3]), file=sys.stderr, flush=True)
     return {
         "validators": validators, "entries": entries, "daily_rows": daily_rows, "validator_days": validator_days,
+        "other_rows": other_rows, "shape": shape,
         "load_s": load.wall, "load_cpu_s": load.cpu, "load_rss": load.rss, "sim_cpu_s": sim,
         "load_postgres_cpu_s": pg_load_cpu, "load_postgres_backend": pg_load.backend, "load_postgres_server": pg_load.server,
         "build_s": built.wall, "build_cpu_s": built.cpu, "build_rss": built.rss, "build_postgres_cpu_s": pg_build_cpu,
@@ -387,7 +402,9 @@ def daybuild_table(runs: list[dict[str, Any]]) -> list[tuple[str, str, str, str]
         v, days = r["validators"], r["validator_days"] or 0
         rows.append((f"network-wide day at day grain, {v:,} validators",
                      f"load {r['load_s']:.1f} s (loader CPU {r['load_cpu_s']:.1f} s, Postgres CPU {r['load_postgres_cpu_s']:.1f} s, "
-                     f"simulator CPU {r['sim_cpu_s']:.1f} s; {r['entries']:,} attestation entries); build {r['build_s']:.1f} s "
+                     f"simulator CPU {r['sim_cpu_s']:.1f} s; {r['entries']:,} attestation entries, "
+                     + ", ".join(f"{n:,} {table.replace('_', ' ')}" for table, n in r["other_rows"].items())
+                     + (" (mainnet shape)" if r["shape"] else "") + f"); build {r['build_s']:.1f} s "
                      f"(dbt process CPU {r['build_cpu_s']:.1f} s, Postgres CPU {r['build_postgres_cpu_s']:.1f} s; {days:,} validator-days)",
                      f"peak RSS: loader {mib(r['load_rss'])}, dbt {mib(r['build_rss'])}; Postgres while loading "
                      f"{mib(r['load_postgres_server'])} (largest backend {mib(r['load_postgres_backend'])}), while building "
@@ -848,6 +865,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--day-seconds-per-slot", type=int, default=192,
                         help="the daybuild case's simulated slot time (8 slots an epoch): 192 s gives days of 56.25 epochs "
                              "(default), 48 s a mainnet day's 225")
+    parser.add_argument("--day-mainnet-shape", action="store_true",
+                        help="the daybuild case's days shaped as mainnet's: 32 slots of 12 s an epoch, sync committees "
+                             "of 512, 16 withdrawals a payload (7,200 blocks a day; --day-seconds-per-slot is ignored)")
     parser.add_argument("--history-validators", type=int, default=20_000, help="validators of the history case; default 20,000")
     parser.add_argument("--history-days", default="8,30", help="history checkpoints of the history case, in days; default 8,30")
     parser.add_argument("--smoke", action="store_true", help="smallest sizes, builds of one model (CI)")
@@ -876,7 +896,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"daybuild: one network-wide day at day grain, loaded and built, at {sizes} validators ...", file=sys.stderr, flush=True)
         runs = []
         for v in sizes:  # each size's figures are printed as it ends: a long run can be stopped
-            runs.append(day_end_to_end(v, slot_seconds, select))
+            runs.append(day_end_to_end(v, slot_seconds, select, MAINNET_SHAPE if args.day_mainnet_shape else None))
             if args.json:
                 args.json.write_text(json.dumps(runs, indent=2, default=str))
         print(render(daybuild_table(runs)))
