@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 from loaders.beacon import helpers as beacon
 from loaders.config import ChainConfig
 from loaders.ethereum.daygrain import DaySums, int64_columns
-from loaders.ethereum.settings import EL_CALLS_PER_BATCH, IDS_PER_REQUEST, NETWORK_WIDE_BATCH, QUEUES
+from loaders.ethereum.settings import EL_CALLS_PER_BATCH, IDS_PER_REQUEST, NETWORK_WIDE_BATCH, QUEUES, SYNC_ROWS_PER_BATCH
 from loaders.execution import helpers as execution
 from loaders.providers import Fetched, NotFound, ProviderChain, ProviderClient, Rejected, ResponseArchive
 from loaders.providers.client import AttemptsExhausted, ClientError, PayloadError
@@ -110,6 +110,33 @@ def _in_parallel(fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
         return [safe(i) for i in items]
     with ThreadPoolExecutor(max_workers=_workers()) as pool:
         return list(pool.map(safe, items))
+
+
+def in_order(fn: Callable[[Any], Any], items: Iterable[Any], depth: int) -> Iterator[tuple[Any, Any]]:
+    """(item, fn(item)) in input order, with up to `depth` calls running or waiting to be read: a
+    long sequence of answers streams in bounded memory. An exception is handed back, not raised
+    (as _in_parallel). Calls still running when the reader stops are waited for, the rest
+    cancelled: nothing runs on behind it."""
+
+    def safe(item: Any) -> Any:
+        try:
+            return fn(item)
+        except Exception as exc:  # handed back to the caller, which knows which failures are data
+            return exc
+
+    pending: deque[tuple[Any, Future]] = deque()
+    pool = ThreadPoolExecutor(max_workers=max(1, depth), thread_name_prefix="aurora-in-order")
+    try:
+        for item in items:
+            pending.append((item, pool.submit(safe, item)))
+            if len(pending) >= depth:
+                item, future = pending.popleft()
+                yield item, future.result()
+        while pending:
+            item, future = pending.popleft()
+            yield item, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _data(body: Any, endpoint: str) -> Any:
@@ -428,7 +455,7 @@ class EthereumFetcher:
         self._block_rewards(plan, t, proposals)
         self._execution(plan, t, proposals)
         self._relays(plan, t, proposals)
-        self._sync(plan, t, tracked, S)
+        self._sync(plan, data, tracked, S)
         return data
 
     def _check_history(self, plan: DayPlan, first_epoch: int) -> None:
@@ -769,9 +796,12 @@ class EthereumFetcher:
             rows.extend({**row, "response_id": fetched.response_id} for row in fetched.value if row["slot"] == slot)
         t["relay_payloads"] = rows
 
-    def _sync(self, plan: DayPlan, t: dict, tracked: set[int] | None, slots_per_epoch: int) -> None:
+    def _sync(self, plan: DayPlan, data: DayData, tracked: set[int] | None, slots_per_epoch: int) -> None:
+        """The committees of the day's sync periods now; their rewards as a stream (data.streams):
+        a mainnet day is 7,200 answers of 512 members, 3.7M rows that must never sit in memory."""
+        t = data.tables
         period_length = self._spec.get("EPOCHS_PER_SYNC_COMMITTEE_PERIOD", 256)
-        members_rows, rewards = [], []
+        members_rows, asks = [], []
         produced = [b["slot"] for b in t["beacon_blocks"] if b["produced"]]
         for period in range(plan.first_epoch // period_length, plan.last_epoch // period_length + 1):
             epoch = max(period * period_length, plan.first_epoch)
@@ -784,19 +814,34 @@ class EthereumFetcher:
                 continue
             first = max(plan.first_slot, period * period_length * slots_per_epoch)
             last = min(plan.last_slot, (period + 1) * period_length * slots_per_epoch - 1)
-            slots = [s for s in produced if first <= s <= last]
-            answers = _in_parallel(
-                lambda slot: self._beacon("POST", f"/eth/v1/beacon/rewards/sync_committee/{slot}", "sync_committee_rewards",
-                                          lambda d: beacon.parse_sync_committee_rewards(d, slot), body=[str(v) for v in members]),
-                slots,
-            )
-            for slot, got in zip(slots, answers):
-                key = f"sync_rewards:slot={slot}"
-                if isinstance(got, Rejected):
-                    self.rejections.reject(key, plan.period, "sync_committee_rewards", got.reason, got.response_id)
-                    continue
-                if isinstance(got, Exception):
-                    raise got
-                self.rejections.resolve(key, plan.period, "sync_committee_rewards", got.response_id)
-                rewards += [{**r, "response_id": got.response_id} for r in got.value]
-        t["sync_committee_members"], t["sync_committee_rewards"] = members_rows, rewards
+            # One tuple a period: its JSON text is made once for all its slots (providers/json_text).
+            body = tuple(str(v) for v in members)
+            asks += [(slot, body) for slot in produced if first <= slot <= last]
+        t["sync_committee_members"] = members_rows
+        data.streams["sync_committee_rewards"] = lambda: self._stream_sync_rewards(plan, asks)
+
+    def _stream_sync_rewards(self, plan: DayPlan, asks: list[tuple[int, tuple[str, ...]]]) -> Iterator[list[dict[str, Any]]]:
+        """The rewards of each (slot, members) asked, in batches of about SYNC_ROWS_PER_BATCH rows,
+        at most _workers() answers in flight or waiting."""
+
+        def ask(item: tuple[int, tuple[str, ...]]) -> Fetched:
+            slot, body = item
+            return self._beacon("POST", f"/eth/v1/beacon/rewards/sync_committee/{slot}", "sync_committee_rewards",
+                                lambda d: beacon.parse_sync_committee_rewards(d, slot), body=body)
+
+        batch: list[dict[str, Any]] = []
+        for (slot, _), got in in_order(ask, asks, _workers()):
+            key = f"sync_rewards:slot={slot}"
+            if isinstance(got, Rejected):
+                self.rejections.reject(key, plan.period, "sync_committee_rewards", got.reason, got.response_id)
+                continue
+            if isinstance(got, Exception):
+                raise got
+            self.rejections.resolve(key, plan.period, "sync_committee_rewards", got.response_id)
+            rid = got.response_id
+            batch += [{**r, "response_id": rid} for r in got.value]
+            if len(batch) >= SYNC_ROWS_PER_BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch

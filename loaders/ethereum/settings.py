@@ -5,6 +5,7 @@ PIPELINE = "aurora_ethereum"
 
 IDS_PER_REQUEST = 5_000  # validator ids per POST (states/validators, attestation rewards)
 NETWORK_WIDE_BATCH = 10_000  # index range per request when every validator is tracked
+SYNC_ROWS_PER_BATCH = 10_000  # sync-committee rewards per batch handed to dlt (mainnet: ~20 blocks' answers)
 EL_CALLS_PER_BATCH = 10
 # Electra's queues, read at both states bounding a day (GET /eth/v1/beacon/states/{id}/<queue>)
 QUEUES = ("pending_deposits", "pending_consolidations", "pending_partial_withdrawals")

@@ -11,7 +11,7 @@ import pytest
 
 from loaders.beacon import helpers
 from loaders.bulk import arrow_batch, arrow_table
-from loaders.ethereum.fetch import EthereumFetcher, attestation_table, index_ranges
+from loaders.ethereum.fetch import EthereumFetcher, attestation_table, in_order, index_ranges
 from loaders.providers import Fetched
 from loaders.providers.client import PayloadError
 from loaders.ethereum.settings import COLUMNS
@@ -141,3 +141,43 @@ def test_a_fetcher_asks_ahead_blindly_only_for_its_first_sequence(monkeypatch):
     assert set(end_state.asked) - {0, 10, 20, 30, 40} <= {50, 60}
     assert sorted(start_state.asked) == sorted(rewards.asked) == [0, 10, 20, 30, 40]
     assert fetcher._registry_count == 47
+
+
+# ---------------------------------------------------------------- answers in order, a few in flight
+def test_in_order_yields_every_answer_in_input_order_with_at_most_depth_in_flight():
+    running = most = 0
+    lock = threading.Lock()
+
+    def slow(item: int) -> int:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        try:
+            time.sleep(0.02 if item % 3 == 0 else 0.001)  # later items finish first
+            if item == 7:
+                raise PayloadError("item 7: malformed")
+            return item * 10
+        finally:
+            with lock:
+                running -= 1
+
+    got = list(in_order(slow, range(12), 3))
+    assert [item for item, _ in got] == list(range(12))
+    assert [r for item, r in got if item != 7] == [i * 10 for i in range(12) if i != 7]
+    assert isinstance(got[7][1], PayloadError)  # handed back in its place, not raised
+    assert most == 3 and running == 0
+
+
+def test_in_order_asks_nothing_more_once_its_reader_stops():
+    asked: list[int] = []
+
+    def answer(item: int) -> int:
+        asked.append(item)
+        time.sleep(0.005)
+        return item
+
+    answers = in_order(answer, range(1000), 4)
+    assert next(answers) == (0, 0)
+    answers.close()
+    assert len(asked) <= 5  # the first, and at most the depth in flight when it stopped
