@@ -65,6 +65,9 @@ class EthereumParams:
     sync_committee_size: int = 8
     epochs_per_sync_committee_period: int = 16
     max_withdrawals_per_payload: int = 4
+    # Ordinary transactions in an execution payload, fewest..most (mainnet: ~150-250 a block),
+    # besides a MEV-Boost block's payment to the proposer.
+    transactions_per_block: tuple[int, int] = (4, 14)
     archive: bool = False
     retention_epochs: int | None = None  # None: three days' worth of epochs
     relays: tuple[str, ...] = ("flashbots", "ultrasound", "agnostic")
@@ -79,6 +82,9 @@ class EthereumParams:
             raise ValueError("slots_per_epoch must be >= 2 and seconds_per_slot >= 1")
         if self.sync_committee_size % SYNC_COMMITTEE_SUBNET_COUNT:
             raise ValueError(f"sync_committee_size must be a multiple of {SYNC_COMMITTEE_SUBNET_COUNT}")
+        low, high = self.transactions_per_block
+        if not 0 <= low <= high:
+            raise ValueError("transactions_per_block must be (fewest, most) with 0 <= fewest <= most")
         if not self.relays:
             raise ValueError("at least one relay is needed")
 

@@ -124,7 +124,8 @@ class PayloadBuilder:
         excess = ((h >> 40) % 24) * P.BLOB_GAS_PER_BLOB
         blob_price = fake_exponential(P.MIN_BASE_FEE_PER_BLOB_GAS, excess, P.BLOB_BASE_FEE_UPDATE_FRACTION_PRAGUE)
         txs: list[Tx] = []
-        for j in range(4 + h % 11):
+        fewest, most = m.params.transactions_per_block
+        for j in range(fewest + h % (most - fewest + 1)):
             r = mix(h, j)
             blobs = 1 + (r >> 44) % 3 if (r >> 40) % 10 == 0 else 0
             gas_used = 21_000 if (r >> 20) % 4 == 0 else 21_000 + r % 280_000
