@@ -268,10 +268,12 @@ def machine() -> str:
 
 # ---------------------------------------------------------------- ingest (Ethereum, network-wide)
 # Mainnet's slot structure and committee sizes (consensus-specs presets/mainnet): a day of 7,200
-# blocks, 512 sync-committee rewards a block, up to 16 withdrawals a payload. The simulator's own
-# defaults (8 slots an epoch, 8 sync-committee members, 4 withdrawals) keep tests small.
+# blocks, 512 sync-committee rewards a block, up to 16 withdrawals a payload; and 100-220
+# transactions a block (mainnet carries ~150-250). The simulator's own defaults (8 slots an
+# epoch, 8 sync-committee members, 4 withdrawals, 4-14 transactions) keep tests small.
 MAINNET_SHAPE = {"seconds_per_slot": 12, "slots_per_epoch": 32, "sync_committee_size": 512,
-                 "epochs_per_sync_committee_period": 256, "max_withdrawals_per_payload": 16}
+                 "epochs_per_sync_committee_period": 256, "max_withdrawals_per_payload": 16,
+                 "transactions_per_block": (100, 220)}
 
 
 @contextmanager
@@ -366,7 +368,7 @@ def day_end_to_end(validators: int, seconds_per_slot: int = 192, build_select: l
             cur.execute("select count(*) from raw_ethereum.attestation_rewards_daily")
             daily_rows = cur.fetchone()[0]
             other_rows = {}
-            for table in ("beacon_blocks", "sync_committee_rewards", "withdrawals"):
+            for table in ("beacon_blocks", "sync_committee_rewards", "withdrawals", "execution_transactions"):
                 cur.execute(f"select count(*) from raw_ethereum.{table}")
                 other_rows[table] = cur.fetchone()[0]
             cur.execute("select to_regclass('marts.fct_validator_pnl') is not null")
@@ -867,7 +869,8 @@ def main(argv: list[str] | None = None) -> int:
                              "(default), 48 s a mainnet day's 225")
     parser.add_argument("--day-mainnet-shape", action="store_true",
                         help="the daybuild case's days shaped as mainnet's: 32 slots of 12 s an epoch, sync committees "
-                             "of 512, 16 withdrawals a payload (7,200 blocks a day; --day-seconds-per-slot is ignored)")
+                             "of 512, 16 withdrawals and 100-220 transactions a payload (7,200 blocks a day; "
+                             "--day-seconds-per-slot is ignored)")
     parser.add_argument("--history-validators", type=int, default=20_000, help="validators of the history case; default 20,000")
     parser.add_argument("--history-days", default="8,30", help="history checkpoints of the history case, in days; default 8,30")
     parser.add_argument("--smoke", action="store_true", help="smallest sizes, builds of one model (CI)")

@@ -22,11 +22,11 @@ import pyarrow.compute as pc
 
 # The tables whose rows scale with the validator count: attestation rewards and validator states
 # (Ethereum), vote accounts and their epoch credits, inflation rewards (Solana), Jito's validators;
-# and Ethereum's sync-committee rewards, which scale with the blocks (512 a block: 3.7M a
-# mainnet day, whatever the validators tracked network-wide).
+# and, network-wide, Ethereum's sync-committee rewards and execution transactions, which scale
+# with the blocks (a mainnet day: 512 rewards and ~150-250 transactions a block, 7,200 blocks).
 BULK_TABLES = frozenset({
     "attestation_rewards", "validator_states", "attestation_rewards_daily", "attestation_rewards_daily_batches",
-    "sync_committee_rewards",
+    "sync_committee_rewards", "execution_transactions",
     "vote_accounts", "epoch_credits", "inflation_rewards",
     "jito_validators",
 })

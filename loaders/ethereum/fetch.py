@@ -29,7 +29,9 @@ import pyarrow.compute as pc
 from loaders.beacon import helpers as beacon
 from loaders.config import ChainConfig
 from loaders.ethereum.daygrain import DaySums, int64_columns
-from loaders.ethereum.settings import EL_CALLS_PER_BATCH, IDS_PER_REQUEST, NETWORK_WIDE_BATCH, QUEUES, SYNC_ROWS_PER_BATCH
+from loaders.ethereum.settings import (
+    EL_CALLS_PER_BATCH, EXECUTION_BLOCKS_PER_CHUNK, IDS_PER_REQUEST, NETWORK_WIDE_BATCH, QUEUES, SYNC_ROWS_PER_BATCH,
+)
 from loaders.execution import helpers as execution
 from loaders.providers import Fetched, NotFound, ProviderChain, ProviderClient, Rejected, ResponseArchive
 from loaders.providers.client import AttemptsExhausted, ClientError, PayloadError
@@ -453,7 +455,7 @@ class EthereumFetcher:
         self._queues(plan, t, tracked, pubkeys)
         proposals = [b for b in t["beacon_blocks"] if b["produced"] and (tracked is None or b["proposer_index"] in tracked)]
         self._block_rewards(plan, t, proposals)
-        self._execution(plan, t, proposals)
+        self._execution(plan, data, proposals)
         self._relays(plan, t, proposals)
         self._sync(plan, data, tracked, S)
         return data
@@ -736,16 +738,46 @@ class EthereumFetcher:
             rows.append({**fetched.value, "response_id": fetched.response_id})
         t["block_rewards"] = rows
 
-    def _execution(self, plan: DayPlan, t: dict, proposals: list[dict]) -> None:
+    def _execution(self, plan: DayPlan, data: DayData, proposals: list[dict]) -> None:
+        """The proposals' execution blocks and their transactions, as a stream (data.streams):
+        network-wide, a mainnet day is 7,200 full blocks of ~150-250 transactions each, fetched
+        EXECUTION_BLOCKS_PER_CHUNK blocks at a time and handed on, never all held. The blocks'
+        own rows (one a block) are kept while the transactions stream, and land after them."""
+        t = data.tables
         t["execution_blocks"], t["execution_transactions"] = [], []
         if self.execution is None or not proposals:
             return
         numbers = [b["block_number"] for b in proposals if b["block_number"] is not None]
         proposer = {b["block_number"]: str(b["proposer_index"]) for b in proposals}
+        blocks_seen: list[dict[str, Any]] = []
+        streamed = False
+
+        def transactions() -> Iterator[list[dict[str, Any]]]:
+            nonlocal streamed
+            for start in range(0, len(numbers), EXECUTION_BLOCKS_PER_CHUNK):
+                rows = self._execution_chunk(plan, numbers[start : start + EXECUTION_BLOCKS_PER_CHUNK], proposer, blocks_seen)
+                if rows:
+                    yield rows
+            streamed = True
+
+        def blocks() -> list[dict[str, Any]]:
+            if not streamed:
+                raise RuntimeError(f"{plan.period}: execution_blocks were read before the transactions streamed "
+                                   "(the day's resources run in settings.TABLES order)")
+            return blocks_seen
+
+        data.streams["execution_transactions"] = transactions
+        data.streams["execution_blocks"] = blocks
+
+    def _execution_chunk(self, plan: DayPlan, numbers: list[int], proposer: dict[int, str],
+                         blocks_seen: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One chunk of blocks: their transactions' rows (each with its receipt's gas), the block
+        rows appended to `blocks_seen`; a block whose answers fail is a rejection, not rows."""
         blocks = self.execution.batch("eth_getBlockByNumber", [[hex(n), True] for n in numbers],
                                       lambda result, p: execution.parse_block(result))
         receipts = self.execution.batch("eth_getBlockReceipts", [[hex(n)] for n in numbers],
                                         lambda result, p: execution.parse_receipts(result, int(p[0], 16)))
+        rows: list[dict[str, Any]] = []
         for number, block, receipt in zip(numbers, blocks, receipts):
             key = f"execution_block:number={number}"
             problem = block.malformed or receipt.malformed or (block.error and f"RPC error {block.error_code}: {block.error.get('message')}") \
@@ -762,13 +794,14 @@ class EthereumFetcher:
                 continue
             self.rejections.resolve(key, plan.period, "eth_getBlockByNumber", block.response_id, proposer[number])
             by_hash = {r["transaction_hash"]: r for r in receipt.result}
-            t["execution_blocks"].append({**block.result["block"], "response_id": block.response_id})
+            blocks_seen.append({**block.result["block"], "response_id": block.response_id})
             for tx in block.result["transactions"]:
                 paid = by_hash.get(tx["transaction_hash"], {})
-                t["execution_transactions"].append({
+                rows.append({
                     **tx, "gas_used": paid.get("gas_used"), "effective_gas_price_wei": paid.get("effective_gas_price_wei"),
                     "response_id": receipt.response_id, "block_response_id": block.response_id,
                 })
+        return rows
 
     def _relays(self, plan: DayPlan, t: dict, proposals: list[dict]) -> None:
         rows = []

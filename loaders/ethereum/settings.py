@@ -7,6 +7,7 @@ IDS_PER_REQUEST = 5_000  # validator ids per POST (states/validators, attestatio
 NETWORK_WIDE_BATCH = 10_000  # index range per request when every validator is tracked
 SYNC_ROWS_PER_BATCH = 10_000  # sync-committee rewards per batch handed to dlt (mainnet: ~20 blocks' answers)
 EL_CALLS_PER_BATCH = 10
+EXECUTION_BLOCKS_PER_CHUNK = 50  # full blocks (and their receipts) fetched, then handed on, at a time
 # Electra's queues, read at both states bounding a day (GET /eth/v1/beacon/states/{id}/<queue>)
 QUEUES = ("pending_deposits", "pending_consolidations", "pending_partial_withdrawals")
 
@@ -103,7 +104,9 @@ TABLES = {
     "pending_consolidations": ("chain", "state_slot", "position"),
     "pending_partial_withdrawals": ("chain", "state_slot", "position"),
     "consolidations_processed": ("chain", "source_index", "target_index"),
-    "execution_blocks": ("chain", "block_number"),
+    # Transactions before their blocks: the blocks' rows are collected while the transactions
+    # stream (fetch.EthereumFetcher._execution), and a day's resources run in this order.
     "execution_transactions": ("chain", "transaction_hash"),
+    "execution_blocks": ("chain", "block_number"),
     "relay_payloads": ("chain", "relay", "slot", "block_hash"),
 }
