@@ -100,24 +100,13 @@ def index_ranges(answer: Callable[[tuple[str, ...]], Fetched], entries: Callable
 
 def _in_parallel(fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
     """fn over items with a few threads, results in input order; an exception is returned, not raised."""
-
-    def safe(item: Any) -> Any:
-        try:
-            return fn(item)
-        except Exception as exc:  # handed back to the caller, which knows which failures are data
-            return exc
-
-    items = list(items)
-    if len(items) <= 1:
-        return [safe(i) for i in items]
-    with ThreadPoolExecutor(max_workers=_workers()) as pool:
-        return list(pool.map(safe, items))
+    return [result for _, result in in_order(fn, items, _workers())]
 
 
 def in_order(fn: Callable[[Any], Any], items: Iterable[Any], depth: int) -> Iterator[tuple[Any, Any]]:
     """(item, fn(item)) in input order, with up to `depth` calls running or waiting to be read: a
-    long sequence of answers streams in bounded memory. An exception is handed back, not raised
-    (as _in_parallel). Calls still running when the reader stops are waited for, the rest
+    long sequence of answers streams in bounded memory. An exception is handed back in its place,
+    not raised (the caller knows which failures are data). Calls still running when the reader stops are waited for, the rest
     cancelled: nothing runs on behind it."""
 
     def safe(item: Any) -> Any:
@@ -514,6 +503,18 @@ class EthereumFetcher:
                 progress("attestation rewards", k + 1, len(epochs))
         sums.finished = True
 
+    def _settled(self, key: str, period: str, endpoint: str, got: Any, validator: str | None = None) -> bool:
+        """One item's answer (or the exception in its place): True when usable, an earlier
+        rejection of the item resolved; False when rejected, the rejection recorded; any other
+        failure is raised."""
+        if isinstance(got, Rejected):
+            self.rejections.reject(key, period, endpoint, got.reason, got.response_id, validator)
+            return False
+        if isinstance(got, Exception):
+            raise got
+        self.rejections.resolve(key, period, endpoint, got.response_id, validator)
+        return True
+
     def _scan_blocks(self, plan: DayPlan, t: dict, tracked: set[int] | None, pubkeys: dict[str, int], progress) -> None:
         blocks, withdrawals, deposits, consolidations, withdrawal_requests, slashings = [], [], [], [], [], []
         slots = range(plan.first_slot, plan.last_slot + 1)
@@ -529,12 +530,8 @@ class EthereumFetcher:
                                "block_hash": None, "fee_recipient": None, "gas_used": None, "base_fee_per_gas_wei": None,
                                "timestamp": None, "response_id": fetched.response_id})
                 continue
-            if isinstance(fetched, Rejected):
-                self.rejections.reject(key, plan.period, "block", fetched.reason, fetched.response_id)
+            if not self._settled(key, plan.period, "block", fetched):
                 continue
-            if isinstance(fetched, Exception):
-                raise fetched
-            self.rejections.resolve(key, plan.period, "block", fetched.response_id)
             parsed, rid = fetched.value, fetched.response_id
             blocks.append({**parsed["block"], "epoch": epoch, "produced": True, "response_id": rid})
 
@@ -729,12 +726,8 @@ class EthereumFetcher:
             key = f"block_rewards:slot={slot}"
             if isinstance(fetched, NotFound):
                 raise HistoryUnavailable(f"{plan.period}: block rewards of slot {slot} are not served ({fetched}); days this old need an archive node")
-            if isinstance(fetched, Rejected):
-                self.rejections.reject(key, plan.period, "block_rewards", fetched.reason, fetched.response_id, str(block["proposer_index"]))
+            if not self._settled(key, plan.period, "block_rewards", fetched, str(block["proposer_index"])):
                 continue
-            if isinstance(fetched, Exception):
-                raise fetched
-            self.rejections.resolve(key, plan.period, "block_rewards", fetched.response_id, str(block["proposer_index"]))
             rows.append({**fetched.value, "response_id": fetched.response_id})
         t["block_rewards"] = rows
 
@@ -864,13 +857,8 @@ class EthereumFetcher:
 
         batch: list[dict[str, Any]] = []
         for (slot, _), got in in_order(ask, asks, _workers()):
-            key = f"sync_rewards:slot={slot}"
-            if isinstance(got, Rejected):
-                self.rejections.reject(key, plan.period, "sync_committee_rewards", got.reason, got.response_id)
+            if not self._settled(f"sync_rewards:slot={slot}", plan.period, "sync_committee_rewards", got):
                 continue
-            if isinstance(got, Exception):
-                raise got
-            self.rejections.resolve(key, plan.period, "sync_committee_rewards", got.response_id)
             rid = got.response_id
             batch += [{**r, "response_id": rid} for r in got.value]
             if len(batch) >= SYNC_ROWS_PER_BATCH:
