@@ -207,6 +207,27 @@ def test_faults_still_give_the_same_mart(env, warehouse):
     assert_matches_ledger(env, warehouse, [DAYS[1]])
 
 
+def test_an_execution_node_failing_inside_the_days_load_lands_nothing_of_the_day(env, warehouse):
+    """The day's execution blocks are fetched while its package is extracted (they stream to the
+    COPY path): a node that stops answering there ends the run naming the fees provider, and
+    nothing of the day is visible (its package never completes); the next run, the node back,
+    lands the day as the ledger says."""
+    faults = env.net.faults
+    faults.add(api="execution", endpoint="eth_getBlockReceipts", kind="server_error", times=None)
+    result = env.run(*days_args(DAYS[1], DAYS[1]), expect=1)
+    assert "stopped: ethereum/fees: every provider failed" in result.output
+    assert query(warehouse, "select count(*) from raw_ethereum.period_loads where period_id = %s", (DAYS[1].isoformat(),)) == [(0,)]
+    epochs = env.model.epochs_of_day(DAYS[1])
+    for table in ("beacon_blocks", "sync_committee_rewards"):
+        assert query(warehouse, f"select count(*) from raw_ethereum.{table} where slot between %s and %s",
+                     (epochs.start * env.model.S, (epochs[-1] + 1) * env.model.S - 1)) == [(0,)], table
+    assert query(warehouse, "select status from raw_ethereum.rejected_items where period_id = %s and gap = 'provider_failed:fees'",
+                 (DAYS[1].isoformat(),)) == [("rejected",)]
+    faults.clear()
+    env.run(*days_args(DAYS[1], DAYS[1]))
+    assert_matches_ledger(env, warehouse, [DAYS[1]])
+
+
 def test_a_second_run_adds_nothing(loaded):
     env, warehouse = loaded
     first = mart(warehouse)
