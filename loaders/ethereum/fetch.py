@@ -98,16 +98,12 @@ def index_ranges(answer: Callable[[tuple[str, ...]], Fetched], entries: Callable
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _in_parallel(fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
-    """fn over items with a few threads, results in input order; an exception is returned, not raised."""
-    return [result for _, result in in_order(fn, items, _workers())]
-
-
 def in_order(fn: Callable[[Any], Any], items: Iterable[Any], depth: int) -> Iterator[tuple[Any, Any]]:
     """(item, fn(item)) in input order, with up to `depth` calls running or waiting to be read: a
-    long sequence of answers streams in bounded memory. An exception is handed back in its place,
-    not raised (the caller knows which failures are data). Calls still running when the reader stops are waited for, the rest
-    cancelled: nothing runs on behind it."""
+    long sequence of answers streams in bounded memory (a day's blocks, block rewards, relay
+    answers, sync-committee rewards). An exception is handed back in its place, not raised (the
+    caller knows which failures are data). Calls still running when the reader stops are waited
+    for, the rest cancelled: nothing runs on behind it."""
 
     def safe(item: Any) -> Any:
         try:
@@ -518,11 +514,12 @@ class EthereumFetcher:
     def _scan_blocks(self, plan: DayPlan, t: dict, tracked: set[int] | None, pubkeys: dict[str, int], progress) -> None:
         blocks, withdrawals, deposits, consolidations, withdrawal_requests, slashings = [], [], [], [], [], []
         slots = range(plan.first_slot, plan.last_slot + 1)
-        answers = _in_parallel(
+        # Read in order as they come (a few in flight): a day's parsed blocks are never all held.
+        answers = in_order(
             lambda slot: self._beacon("GET", f"/eth/v2/beacon/blocks/{slot}", "block", lambda d: beacon.parse_block(d, slot)),
-            slots,
+            slots, _workers(),
         )
-        for k, (slot, fetched) in enumerate(zip(slots, answers)):
+        for k, (slot, fetched) in enumerate(answers):
             key = f"block:slot={slot}"
             epoch = slot // plan.slots_per_epoch
             if isinstance(fetched, NotFound):
@@ -716,12 +713,12 @@ class EthereumFetcher:
 
     def _block_rewards(self, plan: DayPlan, t: dict, proposals: list[dict]) -> None:
         rows = []
-        answers = _in_parallel(
+        answers = in_order(
             lambda b: self._beacon("GET", f"/eth/v1/beacon/rewards/blocks/{b['slot']}", "block_rewards",
                                    lambda d: beacon.parse_block_rewards(d, b["slot"])),
-            proposals,
+            proposals, _workers(),
         )
-        for block, fetched in zip(proposals, answers):
+        for block, fetched in answers:
             slot = block["slot"]
             key = f"block_rewards:slot={slot}"
             if isinstance(fetched, NotFound):
@@ -799,14 +796,14 @@ class EthereumFetcher:
     def _relays(self, plan: DayPlan, t: dict, proposals: list[dict]) -> None:
         rows = []
         asks = [(block, client) for block in proposals for client in self.relay_clients]
-        answers = _in_parallel(
+        answers = in_order(
             lambda ask: ask[1].request(
                 "GET", "/relay/v1/data/bidtraces/proposer_payload_delivered", endpoint="proposer_payload_delivered",
                 params={"slot": ask[0]["slot"]}, parse=lambda b: relays.parse_delivered(b, ask[1].key),
             ),
-            asks,
+            asks, _workers(),
         )
-        for (block, client), fetched in zip(asks, answers):
+        for (block, client), fetched in answers:
             slot, relay = block["slot"], client.key
             key = f"relay:{relay}:slot={slot}"
             if isinstance(fetched, (AttemptsExhausted, ClientError, NotFound)):
