@@ -29,11 +29,11 @@ from typing import Any
 from urllib.parse import quote, quote_plus, urljoin, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from requests.utils import requote_uri
 
 from loaders.config import ProviderConfig
 from loaders.providers.archive import ResponseArchive
+from loaders.providers.http_session import OriginSession
 from loaders.providers.json_text import body_text
 from loaders.providers.ratelimit import RateLimiter
 
@@ -219,10 +219,7 @@ class ProviderClient:
         self.archive = archive
         self.settings = settings or HttpSettings.from_env()
         self.limiter = RateLimiter(provider.requests_per_second)
-        self.session = requests.Session()
-        adapter = HTTPAdapter(pool_maxsize=16)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.session = OriginSession(pool_maxsize=16)
         self.session.headers["User-Agent"] = "aurora-pnl"
         self.stats = {"requests": 0, "retries": 0, "waited_seconds": 0.0, "quick_read_fallbacks": 0}
         secret = self._secret()
