@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from loaders.bulk import BULK_TABLES
 from loaders.pipeline import make_pipeline
-from loaders.providers.archive import ensure_archive_tables
+from loaders.providers.archive import ARCHIVE_TABLE, ensure_archive_tables
 from loaders.runs import run_load
 from loaders.warehouse import Warehouse
 
@@ -48,7 +48,7 @@ def ensure_raw_schemas(warehouse: Warehouse) -> None:
                     for column, spec in resource.columns.items() if spec.get("nullable", True)}
         _relax_not_null(warehouse, dataset, nullable)
         for schema in (dataset, f"{dataset}_staging"):  # the staging table of a merge: dlt's default name
-            _drop_row_id_unique(warehouse, schema, BULK_TABLES)
+            _drop_row_id_unique(warehouse, schema, BULK_TABLES | {ARCHIVE_TABLE})
         conn = warehouse.connect()
         try:
             ensure_archive_tables(conn, dataset)
@@ -71,7 +71,8 @@ def _drop_row_id_unique(warehouse: Warehouse, schema: str, tables: frozenset[str
     history (on a network-wide day it made the COPY of attestation rewards ~3.5x slower than a
     plain COPY). Nothing reads or joins by `_dlt_id` (a table's key is its merge key, tested in
     dbt; the raw tables have no nested tables), so the validator-sized tables (loaders/bulk.py
-    BULK_TABLES) and their merge staging tables go without it; once dropped, dlt does not create
+    BULK_TABLES), the response archive (also loaded by COPY) and their merge staging tables go
+    without it; once dropped, dlt does not create
     it again (a staging table dlt creates later loses it on the next run). Each drop commits on
     its own: a run loading the dataset meanwhile waits for one table at a time, never for all."""
     conn = warehouse.connect()

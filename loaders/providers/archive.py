@@ -41,6 +41,8 @@ from typing import Any
 
 import dlt
 
+from loaders.bulk import BULK_FILE_FORMAT, arrow_batch
+from loaders.copy_files import CopyFiles, with_dlt_columns
 from loaders.providers import json_text
 
 # Bodies above this size keep their hash and size but not their bytes (a mainnet getBlock with
@@ -215,6 +217,10 @@ class ResponseArchive:
     ) -> str:
         from loaders import faults
 
+        if error is not None and not error.strip():
+            # The rows go by CSV COPY, where dlt reads empty text as null: an attempt that failed
+            # without a message must still read as failed.
+            error = "(no message)"
         if error:
             # Second net: callers redact, but no error text reaches a row with a live key in it.
             from loaders.providers.client import LOG_REDACTION
@@ -429,12 +435,19 @@ def archive_resources(archive: ResponseArchive, done: set[str], expected: set[st
             raise RuntimeError(f"archive resources ran before {sorted(missing)} finished: extract must run in fifo order")
 
     def responses() -> Any:
+        # On the COPY path (loaders/bulk.py): a network-wide day archives ~45,000 responses, and
+        # dlt's INSERT ... VALUES of them was a statement per file that Postgres parsed whole.
         check()
         _store_pending_bodies(archive)
         empty = True
-        for batch in archive.response_batches():
-            empty = False
-            yield batch
+        files = CopyFiles(ARCHIVE_TABLE)
+        try:
+            for batch in archive.response_batches():
+                empty = False
+                yield from files.add(arrow_batch(batch, ARCHIVE_COLUMNS, chain="", table=ARCHIVE_TABLE))
+            yield from files.finish()
+        finally:
+            files.discard()
         if empty:
             yield dlt.mark.materialize_table_schema()
 
@@ -444,7 +457,8 @@ def archive_resources(archive: ResponseArchive, done: set[str], expected: set[st
         yield rows if rows else dlt.mark.materialize_table_schema()
 
     return [
-        dlt.resource(responses, name=ARCHIVE_TABLE, write_disposition="merge", primary_key="response_id", columns=ARCHIVE_COLUMNS),
+        dlt.resource(responses, name=ARCHIVE_TABLE, write_disposition="merge", primary_key="response_id",
+                     columns=with_dlt_columns(ARCHIVE_COLUMNS), file_format=BULK_FILE_FORMAT),
         # The latest word on an item wins: a later success marks an earlier rejection resolved.
         dlt.resource(rejections, name=REJECTION_TABLE, write_disposition="merge", primary_key="item_key", columns=REJECTION_COLUMNS),
     ]

@@ -244,3 +244,48 @@ def test_a_body_stored_by_another_load_meanwhile_is_not_stored_twice(warehouse, 
         other.close()
     rows = query(warehouse, "select body, body_bytes, encode(sha256(body), 'hex') = sha256 from raw_solana.http_bodies")
     assert sorted((bytes(b), n, ok) for b, n, ok in rows) == sorted((b, len(b), True) for b in (*mine, theirs))
+
+
+def test_archived_rows_land_by_copy_exactly_as_recorded(warehouse, monkeypatch):
+    """http_responses goes by COPY (CSV): text that CSV must quote, nulls against empty text, and
+    fetched_at to the microsecond arrive as recorded; long parameters by their hash. An error
+    without text is said to be one (COPY would read empty text as null: no error at all)."""
+    from datetime import datetime, timezone
+
+    import dlt
+
+    from loaders.pipeline import make_pipeline
+    from loaders.providers import archive as archive_module
+    from loaders.providers.archive import archive_resources
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return at
+
+    at = Clock(2026, 12, 3, 9, 1, 2, 345678, tzinfo=timezone.utc)
+
+    monkeypatch.setattr(archive_module, "datetime", Clock)
+    archive = ResponseArchive(run_id="run-1")
+    hostile = 'HTTP 502 "bad gateway", twice;\nthen\tnothing \\N'
+    ids = [
+        archive.record(provider="node", provider_type="beacon", endpoint="blocks", url="http://node/eth/v2/beacon/blocks/1",
+                       params={"q": 'a,"b"'}, attempt=1, http_status=502, body=b"", error=hostile),
+        archive.record(provider="node", provider_type="beacon", endpoint="rewards", url="http://node/rewards",
+                       params=[str(i) for i in range(400)], attempt=2, http_status=200, body=b'{"data": []}'),
+        archive.record(provider="node", provider_type="beacon", endpoint="spec", url="http://node/spec",
+                       params=None, attempt=1, http_status=None, body=None, error=""),
+    ]
+
+    @dlt.source(name="archive_copy")
+    def source():
+        return archive_resources(archive, set(), set())
+
+    make_pipeline("archive_copy", "raw_archive_copy", warehouse).run(source())
+    rows = query(warehouse, "select response_id, endpoint, params, params_sha256 is not null, fetched_at, attempt, http_status, "
+                            "error, sha256 is not null, body_bytes, body, run_id from raw_archive_copy.http_responses order by attempt, endpoint")
+    assert rows == [
+        (ids[0], "blocks", '{"q": "a,\\"b\\""}', False, at, 1, 502, hostile, True, 0, None, "run-1"),
+        (ids[2], "spec", None, False, at, 1, None, "(no message)", False, None, None, "run-1"),
+        (ids[1], "rewards", None, True, at, 2, 200, None, True, 12, None, "run-1"),
+    ]
