@@ -2,10 +2,10 @@
 
 requests looks at the environment on every request: ~/.netrc (a stat of two paths, and a parse
 when one exists), the proxy variables, and REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE, whose path its
-adapter stats again (os.path.isdir) to build the connection pool's key. A network-wide Ethereum
-day is ~40,000 requests to a handful of hosts, and py-spy put those lookups at a tenth of the
-loader's CPU (bench/README.md). Within a run their answers depend only on the request's origin,
-so each origin's are read once, by requests' own functions, and passed to every request
+adapter stats again (os.path.isdir) to build the connection pool's key: ~9 µs of CPU a request
+here, ~0.4 s of a network-wide day's ~45,000 requests, and a file read a request that a slow
+home directory would make slower. Within a run their answers depend only on the request's
+origin, so each origin's are read once, by requests' own functions, and passed to every request
 explicitly: proxies (with no_proxy), the CA bundle, and netrc credentials, as before.
 """
 
