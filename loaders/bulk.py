@@ -237,11 +237,26 @@ def arrow_batch(rows: Sequence[Mapping[str, Any]], columns: Mapping[str, Mapping
             arrays.append(pa.array([chain] * len(rows), type=field.type))
             continue
         name = field.name
-        try:
-            arrays.append(pa.array([row.get(name) for row in rows], type=field.type))
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
-            raise ValueError(f"{table}.{name}: a value does not fit {field.type}: {exc}") from exc
+        arrays.append(_typed(table, field, [row.get(name) for row in rows]))
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def arrow_columns(values: Mapping[str, Sequence[Any]], columns: Mapping[str, Mapping[str, Any]], *, table: str) -> pa.Table:
+    """A batch already gathered a list per column (no dict per row) as an arrow table of those
+    columns, each typed by its column hint as arrow_batch types it; table_resource adds the rest
+    (arrow_table). A name that no column declares is an error, as in arrow_batch."""
+    undeclared = set(values) - set(columns)
+    if undeclared:
+        raise ValueError(f"{table}: row keys {sorted(undeclared)} are not columns of the table")
+    fields = [pa.field(name, arrow_type(columns[name])) for name in values]
+    return pa.Table.from_arrays([_typed(table, f, values[f.name]) for f in fields], schema=pa.schema(fields))
+
+
+def _typed(table: str, field: pa.Field, values: Sequence[Any]) -> pa.Array:
+    try:
+        return pa.array(values, type=field.type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
+        raise ValueError(f"{table}.{field.name}: a value does not fit {field.type}: {exc}") from exc
 
 
 def arrow_table(batch: pa.Table, columns: Mapping[str, Mapping[str, Any]], *, chain: str, table: str) -> pa.Table:

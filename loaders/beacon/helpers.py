@@ -371,6 +371,30 @@ def parse_sync_committee_rewards(data: Any, slot: int) -> list[dict[str, Any]]:
     ]
 
 
+def sync_committee_reward_columns(data: Any, slot: int) -> tuple[list[int], list[int]]:
+    """parse_sync_committee_rewards' validator indices and rewards as two lists, without a dict
+    per entry when every entry is plainly well formed (a network-wide mainnet day reads 3.7
+    million); anything else goes through parse_sync_committee_rewards, which refuses a bad
+    entry naming it as ever. `_plain_decimal` accepts a subset of what Reader.decimal_string
+    accepts, and int() reads it alike."""
+    if type(data) is list:
+        indices: list[int] = []
+        rewards: list[int] = []
+        plain = _plain_decimal
+        for entry in data:
+            if type(entry) is not dict:
+                break
+            index, reward = entry.get("validator_index"), entry.get("reward")
+            if not (plain(index, False) and plain(reward, True)):
+                break
+            indices.append(int(index))
+            rewards.append(int(reward))
+        else:
+            return indices, rewards
+    rows = parse_sync_committee_rewards(data, slot)
+    return [r["validator_index"] for r in rows], [r["reward_gwei"] for r in rows]
+
+
 def parse_sync_committee(data: Any) -> list[int]:
     r = Reader("beacon states/{state_id}/sync_committees")
     return [int(v) for v in _decimal_list(r, r.list(data, "validators", "data"), "data.validators")]

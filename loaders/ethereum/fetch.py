@@ -27,10 +27,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from loaders.beacon import helpers as beacon
+from loaders.bulk import arrow_columns
 from loaders.config import ChainConfig
 from loaders.ethereum.daygrain import DaySums, int64_columns
 from loaders.ethereum.settings import (
-    EL_CALLS_PER_BATCH, EXECUTION_BLOCKS_PER_CHUNK, IDS_PER_REQUEST, NETWORK_WIDE_BATCH, QUEUES, SYNC_ROWS_PER_BATCH,
+    COLUMNS, EL_CALLS_PER_BATCH, EXECUTION_BLOCKS_PER_CHUNK, IDS_PER_REQUEST, NETWORK_WIDE_BATCH, QUEUES, SYNC_ROWS_PER_BATCH,
 )
 from loaders.execution import helpers as execution
 from loaders.providers import Fetched, NotFound, ProviderChain, ProviderClient, Rejected, ResponseArchive
@@ -186,7 +187,7 @@ class DayData:
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     streams: dict[str, Callable[[], Iterator[list[dict[str, Any]]]]] = field(default_factory=dict)
 
-    def rows(self, name: str) -> list[dict[str, Any]] | Iterator[list[dict[str, Any]]]:
+    def rows(self, name: str) -> list[dict[str, Any]] | Iterator[list[dict[str, Any]] | pa.Table]:
         return self.streams[name]() if name in self.streams else self.tables.get(name, [])
 
     @classmethod
@@ -843,23 +844,31 @@ class EthereumFetcher:
         t["sync_committee_members"] = members_rows
         data.streams["sync_committee_rewards"] = lambda: self._stream_sync_rewards(plan, asks)
 
-    def _stream_sync_rewards(self, plan: DayPlan, asks: list[tuple[int, tuple[str, ...]]]) -> Iterator[list[dict[str, Any]]]:
-        """The rewards of each (slot, members) asked, in batches of about SYNC_ROWS_PER_BATCH rows,
-        at most _workers() answers in flight or waiting."""
+    def _stream_sync_rewards(self, plan: DayPlan, asks: list[tuple[int, tuple[str, ...]]]) -> Iterator[pa.Table]:
+        """The rewards of each (slot, members) asked, in arrow batches of about SYNC_ROWS_PER_BATCH
+        rows (gathered a column at a time, no dict per row), at most _workers() answers in
+        flight or waiting."""
 
         def ask(item: tuple[int, tuple[str, ...]]) -> Fetched:
             slot, body = item
             return self._beacon("POST", f"/eth/v1/beacon/rewards/sync_committee/{slot}", "sync_committee_rewards",
-                                lambda d: beacon.parse_sync_committee_rewards(d, slot), body=body)
+                                lambda d: beacon.sync_committee_reward_columns(d, slot), body=body)
 
-        batch: list[dict[str, Any]] = []
+        def batch() -> pa.Table:
+            return arrow_columns({"slot": slots, "validator_index": indices, "reward_gwei": rewards, "response_id": rids},
+                                 COLUMNS["sync_committee_rewards"], table="sync_committee_rewards")
+
+        slots, indices, rewards, rids = [], [], [], []
         for (slot, _), got in in_order(ask, asks, _workers()):
             if not self._settled(f"sync_rewards:slot={slot}", plan.period, "sync_committee_rewards", got):
                 continue
-            rid = got.response_id
-            batch += [{**r, "response_id": rid} for r in got.value]
-            if len(batch) >= SYNC_ROWS_PER_BATCH:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
+            members, paid = got.value
+            slots += [slot] * len(members)
+            indices += members
+            rewards += paid
+            rids += [got.response_id] * len(members)
+            if len(slots) >= SYNC_ROWS_PER_BATCH:
+                yield batch()
+                slots, indices, rewards, rids = [], [], [], []
+        if slots:
+            yield batch()

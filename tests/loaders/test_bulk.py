@@ -8,7 +8,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
-from loaders.bulk import BULK_TABLES, arrow_batch
+from loaders.bulk import BULK_TABLES, arrow_batch, arrow_columns, arrow_table
 from loaders.ethereum.settings import COLUMNS as ETHEREUM_COLUMNS
 from loaders.jito.settings import COLUMNS as JITO_COLUMNS
 from loaders.solana.settings import COLUMNS as SOLANA_COLUMNS
@@ -38,6 +38,19 @@ def test_a_value_too_big_for_its_column_names_the_table_and_column():
     row = {"epoch": 1, "vote_account": "V", "mev_rewards": 10**40}
     with pytest.raises(ValueError, match=r"jito_validators\.mev_rewards: a value does not fit decimal128\(38, 0\)"):
         arrow_batch([row], JITO_COLUMNS, chain="solana", table="jito_validators")
+
+
+def test_columns_gathered_as_lists_make_the_table_rows_would():
+    columns = ETHEREUM_COLUMNS["sync_committee_rewards"]
+    values = {"slot": [7, 7], "validator_index": [3, 9], "reward_gwei": [-22456, 10], "response_id": ["r", "r"]}
+    by_columns = arrow_table(arrow_columns(values, columns, table="sync_committee_rewards"), columns, chain="ethereum",
+                             table="sync_committee_rewards")
+    rows = [dict(zip(values, v)) for v in zip(*values.values())]
+    assert by_columns.equals(arrow_batch(rows, columns, chain="ethereum", table="sync_committee_rewards"))
+    with pytest.raises(ValueError, match=r"sync_committee_rewards: row keys \['typo'\] are not columns"):
+        arrow_columns({**values, "typo": [1, 2]}, columns, table="sync_committee_rewards")
+    with pytest.raises(ValueError, match=r"sync_committee_rewards\.reward_gwei: a value does not fit int64"):
+        arrow_columns({**values, "reward_gwei": [1, 2**63]}, columns, table="sync_committee_rewards")
 
 
 def test_every_bulk_table_has_column_hints_arrow_can_type():

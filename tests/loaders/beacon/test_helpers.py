@@ -160,6 +160,28 @@ def test_sync_committee_rewards_parse(path):
     assert rows
 
 
+@pytest.mark.parametrize("entry,problem", [
+    ({"validator_index": "-4", "reward": "1"}, r"data\[1\]\.validator_index: expected an unsigned decimal string, got '-4'"),
+    ({"validator_index": "4", "reward": 1}, r"data\[1\]\.reward: expected a decimal string, got 1"),
+    ({"validator_index": "4", "reward": "1.5"}, r"data\[1\]\.reward: expected a decimal string, got '1\.5'"),
+    ({"validator_index": "4"}, r"data\[1\]\.reward: missing"),
+])
+def test_sync_reward_columns_refuse_what_the_row_reader_refuses(entry, problem):
+    data = [{"validator_index": "3", "reward": "-7"}, entry]
+    with pytest.raises(PayloadError) as by_rows:
+        helpers.parse_sync_committee_rewards(data, 9)
+    with pytest.raises(PayloadError, match=problem) as by_columns:
+        helpers.sync_committee_reward_columns(data, 9)
+    assert str(by_columns.value) == str(by_rows.value)
+
+
+def test_sync_reward_columns_read_what_only_the_row_reader_reads_as_it_does():
+    # A trailing newline passes Reader.decimal_string's pattern; the plain check leaves it to it.
+    data = [{"validator_index": "3", "reward": "-7"}, {"validator_index": "12\n", "reward": "05", "extra": True}]
+    assert helpers.sync_committee_reward_columns(data, 9) == ([3, 12], [-7, 5])
+    assert helpers.sync_committee_reward_columns([], 9) == ([], [])
+
+
 def test_negative_sync_rewards():
     (path,) = [p for p in fixture_paths("beacon", "sync_committee_rewards") if "negative" in p.name]
     assert helpers.parse_sync_committee_rewards(data_of(load(path)), 1)[0]["reward_gwei"] == -22456

@@ -117,6 +117,9 @@ def test_sync_rewards_to_the_gwei(path):
     raw = data_of(load(path))
     rows = beacon.parse_sync_committee_rewards(raw, 1)
     assert [(r["validator_index"], r["reward_gwei"]) for r in rows] == [(int(e["validator_index"]), int(e["reward"])) for e in raw]
+    # The column reading of a network-wide day gives the same, to the gwei.
+    indices, rewards = beacon.sync_committee_reward_columns(raw, 1)
+    assert list(zip(indices, rewards)) == [(r["validator_index"], r["reward_gwei"]) for r in rows]
 
 
 def test_validator_balances_to_the_gwei():

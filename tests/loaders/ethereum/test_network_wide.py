@@ -93,6 +93,9 @@ def test_a_days_block_sized_tables_stream_in_bounded_memory():
             rows, batches, blocks = 0, 0, set()
             block_of = "slot" if table == "sync_committee_rewards" else "block_number"
             for batch in data.rows(table):
+                if table == "sync_committee_rewards":  # gathered a column at a time, never a dict per row
+                    assert isinstance(batch, pa.Table)
+                    batch = batch.to_pylist()
                 batches += 1
                 rows += len(batch)
                 # A block's answer is never split across batches: each batch's keys, and its blocks, are new.
