@@ -185,7 +185,7 @@ class DayData:
 
     plan: DayPlan
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    streams: dict[str, Callable[[], Iterator[list[dict[str, Any]]]]] = field(default_factory=dict)
+    streams: dict[str, Callable[[], Iterator[list[dict[str, Any]] | pa.Table]]] = field(default_factory=dict)
 
     def rows(self, name: str) -> list[dict[str, Any]] | Iterator[list[dict[str, Any]] | pa.Table]:
         return self.streams[name]() if name in self.streams else self.tables.get(name, [])
