@@ -240,10 +240,12 @@ def test_a_second_run_adds_nothing(loaded):
 
 
 RESTRICTED_MODELS = ("stake_rewards", "balance_reconciliations", "validator_fees", "validator_meta", "validator_mev",
-                     "principal_queued", "principal_flows")
+                     "principal_queued", "principal_flows", "proposals")
 DAY_VIEWS = ("int_ethereum__attestation_rewards_summed", "int_ethereum__block_rewards_summed", "int_ethereum__validator_days_listed",
              "int_ethereum__validator_meta_joined", "int_ethereum__balances_reconciled", "int_ethereum__principal_queued",
-             "int_ethereum__principal_flows_listed", "int_ethereum__deposits_applied")
+             "int_ethereum__principal_flows_listed", "int_ethereum__deposits_applied", "int_ethereum__proposals_classified")
+# The raw columns a build of a few days reads those days' rows by (macros/build_state.sql).
+DAY_INDEXES = {"validator_states": "state_slot", "sync_committee_rewards": "slot", "execution_transactions": "block_number"}
 
 
 def test_an_incremental_build_restricts_the_day_views_to_its_periods_and_loses_nothing(loaded):
@@ -274,16 +276,22 @@ def test_an_incremental_build_restricts_the_day_views_to_its_periods_and_loses_n
             select v::text, v.period_seq from intermediate.{view} as v""")
         assert rows and sorted(rows) == sorted(r for r in everything if r[1] == kept), view
         assert {r[1] for r in everything} > {kept}, view  # the view holds other days: the restriction removed them
+    indexed = set(query(warehouse, "select tablename, indexdef from pg_indexes where schemaname = 'raw_ethereum'"))
+    for table, column in DAY_INDEXES.items():
+        assert (table, f"CREATE INDEX {table}__{column} ON raw_ethereum.{table} USING btree ({column})") in indexed, table
 
 
-def test_the_states_grain_test_reads_new_loads_keys_and_still_fails_on_a_duplicate(loaded):
-    """The grain test of stg_ethereum__validator_states reads, after a whole clean build, only the
-    rows of loads no such build has tested and the rows sharing their keys
-    (macros/tested_periods.sql, staging_new_rows_scope): a copy of an old state row in a new load
-    still fails it, and the build stops before any model reads it."""
+@pytest.mark.parametrize("table, order", [("validator_states", "state_slot, validator_index"),
+                                          ("sync_committee_rewards", "slot, validator_index")])
+def test_a_grain_test_reads_new_loads_keys_and_still_fails_on_a_duplicate(loaded, table, order):
+    """The grain tests of stg_ethereum__validator_states and stg_ethereum__sync_committee_rewards
+    read, after a whole clean build, only the rows of loads no such build has tested and the rows
+    sharing their keys (macros/tested_periods.sql, staging_new_rows_scope): a copy of an old row
+    in a new load still fails the test, and the build stops before any model reads it."""
     env, warehouse = loaded
     args = ["--chains", str(env.paths["chains"]), "--providers", str(env.paths["providers"]), "--operators", str(env.paths["operators"])]
-    test_id = "unique_combination_of_columns_stg_ethereum__validator_states"
+    test_id = f"unique_combination_of_columns_stg_ethereum__{table}"
+    assert query(warehouse, f"select count(*) from raw_ethereum.{table}")[0][0] > 0
 
     def grain_test() -> dict:
         results = json.loads((aurora_home() / "dbt" / "target" / "run_results.json").read_text())["results"]
@@ -315,10 +323,10 @@ def test_the_states_grain_test_reads_new_loads_keys_and_still_fails_on_a_duplica
     planted = "9999999999.123456"
     plant_load(planted)
     execute(warehouse, f"""
-        insert into raw_ethereum.validator_states
-        select (jsonb_populate_record(null::raw_ethereum.validator_states,
+        insert into raw_ethereum.{table}
+        select (jsonb_populate_record(null::raw_ethereum.{table},
                 to_jsonb(s) || '{{"_dlt_load_id": "{planted}", "_dlt_id": "planted"}}')).*
-        from raw_ethereum.validator_states as s order by state_slot, validator_index limit 1""")
+        from raw_ethereum.{table} as s order by {order} limit 1""")
     try:
         failed = runner.invoke(app, [*args, "build"])
         assert failed.exit_code != 0
@@ -326,7 +334,7 @@ def test_the_states_grain_test_reads_new_loads_keys_and_still_fails_on_a_duplica
         assert result["status"] == "fail" and result["failures"] == 1
         assert "tested_loads" in result["compiled_code"]  # scoped to the new load's keys
     finally:
-        execute(warehouse, f"delete from raw_ethereum.validator_states where _dlt_load_id = '{planted}'")
+        execute(warehouse, f"delete from raw_ethereum.{table} where _dlt_load_id = '{planted}'")
         execute(warehouse, f"delete from raw_ethereum._dlt_loads where load_id = '{planted}'")
     restored = runner.invoke(app, [*args, "build", "--force"])
     assert restored.exit_code == 0, restored.output
