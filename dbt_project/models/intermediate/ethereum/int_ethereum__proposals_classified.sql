@@ -18,7 +18,7 @@
 -- re-ran the block rewards' scan once per produced block (a nested loop, loops = blocks).
 -- Materialized, each is computed once per query. The day's transactions (1.1 million on a
 -- mainnet day) are read twice instead, by two scans of the table: as one CTE they were spooled
--- to disk whole (350 MB a mainnet day) and sorted whole to find each block's last transaction;
+-- to disk whole (341 MiB a mainnet day) and sorted whole to find each block's last transaction;
 -- now the last is found by index within the block aggregate and the day's rows are scanned for
 -- those few. Each block's figures are one row (block_transactions), joined once: two per-block
 -- CTEs, one sorted, let the planner merge on the chain alone (7,116 blocks: 50 million pairs
