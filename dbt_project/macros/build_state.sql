@@ -77,11 +77,10 @@
     end
     $aurora$;
     -- A build of a few days reads the rows of those days' slots only (the validator states, the
-    -- sync-committee rewards: macros/build_period_restriction.sql; the transactions of those
-    -- days' blocks), and the grain tests the keys of new loads (macros/tested_periods.sql): an
-    -- index on the slot or block number serves them, where a mainnet day adds 3.6 million sync
-    -- rewards and 1.1 million transactions to scan whole.
-    {%- for table, column in [('validator_states', 'state_slot'), ('sync_committee_rewards', 'slot'), ('execution_transactions', 'block_number')] %}
+    -- sync-committee rewards: macros/build_period_restriction.sql), and their grain tests the
+    -- keys of new loads (macros/tested_periods.sql): an index on the slot serves them, where a
+    -- mainnet day adds 3.6 million sync rewards to scan whole.
+    {%- for table, column in [('validator_states', 'state_slot'), ('sync_committee_rewards', 'slot')] %}
     {%- set relation = source('ethereum', table) %}
     do $aurora$
     begin

@@ -240,12 +240,12 @@ def test_a_second_run_adds_nothing(loaded):
 
 
 RESTRICTED_MODELS = ("stake_rewards", "balance_reconciliations", "validator_fees", "validator_meta", "validator_mev",
-                     "principal_queued", "principal_flows", "proposals")
+                     "principal_queued", "principal_flows")
 DAY_VIEWS = ("int_ethereum__attestation_rewards_summed", "int_ethereum__block_rewards_summed", "int_ethereum__validator_days_listed",
              "int_ethereum__validator_meta_joined", "int_ethereum__balances_reconciled", "int_ethereum__principal_queued",
-             "int_ethereum__principal_flows_listed", "int_ethereum__deposits_applied", "int_ethereum__proposals_classified")
+             "int_ethereum__principal_flows_listed", "int_ethereum__deposits_applied")
 # The raw columns a build of a few days reads those days' rows by (macros/build_state.sql).
-DAY_INDEXES = {"validator_states": "state_slot", "sync_committee_rewards": "slot", "execution_transactions": "block_number"}
+DAY_INDEXES = {"validator_states": "state_slot", "sync_committee_rewards": "slot"}
 
 
 def test_an_incremental_build_restricts_the_day_views_to_its_periods_and_loses_nothing(loaded):

@@ -23,12 +23,6 @@
 -- those few. Each block's figures are one row (block_transactions), joined once: two per-block
 -- CTEs, one sorted, let the planner merge on the chain alone (7,116 blocks: 50 million pairs
 -- filtered on the block number; EXPLAIN ANALYZE in docs/operations.md).
---
--- Every row is computed from its own slot's block, rewards, relay claims and transactions (and
--- the operators' fee recipients): a model joining these rows to its build's periods restricts
--- the view to them (macros/build_period_restriction.sql), and the relay claims, execution blocks
--- and transactions are read for the slots and block numbers of those proposals only (an index
--- scan of the transactions by block number: macros/build_state.sql).
 with
 
 proposals as materialized (
@@ -39,7 +33,7 @@ proposals as materialized (
     from {{ ref('stg_ethereum__block_rewards') }} as r
     join {{ ref('stg_ethereum__beacon_blocks') }} as b on b.chain = r.chain and b.slot = r.slot
     join {{ ref('int_ethereum__days_listed') }} as d on d.chain = b.chain and b.slot between d.first_slot and d.last_slot
-    where b.is_produced and {{ in_build_periods('d.chain', 'd.period_seq') }}
+    where b.is_produced
 
 ),
 
@@ -54,7 +48,6 @@ relayed as materialized (
         string_agg(distinct relay, ',' order by relay) as relays,
         max(load_id::numeric) as load_id
     from {{ ref('stg_ethereum__relay_payloads') }}
-    where slot between (select min(slot) from proposals) and (select max(slot) from proposals)
     group by chain, slot, block_hash
 
 ),
@@ -62,14 +55,12 @@ relayed as materialized (
 blocks as (
 
     select * from {{ ref('stg_ethereum__execution_blocks') }}
-    where block_number between (select min(block_number) from proposals) and (select max(block_number) from proposals)
 
 ),
 
 transactions as not materialized (
 
     select * from {{ ref('stg_ethereum__execution_transactions') }}
-    where block_number between (select min(block_number) from proposals) and (select max(block_number) from proposals)
 
 ),
 
