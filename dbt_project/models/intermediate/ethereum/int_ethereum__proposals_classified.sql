@@ -22,7 +22,7 @@
 -- now the last is found by index within the block aggregate and the day's rows are scanned for
 -- those few. Each block's figures are one row (block_transactions), joined once: two per-block
 -- CTEs, one sorted, let the planner merge on the chain alone (7,116 blocks: 50 million pairs
--- filtered on the block number; EXPLAIN ANALYZE in docs/operations.md).
+-- filtered on the block number; EXPLAIN ANALYZE in bench/README.md).
 with
 
 proposals as materialized (
