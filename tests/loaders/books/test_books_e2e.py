@@ -208,6 +208,44 @@ def test_cash_basis_regroups_solana_income_and_never_pays_more_than_earned(demo)
     assert same == [(0,)]
 
 
+def test_each_withdrawal_is_income_up_to_what_was_accrued_and_not_yet_paid(demo):
+    """docs/books.md, rewards first: withdrawal n of a validator (in slot order) is income up to
+    its accrual by the withdrawal's day, that day included (the opening balance above 32 ETH plus
+    the issuance of every day up to it), less what earlier withdrawals paid out. Worked out here
+    from the canonical flows and the P&L mart, for the validators whose issuance only operators
+    and co-owners hold (the cash events list no other holder), against the events summed over
+    holders."""
+    warehouse, _ = demo
+    opening = {key: max(balance - 32 * 10**18, 0) for key, balance in query(warehouse, """
+        select distinct on (validator_key) validator_key, coalesce(balance_start_base_units, 0)
+        from canonical.balance_reconciliations where chain = 'ethereum' order by validator_key, period_seq""")}
+    issuance = defaultdict(list)
+    for key, day, amount in query(warehouse, """
+            select validator_key, period_id::date, issuance_base_units from marts.fct_validator_pnl
+            where chain = 'ethereum'"""):
+        issuance[key].append((day, amount or 0))
+    expected, paid = {}, defaultdict(int)
+    for key, day, slot, position, amount in query(warehouse, """
+            select validator_key, period_id::date, slot, position, -amount_base_units from canonical.principal_flows
+            where chain = 'ethereum' and kind = 'withdrawal' and amount_base_units is not null
+            order by validator_key, slot, position"""):
+        accrued = opening.get(key, 0) + sum(a for d, a in issuance[key] if d <= day)
+        income = max(0, min(amount, accrued - paid[key]))
+        paid[key] += income
+        if income > 0:
+            expected[(key, f"withdrawal {slot} {position}")] = income
+    others = {key for (key,) in query(warehouse, """
+        select distinct validator_key from intermediate.int_books__holder_weights_resolved
+        where chain = 'ethereum' and component = 'issuance' and holder_kind not in ('operator', 'co_owner')""")}
+    booked = {(key, event): amount for key, event, amount in query(warehouse, """
+        select validator_key, event_key, sum(amount_base_units) from marts.fct_income_events
+        where chain = 'ethereum' and basis = 'cash' and component = 'issuance' group by 1, 2""")}
+    expected = {k: v for k, v in expected.items() if k[0] not in others}
+    booked = {k: v for k, v in booked.items() if k[0] not in others}
+    assert len(expected) >= 3
+    assert booked == expected
+
+
 def test_export_and_report_refuse_bad_input(demo, tmp_path):
     warehouse, _ = demo
     window = ["--from", "2025-01-01", "--to", "2025-01-31"]
