@@ -1,5 +1,6 @@
 {#
-  A post-hook of every model (dbt_project.yml): a table the build just created, or one whose rows
+  A post-hook of every model (dbt_project.yml): a table the build just created (no column
+  statistics yet; an empty one has none either and costs nothing to analyze), or one whose rows
   changed by more than autovacuum's analyze threshold (50 + 10% of its rows) since its statistics
   were taken, is analyzed in the model's transaction, before the models that read it are
   planned. A table created by a build has no statistics until autovacuum reaches it: a build run
@@ -19,7 +20,12 @@
             from pg_class as c
             left join pg_stat_user_tables as s on s.relid = c.oid
             where c.oid = to_regclass('{{ this }}')
-              and (c.reltuples < 0 or coalesce(s.n_mod_since_analyze, 0) > 50 + 0.1 * c.reltuples)
+              and (c.reltuples < 0
+                   -- no column statistics: never analyzed (an index built on the new rows sets
+                   -- reltuples, never these), or empty (nothing to read then)
+                   or not exists (select 1 from pg_stats as st
+                                  where st.schemaname = '{{ this.schema }}' and st.tablename = '{{ this.identifier }}')
+                   or coalesce(s.n_mod_since_analyze, 0) > 50 + 0.1 * c.reltuples)
         ) then
             analyze {{ this }};
         end if;
