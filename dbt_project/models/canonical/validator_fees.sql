@@ -49,6 +49,7 @@ ethereum_proposals as (
 
     select p.chain, p.validator_index, p.day, sum(p.priority_fees_wei) as priority_fees_wei, max(p.load_id) as load_id
     from {{ ref('int_ethereum__proposals_classified') }} as p
+    join build_periods as b on b.chain = p.chain and b.period_seq = p.period_seq
     group by p.chain, p.validator_index, p.day
 
 ),

@@ -50,6 +50,7 @@ ethereum_proposals as (
            coalesce(sum(p.mev_paid_wei) filter (where p.is_relayed), 0) as paid_wei,
            max(p.load_id) as load_id
     from {{ ref('int_ethereum__proposals_classified') }} as p
+    join build_periods as b on b.chain = p.chain and b.period_seq = p.period_seq
     group by p.chain, p.validator_index, p.day
 
 ),

@@ -1,3 +1,13 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='period_merge',
+    unique_key=['chain', 'slot'],
+    on_schema_change='fail',
+    indexes=[{'columns': ['chain', 'period_seq']}],
+    pre_hook=["set local enable_nestloop = off", "set local enable_mergejoin = off"],
+    post_hook=["{{ record_build_loads() }}"]
+) }}
+
 -- Every block a tracked validator proposed in a loaded day, classified and checked.
 -- Relayed (MEV-Boost): a configured relay reports delivering this block hash (several relays may
 -- report the same block: deduplicated by hash). The validator's MEV is what the block actually
@@ -13,6 +23,17 @@
 -- Locally built: the validator earns the block's priority fees, sum over receipts of
 -- (effectiveGasPrice - baseFeePerGas) x gasUsed; blob and base fees are burned.
 --
+-- A table, rebuilt a day at a time as the canonical models are (macros/lookback_periods.sql):
+-- proposals, validator_fees, validator_mev, validator_exceptions and marts.fct_pnl_lineage read
+-- it, and as a view it was computed whole (every day's transactions) by each of them on every
+-- build and on every lineage query. The days rebuilt are known when it compiles, so their slots
+-- and block numbers are written into the select as literals (macros/ethereum_build_bounds.sql):
+-- the planner estimates the range scans of the relay claims, blocks and transactions from their
+-- statistics, where a range read from a subquery was estimated at one block (at 1,000,000
+-- validators `proposals` then looped over the day's 7,116 blocks for over 12 minutes).
+-- No nested loops nor merge joins in its transaction: the proposals (a slot-range join to the
+-- days) are still estimated at a few rows, and the other joins are whole-day hash joins.
+--
 -- The CTEs the blocks are joined from are materialized: the planner underestimates the
 -- proposals (the slot-range join to the days, estimated at one row) and, left to inline them,
 -- re-ran the block rewards' scan once per produced block (a nested loop, loops = blocks).
@@ -25,6 +46,14 @@
 -- filtered on the block number; EXPLAIN ANALYZE in bench/README.md).
 with
 
+build_periods as (
+
+    {{ lookback_periods([[ref('stg_ethereum__day_windows'), 'period_seq']], 'period_seq') }}
+
+),
+{#- after build_periods: the bounds of the periods it recorded (none: every period) #}
+{%- set bounds = ethereum_build_bounds(ref('stg_ethereum__day_windows'), ref('stg_ethereum__beacon_blocks')) %}
+
 proposals as materialized (
 
     select b.chain, b.slot, b.epoch, d.day, d.period_seq, b.proposer_index as validator_index, b.block_number,
@@ -33,7 +62,12 @@ proposals as materialized (
     from {{ ref('stg_ethereum__block_rewards') }} as r
     join {{ ref('stg_ethereum__beacon_blocks') }} as b on b.chain = r.chain and b.slot = r.slot
     join {{ ref('int_ethereum__days_listed') }} as d on d.chain = b.chain and b.slot between d.first_slot and d.last_slot
+    join build_periods as bp on bp.chain = d.chain and bp.period_seq = d.period_seq
     where b.is_produced
+    {%- if bounds %}
+      and r.slot between {{ bounds.first_slot }} and {{ bounds.last_slot }}
+      and b.slot between {{ bounds.first_slot }} and {{ bounds.last_slot }}
+    {%- endif %}
 
 ),
 
@@ -48,6 +82,9 @@ relayed as materialized (
         string_agg(distinct relay, ',' order by relay) as relays,
         max(load_id::numeric) as load_id
     from {{ ref('stg_ethereum__relay_payloads') }}
+    {%- if bounds %}
+    where slot between {{ bounds.first_slot }} and {{ bounds.last_slot }}
+    {%- endif %}
     group by chain, slot, block_hash
 
 ),
@@ -55,12 +92,18 @@ relayed as materialized (
 blocks as (
 
     select * from {{ ref('stg_ethereum__execution_blocks') }}
+    {%- if bounds %}
+    where block_number between {{ bounds.first_block }} and {{ bounds.last_block }}
+    {%- endif %}
 
 ),
 
 transactions as not materialized (
 
     select * from {{ ref('stg_ethereum__execution_transactions') }}
+    {%- if bounds %}
+    where block_number between {{ bounds.first_block }} and {{ bounds.last_block }}
+    {%- endif %}
 
 ),
 
