@@ -260,6 +260,18 @@ opening as (
 
 ),
 
+booked_validators as (
+
+    -- The validators whose withdrawals can be booked: an operator's on some day, or with holders
+    -- of their issuance (withdrawal_holders books a withdrawal to one or the other). Whole
+    -- validators, so each kept one's withdrawals are paid out in order as before; network-wide
+    -- mode's other validators (every validator-day of the history) are not summed for nothing.
+    select chain, validator_key from validator_issuance where operator is not null
+    union
+    select chain, validator_key from {{ ref('int_books__holder_weights_resolved') }} where component = 'issuance'
+
+),
+
 withdrawal_accrued as (
 
     -- The issuance each withdrawal's validator had accrued by the withdrawal's day (that day
@@ -275,11 +287,13 @@ withdrawal_accrued as (
             sum(issuance) over (partition by chain, validator_key order by day, is_withdrawal, n
                                 rows unbounded preceding) as accrued
         from (
-            select chain, validator_key, day, false as is_withdrawal, null::bigint as n, issuance_base_units as issuance
-            from validator_issuance
+            select i.chain, i.validator_key, i.day, false as is_withdrawal, null::bigint as n, i.issuance_base_units as issuance
+            from validator_issuance as i
+            join booked_validators as b on b.chain = i.chain and b.validator_key = i.validator_key
             union all
-            select chain, validator_key, day, true, n, null::numeric
-            from ethereum_withdrawals
+            select w.chain, w.validator_key, w.day, true, w.n, null::numeric
+            from ethereum_withdrawals as w
+            join booked_validators as b on b.chain = w.chain and b.validator_key = w.validator_key
         ) as events
     ) as running
     where is_withdrawal
