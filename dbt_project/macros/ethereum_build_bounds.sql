@@ -29,12 +29,13 @@
             join recorded on recorded.chain = w.chain and recorded.period_seq = w.period_seq::bigint
         )
         select (select count(*) from recorded where chain = '*') as everything,
-               slots.first_slot, slots.last_slot,
-               (select min(b.block_number)::bigint from " ~ beacon_blocks ~ " as b
-                where b.slot between slots.first_slot and slots.last_slot) as first_block,
-               (select max(b.block_number)::bigint from " ~ beacon_blocks ~ " as b
-                where b.slot between slots.first_slot and slots.last_slot) as last_block
-        from slots") -%}
+               slots.first_slot, slots.last_slot, blocks.first_block, blocks.last_block
+        from slots
+        cross join lateral (
+            select min(b.block_number)::bigint as first_block, max(b.block_number)::bigint as last_block
+            from " ~ beacon_blocks ~ " as b
+            where b.slot between slots.first_slot and slots.last_slot
+        ) as blocks") -%}
     {%- set row = found.rows[0] -%}
     {%- if row[0] > 0 -%}
         {{ return(none) }}

@@ -20,11 +20,10 @@
             from pg_class as c
             left join pg_stat_user_tables as s on s.relid = c.oid
             where c.oid = to_regclass('{{ this }}')
-              and (c.reltuples < 0
-                   -- no column statistics: never analyzed (an index built on the new rows sets
-                   -- reltuples, never these), or empty (nothing to read then)
-                   or not exists (select 1 from pg_stats as st
-                                  where st.schemaname = '{{ this.schema }}' and st.tablename = '{{ this.identifier }}')
+              -- no column statistics: never analyzed (an index built on the new rows sets
+              -- reltuples, never these), or empty (nothing to read then)
+              and (not exists (select 1 from pg_stats as st
+                               where st.schemaname = '{{ this.schema }}' and st.tablename = '{{ this.identifier }}')
                    or coalesce(s.n_mod_since_analyze, 0) > 50 + 0.1 * c.reltuples)
         ) then
             analyze {{ this }};
