@@ -36,6 +36,20 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 gc.set_threshold(50_000, 10, 10)
 
 
+@pytest.fixture(autouse=True)
+def _environment_restored():
+    """Each test leaves os.environ as it found it. Code under test writes it directly (the CLI's
+    .env loader, `--heal-budget`, dbt's variables), and a test worker runs many files: a URL one
+    test's .env set was inherited by another file's subprocess, which connected to it."""
+    before = dict(os.environ)
+    yield
+    for key in set(os.environ) - set(before):
+        del os.environ[key]
+    for key, value in before.items():
+        if os.environ.get(key) != value:
+            os.environ[key] = value
+
+
 @pytest.fixture(scope="session")
 def aurora_home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("aurora_home")
