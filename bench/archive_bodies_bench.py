@@ -20,6 +20,7 @@ compact JSON as a node writes it), each distinct, with random components in main
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -96,42 +97,44 @@ def main() -> None:
     os.environ["AURORA_HOME"] = str(home)  # the embedded server's, unless AURORA_DATABASE_URL names one
     from loaders import warehouse
 
-    wh = warehouse.open_warehouse()
-    conn = wh.connect()
-    try:
-        with conn.cursor() as cur:
-            cur.execute("show default_toast_compression")
-            method = cur.fetchone()[0]
-            cur.execute("select 'lz4' = any(enumvals) from pg_settings where name = 'default_toast_compression'")
-            lz4 = cur.fetchone()[0]
-        bodies = [answer(args.entries, seed) for seed in range(args.answers)]
-        bodies = [(hashlib.sha256(b).hexdigest(), b) for b in bodies]
-        mib = sum(len(b) for _, b in bodies) / 2**20
-        entries = args.answers * args.entries
-        print(f"{args.answers} answers of {args.entries:,} entries: {mib:.1f} MiB ({mib * 2**20 / entries:.0f} bytes an entry); "
-              f"server compression: {'lz4' if lz4 else method}", file=sys.stderr)
-        rows = []
-        cases = [("as created (" + ("lz4" if lz4 else "pglz") + ")", None)]
-        if lz4:
-            cases.append(("pglz", "set compression pglz"))
-        cases.append(("uncompressed", "set storage external"))
-        for run in range(args.repeat):
-            for label, change in cases:
-                cpu, size, used = store(conn, "bench_bodies", bodies, change)
-                rows.append((label, used, run + 1, cpu, size))
-        print("| table | values stored as | run | backend CPU | ms a MiB | stored | a mainnet day's answers, extrapolated |")
-        print("|---|---|---:|---:|---:|---:|---:|")
-        day_mib = mib * MAINNET_DAY_ENTRIES / entries
-        for label, used, run, cpu, size in rows:
-            print(f"| {label} | {used} | {run} | {cpu:.2f} s | {cpu * 1000 / mib:.1f} | {size / 2**20:.0f} MiB "
-                  f"| {cpu / mib * day_mib:,.0f} s of CPU, {size / 2**20 / mib * day_mib / 1024:,.1f} GiB of {day_mib / 1024:,.1f} GiB |")
-    finally:
-        with conn.cursor() as cur:
-            cur.execute('drop schema if exists "bench_bodies" cascade')
-        conn.commit()
-        conn.close()
-        warehouse.stop_embedded()
-        shutil.rmtree(home, ignore_errors=True)
+    # The server and the home go whatever fails, a connection refused included.
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(shutil.rmtree, home, ignore_errors=True)
+        cleanup.callback(warehouse.stop_embedded)
+        wh = warehouse.open_warehouse()
+        conn = wh.connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute("show default_toast_compression")
+                method = cur.fetchone()[0]
+                cur.execute("select 'lz4' = any(enumvals) from pg_settings where name = 'default_toast_compression'")
+                lz4 = cur.fetchone()[0]
+            bodies = [answer(args.entries, seed) for seed in range(args.answers)]
+            bodies = [(hashlib.sha256(b).hexdigest(), b) for b in bodies]
+            mib = sum(len(b) for _, b in bodies) / 2**20
+            entries = args.answers * args.entries
+            print(f"{args.answers} answers of {args.entries:,} entries: {mib:.1f} MiB ({mib * 2**20 / entries:.0f} bytes an entry); "
+                  f"server compression: {'lz4' if lz4 else method}", file=sys.stderr)
+            rows = []
+            cases = [("as created (" + ("lz4" if lz4 else "pglz") + ")", None)]
+            if lz4:
+                cases.append(("pglz", "set compression pglz"))
+            cases.append(("uncompressed", "set storage external"))
+            for run in range(args.repeat):
+                for label, change in cases:
+                    cpu, size, used = store(conn, "bench_bodies", bodies, change)
+                    rows.append((label, used, run + 1, cpu, size))
+            print("| table | values stored as | run | backend CPU | ms a MiB | stored | a mainnet day's answers, extrapolated |")
+            print("|---|---|---:|---:|---:|---:|---:|")
+            day_mib = mib * MAINNET_DAY_ENTRIES / entries
+            for label, used, run, cpu, size in rows:
+                print(f"| {label} | {used} | {run} | {cpu:.2f} s | {cpu * 1000 / mib:.1f} | {size / 2**20:.0f} MiB "
+                      f"| {cpu / mib * day_mib:,.0f} s of CPU, {size / 2**20 / mib * day_mib / 1024:,.1f} GiB of {day_mib / 1024:,.1f} GiB |")
+        finally:
+            with conn.cursor() as cur:
+                cur.execute('drop schema if exists "bench_bodies" cascade')
+            conn.commit()
+            conn.close()
 
 
 if __name__ == "__main__":
