@@ -1,6 +1,7 @@
 {#
   The slot and block-number range of the Ethereum days the model being compiled rebuilds, for
-  a model that reads raw rows by slot or block number (int_ethereum__proposals_classified).
+  a model that reads raw rows by slot or block number (int_ethereum__proposals_classified,
+  int_ethereum__block_rewards_summed).
   Called after the model's lookback_periods(), which recorded its periods in
   aurora_control.build_periods; read when it compiles, just before it runs, so the ranges are
   literals in its SQL and the planner estimates the rows they select from the tables' statistics.
@@ -10,9 +11,10 @@
   aurora_control): the model reads everything then. Otherwise a dict of first_slot, last_slot,
   first_block, last_block: the days' slots (min to max over the periods, so a gap between two
   rebuilt days is read too, never a day missed), and the block numbers of the beacon blocks in
-  those slots. An empty range (0 to -1) when there is nothing to read.
+  those slots (without `beacon_blocks`, for a model reading by slot only: no block numbers, and
+  the block range stays empty). An empty range (0 to -1) when there is nothing to read.
 #}
-{% macro ethereum_build_bounds(day_windows, beacon_blocks) %}
+{% macro ethereum_build_bounds(day_windows, beacon_blocks=none) %}
     {%- if not execute or model.resource_type != 'model'
           or not run_query("select to_regclass('aurora_control.build_periods') is not null").columns[0].values()[0] -%}
         {{ return(none) }}
@@ -31,10 +33,11 @@
         select (select count(*) from recorded where chain = '*') as everything,
                slots.first_slot, slots.last_slot, blocks.first_block, blocks.last_block
         from slots
-        cross join lateral (
+        cross join lateral (" ~ ("
             select min(b.block_number)::bigint as first_block, max(b.block_number)::bigint as last_block
             from " ~ beacon_blocks ~ " as b
-            where b.slot between slots.first_slot and slots.last_slot
+            where b.slot between slots.first_slot and slots.last_slot" if beacon_blocks is not none else "
+            select null::bigint as first_block, null::bigint as last_block") ~ "
         ) as blocks") -%}
     {%- set row = found.rows[0] -%}
     {%- if row[0] > 0 -%}

@@ -1,9 +1,9 @@
 """The merge key is the grain, checked exactly. Every model merged by period (the canonical ones,
-int_ethereum__proposals_classified) merges on its enforced primary key: Postgres refuses a
-duplicate or a null key on every write of the model, so the build fails at the model itself,
-before any test runs. A grain test (`unique_combination_of_columns`) on the columns of an enforced
-primary key could never fail, and the project has none; a model without one (a staging view, a
-snapshot) keeps its grain test."""
+int_ethereum__proposals_classified, int_ethereum__block_rewards_summed) merges on its enforced
+primary key: Postgres refuses a duplicate or a null key on every write of the model, so the
+build fails at the model itself, before any test runs. A grain test
+(`unique_combination_of_columns`) on the columns of an enforced primary key could never fail, and
+the project has none; a model without one (a staging view, a snapshot) keeps its grain test."""
 
 from __future__ import annotations
 
@@ -57,8 +57,8 @@ def incremental_models() -> list[Path]:
 def test_every_incremental_model_merges_on_its_enforced_primary_key():
     declared = models()
     incremental = incremental_models()
-    assert len(incremental) >= 15
-    assert "int_ethereum__proposals_classified" in [sql.stem for sql in incremental]
+    assert len(incremental) >= 16
+    assert {"int_ethereum__proposals_classified", "int_ethereum__block_rewards_summed"} <= {sql.stem for sql in incremental}
     for sql in incremental:
         match = re.search(r"unique_key=\[([^\]]*)\]", sql.read_text())
         assert match, f"{sql.name}: no unique_key"

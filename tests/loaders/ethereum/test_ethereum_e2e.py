@@ -241,7 +241,7 @@ def test_a_second_run_adds_nothing(loaded):
 
 RESTRICTED_MODELS = ("stake_rewards", "balance_reconciliations", "validator_fees", "validator_meta", "validator_mev",
                      "principal_queued", "principal_flows")
-DAY_VIEWS = ("int_ethereum__attestation_rewards_summed", "int_ethereum__block_rewards_summed", "int_ethereum__validator_days_listed",
+DAY_VIEWS = ("int_ethereum__attestation_rewards_summed", "int_ethereum__validator_days_listed",
              "int_ethereum__validator_meta_joined", "int_ethereum__balances_reconciled", "int_ethereum__principal_queued",
              "int_ethereum__principal_flows_listed", "int_ethereum__deposits_applied")
 # The raw columns a build of a few days reads those days' rows by (macros/build_state.sql).

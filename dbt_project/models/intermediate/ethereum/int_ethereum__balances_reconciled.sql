@@ -46,9 +46,11 @@ flows as (
 
 ),
 
--- Both sums are views over all history, left joined per validator and day below: materialized,
--- each is computed once, where the planner (expecting one row where there are thousands) would
--- recompute it for every validator-day in a nested loop.
+-- Both sums are left joined per validator and day below: materialized, each is computed once,
+-- where the planner (expecting one row where there are thousands) would recompute it for every
+-- validator-day in a nested loop. The attestation sums are a view over all history (restricted
+-- to the listed days as this view is); the block rewards a table of every day, read for the
+-- listed days.
 attestations as materialized (
 
     select * from {{ ref('int_ethereum__attestation_rewards_summed') }}
@@ -57,7 +59,8 @@ attestations as materialized (
 
 blocks as materialized (
 
-    select * from {{ ref('int_ethereum__block_rewards_summed') }}
+    select k.* from {{ ref('int_ethereum__block_rewards_summed') }} as k
+    join days on days.chain = k.chain and days.day = k.day
 
 ),
 
