@@ -82,10 +82,14 @@ def test_builds_rebuild_the_periods_of_new_loads_and_the_lookback_window(env, wa
     # and restates one that differs; an index duplicating a primary key (tables built before
     # 2026-12-03 had one) is dropped by the next build.
     versions = dict(query(warehouse, "select validator_key || '@' || period_id, xmin::text from canonical.stake_rewards"))
-    [(tampered, issuance)] = query(warehouse, """
+    [(tampered, issuance), (rescaled, _)] = query(warehouse, """
         select validator_key || '@' || period_id, issuance_base_units from canonical.stake_rewards
-        where period_seq = 5 order by validator_key limit 1""")
+        where period_seq = 5 order by validator_key limit 2""")
     execute(warehouse, f"update canonical.stake_rewards set issuance_base_units = issuance_base_units + 1 where validator_key || '@' || period_id = '{tampered}'")
+    # Equal in value, written differently (a scale of 1): still restated, so a rebuild gives the same text.
+    execute(warehouse, f"update canonical.stake_rewards set issuance_base_units = issuance_base_units + 0.0 where validator_key || '@' || period_id = '{rescaled}'")
+    rescaled_text = query(warehouse, f"select issuance_base_units::text from canonical.stake_rewards where validator_key || '@' || period_id = '{rescaled}'")[0][0]
+    assert rescaled_text.endswith(".0")
     execute(warehouse, "create index stake_rewards_key_again on canonical.stake_rewards (chain, validator_key, period_id)")
 
     # Forced: only the window (finality lag 1 + margin 1 below the newest epoch, 5) is rebuilt;
@@ -93,8 +97,9 @@ def test_builds_rebuild_the_periods_of_new_loads_and_the_lookback_window(env, wa
     env.build("--force")
     rewritten = dict(query(warehouse, "select validator_key || '@' || period_id, xmin::text from canonical.stake_rewards"))
     assert rewritten.keys() == versions.keys()
-    assert {key for key, xmin in rewritten.items() if versions[key] != xmin} == {tampered}
+    assert {key for key, xmin in rewritten.items() if versions[key] != xmin} == {tampered, rescaled}
     assert query(warehouse, f"select issuance_base_units from canonical.stake_rewards where validator_key || '@' || period_id = '{tampered}'") == [(issuance,)]
+    assert query(warehouse, f"select issuance_base_units::text from canonical.stake_rewards where validator_key || '@' || period_id = '{rescaled}'") == [(rescaled_text.removesuffix(".0"),)]
     assert query(warehouse, "select indexname from pg_indexes where schemaname = 'canonical' and indexname = 'stake_rewards_key_again'") == []
     assert compiled_periods("stake_rewards") == {4, 5}
     newest = query(warehouse, "select max(period_seq) from canonical.validator_meta where chain = 'solana'")[0][0]
