@@ -20,6 +20,15 @@
     differs stops the merge with an error; it never passes as a change).
 
   A model without a period_seq column (daily_prices, validator_identities) gets the second only.
+
+  A model whose keys come and go with the data, not with a grid that lists every key of a period
+  (int_ethereum__proposals_classified: a block a reorg orphaned is no longer produced;
+  int_ethereum__block_rewards_summed: its proposer then earned nothing that day), sets
+  `period_merge_deletes=true`: before the merge, its stored rows in the periods this build
+  recorded for it (macros/lookback_periods.sql; all of them when it recorded '*') that have no
+  new row are deleted, in the same transaction, as a view of the same select would no longer
+  show them. (`when not matched by source` would do it in the merge, from PostgreSQL 17 on;
+  docker-compose.yml's server is 16.)
 #}
 {% macro get_incremental_period_merge_sql(arg_dict) %}
     {%- set target = arg_dict['target_relation'] -%}
@@ -39,6 +48,15 @@
     {%- endif -%}
     {%- set cols = [] -%}
     {%- for name in names %}{% do cols.append(adapter.quote(name)) %}{% endfor %}
+
+    {%- if config.get('period_merge_deletes', false) %}
+    delete from {{ target }} as DBT_INTERNAL_DEST
+    where {{ recorded_periods_condition('DBT_INTERNAL_DEST') }}
+      and not exists (
+        select 1 from {{ source }} as DBT_INTERNAL_SOURCE
+        where {% for key in keys %}DBT_INTERNAL_SOURCE.{{ key }} = DBT_INTERNAL_DEST.{{ key }}{% if not loop.last %} and {% endif %}{% endfor %}
+      );
+    {%- endif %}
 
     merge into {{ target }} as DBT_INTERNAL_DEST
         using {{ source }} as DBT_INTERNAL_SOURCE
@@ -69,4 +87,22 @@
     {%- else -%}
     {{ parts | join(' or ') }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- The periods this build recorded for the model being merged (aurora_control.build_periods), as
+    a literal condition on `alias`: true when it recorded '*' (every period), false when nothing. -#}
+{% macro recorded_periods_condition(alias) -%}
+    {%- set key = (this.schema ~ '.' ~ this.identifier) | replace("'", "''") -%}
+    {%- set found = run_query("select chain, array_agg(period_seq order by period_seq)::text from aurora_control.build_periods
+                               where invocation_id = '" ~ invocation_id ~ "' and model = '" ~ key ~ "'
+                               group by chain order by chain") -%}
+    {%- set parts = [] -%}
+    {%- for row in found.rows -%}
+        {%- if row[0] == '*' -%}
+            {{ return('true') }}
+        {%- endif -%}
+        {%- do parts.append("(" ~ alias ~ ".chain = '" ~ (row[0] | replace("'", "''")) ~ "' and " ~ alias ~ ".period_seq = any('" ~ row[1] ~ "'::bigint[]))") -%}
+    {%- endfor -%}
+    {{ return('(' ~ parts | join(' or ') ~ ')' if parts else 'false') }}
 {%- endmacro %}

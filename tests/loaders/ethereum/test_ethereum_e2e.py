@@ -341,6 +341,49 @@ def test_a_grain_test_reads_new_loads_keys_and_still_fails_on_a_duplicate(loaded
     assert_matches_ledger(env, warehouse, DAYS + [LAST_DAY])
 
 
+def test_blocks_a_reorg_orphaned_leave_no_stale_rows(loaded):
+    """int_ethereum__proposals_classified and int_ethereum__block_rewards_summed are tables merged
+    by day whose keys come with the data (macros/period_merge.sql, period_merge_deletes). When a
+    rebuilt day's blocks are no longer produced (reorgs orphaned every block a validator outside
+    the sync committee proposed that day), their proposals and the proposer's reward row of that
+    day go, as the views they were built from would no longer show them, and it earns no proposer
+    reward that day; the blocks put back, all return."""
+    env, warehouse = loaded
+    args = ["--chains", str(env.paths["chains"]), "--providers", str(env.paths["providers"]), "--operators", str(env.paths["operators"])]
+    # The newest day is inside the finality lag: every forced build rebuilds it.
+    [(day, proposer)] = query(warehouse, """
+        select k.day::text, k.validator_index from intermediate.int_ethereum__block_rewards_summed as k
+        where k.day = (select max(day) from intermediate.int_ethereum__days_listed)
+          and k.blocks_rewarded > 0 and k.sync_wei = 0 and k.sync_penalties_wei = 0
+          and k.validator_index in (select validator_index from intermediate.int_ethereum__proposals_classified)
+        order by k.blocks_rewarded, k.validator_index limit 1""")
+    slots = [r[0] for r in query(warehouse, f"""
+        select slot from intermediate.int_ethereum__proposals_classified where validator_index = {proposer} and day = '{day}'""")]
+    listed = ", ".join(map(str, slots))
+    stake = f"select proposer_base_units from canonical.stake_rewards where chain = 'ethereum' and validator_key = '{proposer}' and period_id = '{day}'"
+    assert slots and query(warehouse, stake)[0][0] > 0
+    execute(warehouse, f"create table public.orphaned_rewards as select * from raw_ethereum.block_rewards where slot in ({listed})")
+    try:
+        execute(warehouse, f"update raw_ethereum.beacon_blocks set produced = false where slot in ({listed})")
+        execute(warehouse, f"delete from raw_ethereum.block_rewards where slot in ({listed})")
+        orphaned = runner.invoke(app, [*args, "build", "--force"])
+        assert orphaned.exit_code == 0, orphaned.output
+        assert query(warehouse, f"select count(*) from intermediate.int_ethereum__proposals_classified where slot in ({listed})") == [(0,)]
+        assert query(warehouse, f"""
+            select count(*) from intermediate.int_ethereum__block_rewards_summed
+            where validator_index = {proposer} and day = '{day}'""") == [(0,)]
+        assert query(warehouse, stake) == [(0,)]
+    finally:
+        execute(warehouse, f"update raw_ethereum.beacon_blocks set produced = true where slot in ({listed})")
+        execute(warehouse, "insert into raw_ethereum.block_rewards select * from public.orphaned_rewards")
+        execute(warehouse, "drop table public.orphaned_rewards")
+    restored = runner.invoke(app, [*args, "build", "--force"])
+    assert restored.exit_code == 0, restored.output
+    assert query(warehouse, f"select count(*) from intermediate.int_ethereum__proposals_classified where slot in ({listed})") == [(len(slots),)]
+    assert query(warehouse, stake)[0][0] > 0
+    assert_matches_ledger(env, warehouse, DAYS + [LAST_DAY])
+
+
 def test_a_day_becomes_final_when_its_last_epoch_is_finalized(warehouse, tmp_path, monkeypatch):
     """Finality stalls (8 epochs behind the head): a complete day is loaded but not final, then
     restated by a later incremental run once finality catches up."""

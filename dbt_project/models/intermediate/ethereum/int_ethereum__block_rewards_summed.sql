@@ -2,6 +2,7 @@
     materialized='incremental',
     incremental_strategy='period_merge',
     unique_key=['chain', 'validator_index', 'day'],
+    period_merge_deletes=true,
     on_schema_change='fail',
     indexes=[{'columns': ['chain', 'period_seq']}],
     pre_hook=["set local enable_sort = off"],
@@ -16,6 +17,8 @@
 -- the day's 3.6 million sync-committee rewards of a mainnet day again (~4 s each per build of a
 -- day, at any validator count; bench/README.md). The days rebuilt are known when it compiles, so
 -- their slots are written into the select as literals (macros/ethereum_build_bounds.sql).
+-- A rebuilt day's stored rows without a new row are deleted (period_merge_deletes): a block a
+-- reorg orphaned leaves no stale row behind.
 -- No sorts in its transaction: the sync rewards' slot-range join to the days is estimated at a
 -- few thousand rows where a mainnet day has 3.6 million, and the planner sorted them all on disk
 -- to group them (hashed instead: ~8 s → ~3 s; docs/operations.md).

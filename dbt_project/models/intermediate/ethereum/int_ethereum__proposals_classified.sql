@@ -2,6 +2,7 @@
     materialized='incremental',
     incremental_strategy='period_merge',
     unique_key=['chain', 'slot'],
+    period_merge_deletes=true,
     on_schema_change='fail',
     indexes=[{'columns': ['chain', 'period_seq']}],
     pre_hook=["set local enable_nestloop = off", "set local enable_mergejoin = off"],
@@ -31,6 +32,8 @@
 -- the planner estimates the range scans of the relay claims, blocks and transactions from their
 -- statistics, where a range read from a subquery was estimated at one block (at 1,000,000
 -- validators `proposals` then looped over the day's 7,116 blocks for over 12 minutes).
+-- A rebuilt day's stored rows without a new row are deleted (period_merge_deletes): a block a
+-- reorg orphaned leaves no stale row behind.
 -- No nested loops nor merge joins in its transaction: the proposals (a slot-range join to the
 -- days) are still estimated at a few rows, and the other joins are whole-day hash joins.
 --
