@@ -1,4 +1,4 @@
-{{ config(unique_key=['chain', 'slot'], indexes=[{'columns': ['chain', 'period_seq']}]) }}
+{{ config(unique_key=['chain', 'slot'], period_merge_deletes=true, indexes=[{'columns': ['chain', 'period_seq']}]) }}
 
 -- Every block a tracked Ethereum validator proposed: relayed (MEV-Boost, by a configured relay or,
 -- has_relay_claim false, by one that is not) or locally built, what the relays claimed, what the

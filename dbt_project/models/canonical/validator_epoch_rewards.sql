@@ -1,5 +1,5 @@
 {{ config(
-    unique_key=['chain', 'validator_key', 'epoch'],
+    unique_key=['chain', 'validator_key', 'epoch'], period_merge_deletes=true,
     indexes=[{'columns': ['chain', 'period_seq']}, {'columns': ['chain', 'epoch']}],
     post_hook="delete from {{ this }} t using (select chain, max(epoch) as newest from {{ this }} group by chain) n
                join {{ ref('chains') }} c on c.chain = n.chain

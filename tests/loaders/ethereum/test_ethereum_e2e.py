@@ -342,12 +342,13 @@ def test_a_grain_test_reads_new_loads_keys_and_still_fails_on_a_duplicate(loaded
 
 
 def test_blocks_a_reorg_orphaned_leave_no_stale_rows(loaded):
-    """int_ethereum__proposals_classified and int_ethereum__block_rewards_summed are tables merged
-    by day whose keys come with the data (macros/period_merge.sql, period_merge_deletes). When a
-    rebuilt day's blocks are no longer produced (reorgs orphaned every block a validator outside
-    the sync committee proposed that day), their proposals and the proposer's reward row of that
-    day go, as the views they were built from would no longer show them, and it earns no proposer
-    reward that day; the blocks put back, all return."""
+    """int_ethereum__proposals_classified, int_ethereum__block_rewards_summed and
+    canonical.proposals are tables merged by day whose keys come with the data
+    (macros/period_merge.sql, period_merge_deletes). When a rebuilt day's blocks are no longer
+    produced (reorgs orphaned every block a validator outside the sync committee proposed that
+    day), their proposals and the proposer's reward row of that day go, as a view of the same
+    select would no longer show them, and it earns no proposer reward that day; the blocks put
+    back, all return."""
     env, warehouse = loaded
     args = ["--chains", str(env.paths["chains"]), "--providers", str(env.paths["providers"]), "--operators", str(env.paths["operators"])]
     # The newest day is inside the finality lag: every forced build rebuilds it.
@@ -369,6 +370,7 @@ def test_blocks_a_reorg_orphaned_leave_no_stale_rows(loaded):
         orphaned = runner.invoke(app, [*args, "build", "--force"])
         assert orphaned.exit_code == 0, orphaned.output
         assert query(warehouse, f"select count(*) from intermediate.int_ethereum__proposals_classified where slot in ({listed})") == [(0,)]
+        assert query(warehouse, f"select count(*) from canonical.proposals where slot in ({listed})") == [(0,)]
         assert query(warehouse, f"""
             select count(*) from intermediate.int_ethereum__block_rewards_summed
             where validator_index = {proposer} and day = '{day}'""") == [(0,)]
