@@ -24,10 +24,10 @@
   A model whose keys come and go with the data, not with a grid that lists every key of a period
   (int_ethereum__proposals_classified: a block a reorg orphaned is no longer produced;
   int_ethereum__block_rewards_summed: its proposer then earned nothing that day; canonical
-  proposals, principal_flows and validator_epoch_rewards), sets `period_merge_deletes=true`: before the merge, its stored rows in the periods this build
-  recorded for it (macros/lookback_periods.sql; all of them when it recorded '*') that have no
-  new row are deleted, in the same transaction, as a view of the same select would no longer
-  show them. (`when not matched by source` would do it in the merge, from PostgreSQL 17 on;
+  proposals, principal_flows and validator_epoch_rewards), sets `period_merge_deletes=true`:
+  before the merge, its stored rows in the periods this build recorded for it
+  (macros/lookback_periods.sql; all of them when it recorded '*') that have no new row are
+  deleted, in the same transaction, as a view of the same select would no longer show them. (`when not matched by source` would do it in the merge, from PostgreSQL 17 on;
   docker-compose.yml's server is 16.)
 #}
 {% macro get_incremental_period_merge_sql(arg_dict) %}
