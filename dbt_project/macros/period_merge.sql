@@ -26,8 +26,9 @@
   int_ethereum__block_rewards_summed: its proposer then earned nothing that day; canonical
   proposals, principal_flows and validator_epoch_rewards), sets `period_merge_deletes=true`:
   before the merge, its stored rows in the periods this build recorded for it
-  (macros/lookback_periods.sql; all of them when it recorded '*') that have no new row are
-  deleted, in the same transaction, as a view of the same select would no longer show them. (`when not matched by source` would do it in the merge, from PostgreSQL 17 on;
+  (macros/lookback_periods.sql; when it recorded '*', the periods of its new rows) that have no
+  new row are deleted, in the same transaction, as a view of the same select would no longer
+  show them. (`when not matched by source` would do it in the merge, from PostgreSQL 17 on;
   docker-compose.yml's server is 16.)
 #}
 {% macro get_incremental_period_merge_sql(arg_dict) %}
@@ -50,8 +51,11 @@
     {%- for name in names %}{% do cols.append(adapter.quote(name)) %}{% endfor %}
 
     {%- if config.get('period_merge_deletes', false) %}
+    {#- '*' recorded (healing, or the lookback's fallback, which rebuilds some periods but records
+        '*' for its tests): only the periods the new rows belong to, never every stored row -#}
+    {%- set deleted = recorded_periods_condition('DBT_INTERNAL_DEST') %}
     delete from {{ target }} as DBT_INTERNAL_DEST
-    where {{ recorded_periods_condition('DBT_INTERNAL_DEST') }}
+    where {{ deleted if deleted is not none else period_merge_restriction(source) }}
       and not exists (
         select 1 from {{ source }} as DBT_INTERNAL_SOURCE
         where {% for key in keys %}DBT_INTERNAL_SOURCE.{{ key }} = DBT_INTERNAL_DEST.{{ key }}{% if not loop.last %} and {% endif %}{% endfor %}
@@ -91,7 +95,7 @@
 
 
 {#- The periods this build recorded for the model being merged (aurora_control.build_periods), as
-    a literal condition on `alias`: true when it recorded '*' (every period), false when nothing. -#}
+    a literal condition on `alias`: none when it recorded '*', false when nothing. -#}
 {% macro recorded_periods_condition(alias) -%}
     {%- set key = (this.schema ~ '.' ~ this.identifier) | replace("'", "''") -%}
     {%- set found = run_query("select chain, array_agg(period_seq order by period_seq)::text from aurora_control.build_periods
@@ -100,7 +104,7 @@
     {%- set parts = [] -%}
     {%- for row in found.rows -%}
         {%- if row[0] == '*' -%}
-            {{ return('true') }}
+            {{ return(none) }}
         {%- endif -%}
         {%- do parts.append("(" ~ alias ~ ".chain = '" ~ (row[0] | replace("'", "''")) ~ "' and " ~ alias ~ ".period_seq = any('" ~ row[1] ~ "'::bigint[]))") -%}
     {%- endfor -%}

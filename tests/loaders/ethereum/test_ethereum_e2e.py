@@ -385,6 +385,18 @@ def test_blocks_a_reorg_orphaned_leave_no_stale_rows(loaded):
     assert query(warehouse, stake)[0][0] > 0
     assert_matches_ledger(env, warehouse, DAYS + [LAST_DAY])
 
+    # Without a record of the loads it consumed (a warehouse built before that record existed),
+    # the lookback falls back: it rebuilds the newest days and records '*' for its tests. The
+    # delete then keeps to the days of the new rows; every older day's proposals stay.
+    proposals = query(warehouse, "select period_seq, count(*) from canonical.proposals group by 1 order by 1")
+    assert len(proposals) > 2
+    for table in ("build_loads", "build_loads_floor"):
+        execute(warehouse, f"delete from aurora_control.{table} where model = 'canonical.proposals'")
+    fallback = runner.invoke(app, [*args, "build", "--force"])
+    assert fallback.exit_code == 0, fallback.output
+    assert ("*",) in query(warehouse, "select chain from aurora_control.build_periods where model = 'canonical.proposals'")
+    assert query(warehouse, "select period_seq, count(*) from canonical.proposals group by 1 order by 1") == proposals
+
 
 def test_a_day_becomes_final_when_its_last_epoch_is_finalized(warehouse, tmp_path, monkeypatch):
     """Finality stalls (8 epochs behind the head): a complete day is loaded but not final, then
