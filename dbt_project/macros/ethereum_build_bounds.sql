@@ -20,6 +20,13 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set key = (this.schema ~ '.' ~ this.identifier) | replace("'", "''") -%}
+    {%- if beacon_blocks is none -%}
+        {%- set blocks_sql = "select null::bigint as first_block, null::bigint as last_block" -%}
+    {%- else -%}
+        {%- set blocks_sql = "select min(b.block_number)::bigint as first_block, max(b.block_number)::bigint as last_block
+            from " ~ beacon_blocks ~ " as b
+            where b.slot between slots.first_slot and slots.last_slot" -%}
+    {%- endif -%}
     {%- set found = run_query("
         with recorded as (
             select chain, period_seq from aurora_control.build_periods
@@ -33,12 +40,7 @@
         select (select count(*) from recorded where chain = '*') as everything,
                slots.first_slot, slots.last_slot, blocks.first_block, blocks.last_block
         from slots
-        cross join lateral (" ~ ("
-            select min(b.block_number)::bigint as first_block, max(b.block_number)::bigint as last_block
-            from " ~ beacon_blocks ~ " as b
-            where b.slot between slots.first_slot and slots.last_slot" if beacon_blocks is not none else "
-            select null::bigint as first_block, null::bigint as last_block") ~ "
-        ) as blocks") -%}
+        cross join lateral (" ~ blocks_sql ~ ") as blocks") -%}
     {%- set row = found.rows[0] -%}
     {%- if row[0] > 0 -%}
         {{ return(none) }}

@@ -44,8 +44,9 @@
     {%- for key in keys -%}
         {%- do predicates.append('DBT_INTERNAL_SOURCE.' ~ key ~ ' = DBT_INTERNAL_DEST.' ~ key) -%}
     {%- endfor -%}
-    {%- if 'period_seq' in names and 'chain' in names -%}
-        {%- do predicates.append(period_merge_restriction(source)) -%}
+    {%- set restriction = period_merge_restriction(source) if 'period_seq' in names and 'chain' in names else none -%}
+    {%- if restriction is not none -%}
+        {%- do predicates.append(restriction) -%}
     {%- endif -%}
     {%- set cols = [] -%}
     {%- for name in names %}{% do cols.append(adapter.quote(name)) %}{% endfor %}
@@ -55,7 +56,7 @@
         '*' for its tests): only the periods the new rows belong to, never every stored row -#}
     {%- set deleted = recorded_periods_condition('DBT_INTERNAL_DEST') %}
     delete from {{ target }} as DBT_INTERNAL_DEST
-    where {{ deleted if deleted is not none else period_merge_restriction(source) }}
+    where {{ deleted if deleted is not none else restriction }}
       and not exists (
         select 1 from {{ source }} as DBT_INTERNAL_SOURCE
         where {% for key in keys %}DBT_INTERNAL_SOURCE.{{ key }} = DBT_INTERNAL_DEST.{{ key }}{% if not loop.last %} and {% endif %}{% endfor %}
@@ -80,17 +81,10 @@
 {% macro period_merge_restriction(source) -%}
     {%- set found = run_query("select chain, array_agg(distinct period_seq order by period_seq)::text, bool_or(period_seq is null)
                                from " ~ source ~ " group by chain order by chain") -%}
-    {%- set parts = [] -%}
-    {%- for row in found.rows if row[0] is not none and not row[2] -%}
-        {%- do parts.append("(DBT_INTERNAL_DEST.chain = '" ~ (row[0] | replace("'", "''")) ~ "' and DBT_INTERNAL_DEST.period_seq = any('" ~ row[1] ~ "'::bigint[]))") -%}
+    {%- for row in found.rows if row[0] is none or row[2] -%}
+        {{ return('true') }}
     {%- endfor -%}
-    {%- if parts | length < found.rows | length -%}
-    true
-    {%- elif parts | length == 0 -%}
-    false
-    {%- else -%}
-    {{ parts | join(' or ') }}
-    {%- endif -%}
+    {{ return(periods_literal(found.rows, 'DBT_INTERNAL_DEST')) }}
 {%- endmacro %}
 
 
@@ -101,11 +95,17 @@
     {%- set found = run_query("select chain, array_agg(period_seq order by period_seq)::text from aurora_control.build_periods
                                where invocation_id = '" ~ invocation_id ~ "' and model = '" ~ key ~ "'
                                group by chain order by chain") -%}
+    {%- for row in found.rows if row[0] == '*' -%}
+        {{ return(none) }}
+    {%- endfor -%}
+    {{ return(periods_literal(found.rows, alias)) }}
+{%- endmacro %}
+
+
+{#- Rows of (chain, its periods as a bigint[] literal) as a condition on `alias`; false for none. -#}
+{% macro periods_literal(rows, alias) -%}
     {%- set parts = [] -%}
-    {%- for row in found.rows -%}
-        {%- if row[0] == '*' -%}
-            {{ return(none) }}
-        {%- endif -%}
+    {%- for row in rows -%}
         {%- do parts.append("(" ~ alias ~ ".chain = '" ~ (row[0] | replace("'", "''")) ~ "' and " ~ alias ~ ".period_seq = any('" ~ row[1] ~ "'::bigint[]))") -%}
     {%- endfor -%}
     {{ return('(' ~ parts | join(' or ') ~ ')' if parts else 'false') }}
