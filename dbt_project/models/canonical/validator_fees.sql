@@ -47,33 +47,48 @@ solana as (
 
 ethereum_proposals as (
 
-    select p.chain, p.validator_index, p.day, sum(p.priority_fees_wei) as priority_fees_wei, max(p.load_id) as load_id
+    select p.chain, p.validator_index::text as validator_key, p.day::text as period_id,
+           sum(p.priority_fees_wei) as priority_fees_wei, max(p.load_id) as load_id
     from {{ ref('int_ethereum__proposals_classified') }} as p
     join build_periods as b on b.chain = p.chain and b.period_seq = p.period_seq
     group by p.chain, p.validator_index, p.day
 
 ),
 
+ethereum_duties as (
+
+    select d.chain, d.validator_index::text as validator_key, d.day::text as period_id,
+           d.proposals_due, d.blocks_produced, d.proposals_missed
+    from {{ ref('int_ethereum__proposer_duties_summed') }} as d
+    join build_periods as b on b.chain = d.chain and b.period_seq = d.period_seq
+
+),
+
 ethereum as (
 
+    -- The grid and its states' loads from canonical.validator_meta, built before this model from
+    -- the same days (the same lookback inputs): recomputing the grid and joining two states per
+    -- validator-day again here was this model's cost on a network-wide day.
     select
         m.chain,
-        m.validator_index::text as validator_key,
-        m.day::text as period_id,
+        m.validator_key,
+        m.period_id,
         m.period_seq,
         coalesce(p.priority_fees_wei, 0) as block_fees_base_units,
         null::numeric as base_fees_base_units,
         null::numeric as priority_fees_base_units,
-        m.proposals_due::bigint as leader_slots_fetched,
-        m.blocks_produced::bigint as blocks_produced,
-        m.proposals_missed::bigint as blocks_skipped,
+        coalesce(d.proposals_due, 0)::bigint as leader_slots_fetched,
+        coalesce(d.blocks_produced, 0)::bigint as blocks_produced,
+        coalesce(d.proposals_missed, 0)::bigint as blocks_skipped,
         false as has_fee_split_mismatch,
         0::bigint as blocks_fee_split_mismatched,
-        coalesce(greatest(m.load_id, p.load_id), 0) as source_load_id
+        greatest(m.source_load_id, p.load_id) as source_load_id
 
-    from {{ ref('int_ethereum__validator_meta_joined') }} as m
+    from {{ ref('validator_meta') }} as m
     join build_periods as b on b.chain = m.chain and b.period_seq = m.period_seq
-    left join ethereum_proposals as p on p.chain = m.chain and p.validator_index = m.validator_index and p.day = m.day
+    join {{ ref('chains') }} as chains on chains.chain = m.chain and chains.family = 'ethereum'
+    left join ethereum_duties as d on d.chain = m.chain and d.validator_key = m.validator_key and d.period_id = m.period_id
+    left join ethereum_proposals as p on p.chain = m.chain and p.validator_key = m.validator_key and p.period_id = m.period_id
 
 )
 

@@ -243,7 +243,7 @@ RESTRICTED_MODELS = ("stake_rewards", "balance_reconciliations", "validator_fees
                      "principal_queued", "principal_flows")
 DAY_VIEWS = ("int_ethereum__attestation_rewards_summed", "int_ethereum__validator_days_listed",
              "int_ethereum__validator_meta_joined", "int_ethereum__balances_reconciled", "int_ethereum__principal_queued",
-             "int_ethereum__principal_flows_listed", "int_ethereum__deposits_applied")
+             "int_ethereum__principal_flows_listed", "int_ethereum__deposits_applied", "int_ethereum__proposer_duties_summed")
 # The raw columns a build of a few days reads those days' rows by (macros/build_state.sql).
 DAY_INDEXES = {"validator_states": "state_slot", "sync_committee_rewards": "slot"}
 

@@ -26,15 +26,7 @@ states as (
 
 duties as (
 
-    select days.chain, d.validator_index, days.day,
-           count(*) as proposals_due,
-           count(*) filter (where b.is_produced) as blocks_produced,
-           count(*) filter (where b.slot is not null and not b.is_produced) as proposals_missed,
-           max(d.load_id::numeric) as load_id
-    from {{ ref('stg_ethereum__proposer_duties') }} as d
-    join days on days.chain = d.chain and d.slot between days.first_slot and days.last_slot
-    left join {{ ref('stg_ethereum__beacon_blocks') }} as b on b.chain = d.chain and b.slot = d.slot
-    group by days.chain, d.validator_index, days.day
+    select * from {{ ref('int_ethereum__proposer_duties_summed') }}
 
 )
 
