@@ -15,12 +15,21 @@ days as (
 
 ),
 
-states as (
+start_states as (
 
-    -- only the states that bound a listed day (an index scan on the slot when the days are a
-    -- build's few; the joins below match the chain)
+    -- only the states at the listed days' start slots (an index scan on the slot when the days
+    -- are a build's few; the join below matches the chain and the slot). Start and end states
+    -- are read apart: one CTE of both, joined twice, was materialized whole (every validator
+    -- twice, all its columns) and scanned by each join.
     select s.* from {{ ref('stg_ethereum__validator_states') }} as s
-    where s.state_slot = any(array(select start_state_slot from days union select end_state_slot from days))
+    where s.state_slot = any(array(select start_state_slot from days))
+
+),
+
+end_states as (
+
+    select s.* from {{ ref('stg_ethereum__validator_states') }} as s
+    where s.state_slot = any(array(select end_state_slot from days))
 
 ),
 
@@ -48,8 +57,8 @@ select
 
 from grid
 join days on days.chain = grid.chain and days.day = grid.day
-left join states as end_state
+left join end_states as end_state
     on end_state.chain = grid.chain and end_state.validator_index = grid.validator_index and end_state.state_slot = days.end_state_slot
-left join states as start_state
+left join start_states as start_state
     on start_state.chain = grid.chain and start_state.validator_index = grid.validator_index and start_state.state_slot = days.start_state_slot
 left join duties on duties.chain = grid.chain and duties.validator_index = grid.validator_index and duties.day = grid.day
