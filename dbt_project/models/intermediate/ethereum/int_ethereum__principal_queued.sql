@@ -23,18 +23,30 @@ grid as (
 
 ),
 
+queued_deposits as (
+
+    select q.*, days.day
+    from {{ ref('stg_ethereum__pending_deposits') }} as q
+    join days on days.chain = q.chain and q.state_slot = days.end_state_slot
+
+),
+
 known as (
 
-    select distinct chain, pubkey, validator_index from {{ ref('stg_ethereum__validator_states') }}
+    -- The validator of each queued pubkey, from any state read. Only the queued pubkeys are kept
+    -- before the distinct: a distinct over every state of every day (a million validators a
+    -- day, network-wide) grew with the history, for the few thousand pubkeys a queue holds.
+    select distinct s.chain, s.pubkey, s.validator_index
+    from {{ ref('stg_ethereum__validator_states') }} as s
+    where (s.chain, s.pubkey) in (select chain, pubkey from queued_deposits)
 
 ),
 
 deposits as (
 
-    select q.chain, days.day, coalesce(k.validator_index::text, q.pubkey) as validator_key,
+    select q.chain, q.day, coalesce(k.validator_index::text, q.pubkey) as validator_key,
            sum(q.amount_wei) as amount_wei, count(*) as entries, max(q.load_id::numeric) as load_id
-    from {{ ref('stg_ethereum__pending_deposits') }} as q
-    join days on days.chain = q.chain and q.state_slot = days.end_state_slot
+    from queued_deposits as q
     left join known as k on k.chain = q.chain and k.pubkey = q.pubkey
     group by 1, 2, 3
 

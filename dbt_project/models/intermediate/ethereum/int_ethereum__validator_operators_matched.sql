@@ -1,10 +1,20 @@
 -- operators.yaml lists Ethereum validators by index or by pubkey: match either.
 with
 
+listed as (
+
+    select * from {{ ref('operator_validators') }}
+
+),
+
 known as (
 
-    select distinct chain, validator_index, pubkey
-    from {{ ref('stg_ethereum__validator_states') }}
+    -- the validators listed only: a distinct over every state of every day (a million
+    -- validators a day, network-wide) grew with the history, for the few an operator lists
+    select distinct s.chain, s.validator_index, s.pubkey
+    from {{ ref('stg_ethereum__validator_states') }} as s
+    where (s.chain, s.validator_index::text) in (select chain, validator from listed)
+        or (s.chain, s.pubkey) in (select chain, validator from listed)
 
 )
 
@@ -14,6 +24,6 @@ select distinct
     listed.operator
 
 from known
-join {{ ref('operator_validators') }} as listed
+join listed
     on listed.chain = known.chain
     and (listed.validator = known.validator_index::text or listed.validator = known.pubkey)
