@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from loaders.beacon import helpers as beacon
+from loaders.beacon.validators_arrow import read_validator_columns_arrow
 from loaders.bulk import arrow_columns
 from loaders.config import ChainConfig
 from loaders.ethereum.daygrain import DaySums, int64_columns
@@ -360,6 +361,27 @@ class EthereumFetcher:
         for fetched in answers:
             yield [{**row, "state_slot": state_slot, "response_id": fetched.response_id} for row in fetched.value]
 
+    def iter_state_tables(self, state_slot: int) -> Iterator[pa.Table | list[dict[str, Any]]]:
+        """Every validator at a state (network-wide), by index ranges, for the COPY path: an answer
+        pyarrow's reader vouches for as an arrow table (validators_arrow), never a dict per
+        validator; any other answer as iter_states' rows, read and refused as they always were."""
+        path = f"/eth/v1/beacon/states/{state_slot}/validators"
+
+        def answer(batch: tuple[str, ...] | list[str]) -> Fetched:
+            return self._beacon("POST", path, "validators", beacon.parse_validators, body={"ids": batch},
+                                read=read_validator_columns_arrow)
+
+        def entries(value: dict[str, pa.Array] | list[dict[str, Any]]) -> int:
+            return len(value["validator_index"]) if isinstance(value, dict) else len(value)
+
+        for _first, _last, fetched in self._index_ranges(answer, entries):
+            if isinstance(fetched.value, dict):
+                n = len(fetched.value["validator_index"])
+                yield pa.table({**fetched.value, "state_slot": pa.array([state_slot] * n, pa.int64()),
+                                "response_id": pa.array([fetched.response_id] * n, pa.string())})
+            else:
+                yield [{**row, "state_slot": state_slot, "response_id": fetched.response_id} for row in fetched.value]
+
     def iter_attestation_rewards(self, epoch: int, indices: list[int] | None) -> Iterator[pa.Table]:
         """One epoch's rewards in batches, an arrow table per answer (epoch, the six
         ATTESTATION_COLUMNS, response_id): the tracked indices, or every validator by index ranges
@@ -413,7 +435,7 @@ class EthereumFetcher:
         else:
             # Network-wide: the states stream to dlt; nothing is filtered, nothing needs a lookup.
             data.streams["validator_states"] = lambda: (
-                batch for slot in (plan.end_state_slot, plan.start_state_slot) for batch in self.iter_states(slot, None)
+                batch for slot in (plan.end_state_slot, plan.start_state_slot) for batch in self.iter_state_tables(slot)
             )
             indices, tracked, pubkeys = None, None, {}
         if wanted is None and self.chain.day_grain:
