@@ -84,7 +84,9 @@ grid as (
     select * from solana_listed
     union
     select * from solana_unlisted
-    union
+    -- Ethereum's rows are distinct already (int_ethereum__validator_days_listed) and of other
+    -- chains: appended, not hashed with the rest (a million validators a day, network-wide)
+    union all
     select * from ethereum
 
 )
