@@ -23,12 +23,10 @@ which accepts, refuses and names exactly what it always did. What it takes:
 
 from __future__ import annotations
 
-import io
-from typing import Any
-
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.json as pj
+
+from loaders.beacon.arrow_json import plain_int64, read_document
 
 _ENTRY = ("validator_index", "head", "target", "source", "inactivity", "inclusion_delay")
 _IDEAL = ("effective_balance", "head", "target", "source", "inclusion_delay", "inactivity")
@@ -52,17 +50,8 @@ _COLUMNS = {"validator_index": "validator_index", "head": "head_gwei", "target":
 def read_attestation_columns_arrow(body: bytes) -> dict[str, pa.Array] | None:
     """The answer's total_rewards as int64 columns (helpers.ATTESTATION_COLUMNS, in entry order),
     or None when this reader cannot vouch for the body (module docstring)."""
-    if not body.isascii():
-        return None
-    try:
-        table = pj.read_json(io.BytesIO(body), read_options=pj.ReadOptions(use_threads=False, block_size=len(body) + 1),
-                             parse_options=_PARSE)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
-        return None
-    if table.num_rows != 1:
-        return None
-    data = table.column("data").chunk(0)
-    if data.null_count:
+    data = read_document(body, _PARSE)
+    if data is None:
         return None
     ideal, totals = data.field("ideal_rewards"), data.field("total_rewards")
     if ideal.null_count or totals.null_count:
@@ -78,18 +67,9 @@ def read_attestation_columns_arrow(body: bytes) -> dict[str, pa.Array] | None:
             # of 10,000 zeros (0.25 → 0.04 ms an answer)
             out[column] = pa.nulls(len(values), pa.int64()).fill_null(0)
             continue
-        parsed = _plain_int64(values, _UNSIGNED if member == "validator_index" else _SIGNED)
+        parsed = plain_int64(values, _UNSIGNED if member == "validator_index" else _SIGNED)
         if parsed is None:
             return None
         out[column] = parsed
     return {column: out[column] for column in _COLUMNS.values()}
 
-
-def _plain_int64(values: pa.Array, pattern: str) -> pa.Array | None:
-    """The strings as int64 when none is null and every one is a plain decimal that fits 64 bits."""
-    if values.null_count or not pc.all(pc.match_substring_regex(values, pattern), min_count=0).as_py():
-        return None
-    try:
-        return values.cast(pa.int64())
-    except pa.ArrowInvalid:  # beyond 64 bits
-        return None

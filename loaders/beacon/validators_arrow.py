@@ -22,11 +22,11 @@ and names exactly what it always did. What it takes:
 
 from __future__ import annotations
 
-import io
-
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
+
+from loaders.beacon.arrow_json import plain_int64, read_document
 
 FAR_FUTURE_EPOCH = str(2**64 - 1)
 _VALIDATOR = ("pubkey", "withdrawal_credentials", "effective_balance", "slashed", "activation_eligibility_epoch",
@@ -53,17 +53,8 @@ def read_validator_columns_arrow(body: bytes) -> dict[str, pa.Array] | None:
     """The answer's data as columns named and valued as parse_validators' row keys (COLUMNS):
     int64 numbers (null for a far-future epoch), lower-cased pubkeys and credentials, or None
     when this reader cannot vouch for the body (module docstring)."""
-    if not body.isascii():
-        return None
-    try:
-        table = pj.read_json(io.BytesIO(body), read_options=pj.ReadOptions(use_threads=False, block_size=len(body) + 1),
-                             parse_options=_PARSE)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
-        return None
-    if table.num_rows != 1:
-        return None
-    data = table.column("data").chunk(0)
-    if data.null_count:
+    data = read_document(body, _PARSE)
+    if data is None:
         return None
     entries = data.flatten()
     if entries.null_count:  # an entry given as null
@@ -77,11 +68,11 @@ def read_validator_columns_arrow(body: bytes) -> dict[str, pa.Array] | None:
         return None
     numbers = {}
     for member, column in (("index", "validator_index"), ("balance", "balance_gwei"), ("effective_balance", "effective_balance_gwei")):
-        numbers[column] = _plain_int64(record[member])
+        numbers[column] = plain_int64(record[member], _UNSIGNED)
     for member in ("activation_epoch", "exit_epoch", "withdrawable_epoch"):
         values = record[member]
         far = pc.equal(values, FAR_FUTURE_EPOCH)
-        numbers[member] = _plain_int64(pc.if_else(far, pa.scalar(None, pa.string()), values), nulls=True)
+        numbers[member] = plain_int64(pc.if_else(far, pa.scalar(None, pa.string()), values), _UNSIGNED, nulls=True)
     if any(values is None for values in numbers.values()):
         return None
     out = {
@@ -94,15 +85,3 @@ def read_validator_columns_arrow(body: bytes) -> dict[str, pa.Array] | None:
     }
     return {column: out[column] for column in COLUMNS}
 
-
-def _plain_int64(values: pa.Array, nulls: bool = False) -> pa.Array | None:
-    """The strings as int64 when every one (but the nulls, where allowed) is a plain unsigned
-    decimal that fits 64 bits."""
-    if values.null_count and not nulls:
-        return None
-    if not pc.all(pc.match_substring_regex(values, _UNSIGNED), skip_nulls=True, min_count=0).as_py():
-        return None
-    try:
-        return values.cast(pa.int64())
-    except pa.ArrowInvalid:  # beyond 64 bits
-        return None

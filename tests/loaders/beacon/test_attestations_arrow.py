@@ -4,7 +4,6 @@ parse give the same columns; everything else is left (None) to the orjson and or
 from __future__ import annotations
 
 import json
-import random
 
 import pytest
 
@@ -12,6 +11,7 @@ from loaders.beacon import helpers
 from loaders.beacon.attestations_arrow import read_attestation_columns_arrow
 from tests.loaders.beacon.test_helpers import _answer, _entry, _ordinary, _pylists
 from tests.support.fixtures import fixture_paths
+from tests.support.mutations import mutated
 
 INT64_MAX, INT64_MIN = str(2**63 - 1), str(-(2**63))
 
@@ -93,22 +93,10 @@ def test_what_the_arrow_reading_cannot_vouch_for_is_left_to_the_other_readings(b
 def test_a_mutated_answer_is_read_as_json_reads_it_or_not_at_all():
     """Random edits of a small answer (characters that matter to JSON and to the values): wherever
     the arrow reading takes one, json.loads and the column parse give the same columns."""
-    rng = random.Random(20251203)
     base = _answer([_entry(1, inclusion_delay="3"), _entry(2, head="-5", inclusion_delay="0")], finalized=True)
     alphabet = [bytes([c]) for c in b'{}[],:"-+ 0123456789.eE\\unlx'] + [b"\xc3\xa9", b"\xff", b"\x00", b"\n"]
     taken = refused = 0
-    for _ in range(6000):
-        body = bytearray(base)
-        for _ in range(rng.randint(1, 2)):
-            at = rng.randrange(len(body) + 1)
-            kind = rng.random()
-            if kind < 0.4:
-                body[at:at + 1] = rng.choice(alphabet)
-            elif kind < 0.7:
-                body[at:at] = rng.choice(alphabet)
-            else:
-                del body[at:at + rng.randint(1, 8)]
-        body = bytes(body)
+    for body in mutated(base, alphabet, 6000, seed=20251203):
         got = read_attestation_columns_arrow(body)
         if got is None:
             refused += 1

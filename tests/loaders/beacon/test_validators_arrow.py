@@ -4,7 +4,6 @@ the same records; everything else is left (None) to the ordinary reading."""
 from __future__ import annotations
 
 import json
-import random
 
 import pytest
 
@@ -13,6 +12,7 @@ from loaders.beacon.validators_arrow import COLUMNS, read_validator_columns_arro
 from loaders.ethereum.fetch import _data
 from loaders.providers.client import PayloadError
 from tests.support.fixtures import fixture_paths
+from tests.support.mutations import mutated
 
 FAR = str(2**64 - 1)
 INT64_MAX = str(2**63 - 1)
@@ -129,22 +129,10 @@ def test_what_the_arrow_reading_cannot_vouch_for_is_left_to_the_ordinary_reading
 def test_a_mutated_answer_is_read_as_json_reads_it_or_not_at_all():
     """Random edits of a small answer (characters that matter to JSON and to the values): wherever
     the arrow reading takes one, json.loads and parse_validators give the same records."""
-    rng = random.Random(20261203)
     base = _answer([_validator(1), _validator(2, exit_epoch="99", slashed=True)])
     alphabet = [bytes([c]) for c in b'{}[],:"-+ 0123456789.eEABxfalsetrunul\\'] + [b"\xc3\xa9", b"\xff", b"\x00", b"\n"]
     taken = refused = 0
-    for _ in range(4000):
-        body = bytearray(base)
-        for _ in range(rng.randint(1, 2)):
-            at = rng.randrange(len(body) + 1)
-            kind = rng.random()
-            if kind < 0.4:
-                body[at:at + 1] = rng.choice(alphabet)
-            elif kind < 0.7:
-                body[at:at] = rng.choice(alphabet)
-            else:
-                del body[at:at + rng.randint(1, 8)]
-        body = bytes(body)
+    for body in mutated(base, alphabet, 4000, seed=20261203):
         got = read_validator_columns_arrow(body)
         if got is None:
             refused += 1
