@@ -128,6 +128,31 @@ def ethereum_ledger(model: EthereumModel, days: Iterable[date | str],
     return rows
 
 
+def proposer_duties(model: EthereumModel, days: Iterable[date | str],
+                    validators: Iterable[int] | None = None) -> dict[tuple[str, str], tuple[int, int, int]]:
+    """(validator, day) -> (proposals due, blocks produced, proposals missed), for every validator
+    with a duty in the day's slots known at the head: every slot but genesis has one proposer, and
+    its block exists or it does not."""
+    wanted = None if validators is None else set(validators)
+    counts: dict[tuple[str, str], tuple[int, int, int]] = {}
+    for day in map(as_date, days):
+        window = _day_window(model, day)
+        if window is None:
+            continue
+        _, slots = window
+        produced = set(model.produced_slots(slots.start, slots[-1]))
+        for slot in slots:
+            if slot <= 0:
+                continue
+            v = model.proposer(slot)
+            if wanted is not None and v not in wanted:
+                continue
+            key = (str(v), day.isoformat())
+            due, made, missed = counts.get(key, (0, 0, 0))
+            counts[key] = (due + 1, made + (slot in produced), missed + (slot not in produced))
+    return counts
+
+
 def ethereum_exceptions(model: EthereumModel, days: Iterable[date | str]) -> list[ExceptionRow]:
     """The slashing (expected 0, actual = -penalty), the three planted MEV anomalies:
     mev_value_mismatch (expected = relay value, actual = paid), mev_payment_missing (expected =

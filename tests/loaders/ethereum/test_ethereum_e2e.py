@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from loaders.cli import app
 from loaders.warehouse import aurora_home
-from simnet.ethereum.ledger import ethereum_exceptions, ethereum_ledger, principal_flows, queued_principal
+from simnet.ethereum.ledger import ethereum_exceptions, ethereum_ledger, principal_flows, proposer_duties, queued_principal
 from simnet.ethereum.params import EthereumParams
 from simnet.network import NetworkSpec, SimNetwork
 from tests.support.db import built_tables, execute, query
@@ -237,6 +237,21 @@ def test_a_second_run_adds_nothing(loaded):
     assert mart(warehouse) == first
     for table, n in counts.items():
         assert query(warehouse, f"select count(*) from raw_ethereum.{table}") == n, table
+
+
+def test_each_validator_days_proposal_duties_are_the_simulators(loaded):
+    """canonical.validator_fees counts each tracked validator's duties in a day: due, produced,
+    missed (leader_slots_fetched, blocks_produced, blocks_skipped); a validator-day without one has
+    zeros. The offline validator's missed blocks are among them."""
+    env, warehouse = loaded
+    days = [d.isoformat() for d in DAYS + [LAST_DAY]]
+    want = proposer_duties(env.model, days, env.tracked)
+    rows = query(warehouse, """
+        select validator_key, period_id, leader_slots_fetched, blocks_produced, blocks_skipped from canonical.validator_fees
+        where chain = 'ethereum' and period_id = any(%s)""", (days,))
+    got = {(key, day): counts for key, day, *counts in rows}
+    assert {k: tuple(v) for k, v in got.items() if v != [0, 0, 0]} == want
+    assert any(missed for _, _, missed in want.values()) and any(made for _, made, _ in want.values())
 
 
 RESTRICTED_MODELS = ("stake_rewards", "balance_reconciliations", "validator_fees", "validator_meta", "validator_mev",
