@@ -162,6 +162,11 @@ class DayPlan:
         return self.last_slot
 
 
+def _state_rows(state_slot: int, fetched: Fetched) -> list[dict[str, Any]]:
+    """A validators answer's rows (beacon.parse_validators), each with the state's slot and the response id."""
+    return [{**row, "state_slot": state_slot, "response_id": fetched.response_id} for row in fetched.value]
+
+
 def attestation_table(epoch: int, columns: dict[str, Any], response_id: str | None) -> pa.Table:
     """One answer's columns (int64 arrays, or lists of ints from the field-by-field reader) as
     an attestation_rewards batch: the epoch and the response id on every row. A value beyond 64
@@ -347,24 +352,18 @@ class EthereumFetcher:
 
         yield from index_ranges(answer, entries, known=self._registry_count, depth=_read_ahead(), ended=ended)
 
-    def iter_states(self, state_slot: int, ids: list[str] | None) -> Iterator[list[dict[str, Any]]]:
-        """Validator records at a state in batches; ids None: every validator, by index ranges."""
+    def iter_states(self, state_slot: int, ids: list[str]) -> Iterator[list[dict[str, Any]]]:
+        """Validator records at a state in batches, for the given indices or pubkeys (every
+        validator, network-wide: iter_state_tables)."""
         path = f"/eth/v1/beacon/states/{state_slot}/validators"
-
-        def answer(batch: tuple[str, ...] | list[str]) -> Fetched:
-            return self._beacon("POST", path, "validators", beacon.parse_validators, body={"ids": batch})
-
-        if ids is None:
-            answers = (fetched for _first, _last, fetched in self._index_ranges(answer, len))
-        else:
-            answers = (answer(ids[i : i + IDS_PER_REQUEST]) for i in range(0, len(ids), IDS_PER_REQUEST))
-        for fetched in answers:
-            yield [{**row, "state_slot": state_slot, "response_id": fetched.response_id} for row in fetched.value]
+        for i in range(0, len(ids), IDS_PER_REQUEST):
+            fetched = self._beacon("POST", path, "validators", beacon.parse_validators, body={"ids": ids[i : i + IDS_PER_REQUEST]})
+            yield _state_rows(state_slot, fetched)
 
     def iter_state_tables(self, state_slot: int) -> Iterator[pa.Table | list[dict[str, Any]]]:
         """Every validator at a state (network-wide), by index ranges, for the COPY path: an answer
         pyarrow's reader vouches for as an arrow table (validators_arrow), never a dict per
-        validator; any other answer as iter_states' rows, read and refused as they always were."""
+        validator; any other answer as rows (beacon.parse_validators), read and refused as they always were."""
         path = f"/eth/v1/beacon/states/{state_slot}/validators"
 
         def answer(batch: tuple[str, ...] | list[str]) -> Fetched:
@@ -380,7 +379,7 @@ class EthereumFetcher:
                 yield pa.table({**fetched.value, "state_slot": pa.array([state_slot] * n, pa.int64()),
                                 "response_id": pa.array([fetched.response_id] * n, pa.string())})
             else:
-                yield [{**row, "state_slot": state_slot, "response_id": fetched.response_id} for row in fetched.value]
+                yield _state_rows(state_slot, fetched)
 
     def iter_attestation_rewards(self, epoch: int, indices: list[int] | None) -> Iterator[pa.Table]:
         """One epoch's rewards in batches, an arrow table per answer (epoch, the six
