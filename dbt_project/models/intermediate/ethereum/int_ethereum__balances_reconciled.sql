@@ -24,19 +24,13 @@ days as (
 
 start_states as (
 
-    -- only the states at the listed days' start slots (an index scan on the slot when the days
-    -- are a build's few; the join below matches the chain and the slot). Start and end states
-    -- are read apart: one CTE of both, joined twice, was materialized whole (every validator
-    -- twice, all its columns) and scanned by each join.
-    select s.* from {{ ref('stg_ethereum__validator_states') }} as s
-    where s.state_slot = any(array(select start_state_slot from days))
+    {{ states_at('start_state_slot') }}
 
 ),
 
 end_states as (
 
-    select s.* from {{ ref('stg_ethereum__validator_states') }} as s
-    where s.state_slot = any(array(select end_state_slot from days))
+    {{ states_at('end_state_slot') }}
 
 ),
 
