@@ -11,7 +11,7 @@ from loaders.ethereum.fetch import DayData, EthereumFetcher, HistoryUnavailable
 from loaders.ethereum.settings import DATASET, PIPELINE
 from loaders.pipeline import make_pipeline
 from loaders.progress import heal_budget, invariant_periods, period_load_row, plan_periods, read_progress, schedule_row
-from loaders.providers import ProviderChain, ProviderClient, ProviderUnavailable, ResponseArchive
+from loaders.providers import BodyWriter, ProviderChain, ProviderClient, ProviderUnavailable, ResponseArchive
 from loaders.runs import PlanError, RunSummary, open_rejections, run_load
 from loaders.warehouse import Warehouse
 
@@ -37,7 +37,7 @@ def run_ethereum(
     on_step: Callable[[str, int, int], None] | None = None,
     on_plan: Callable[[list[str]], None] | None = None,
 ) -> RunSummary:
-    archive = ResponseArchive()
+    archive = ResponseArchive(bodies_to=BodyWriter(warehouse, DATASET))
     clients: dict[str, ProviderClient] = {}
 
     def client(p) -> ProviderClient:

@@ -14,7 +14,7 @@ from loaders.config import AuroraConfig, ChainConfig
 from loaders.pipeline import make_pipeline
 from loaders.prices import prices_source
 from loaders.prices.settings import DATASET, PIPELINE, PRICE_HEAL_DAYS, TABLE
-from loaders.providers import ProviderChain, ProviderClient, ResponseArchive
+from loaders.providers import BodyWriter, ProviderChain, ProviderClient, ResponseArchive
 from loaders.resources import RejectionLog
 from loaders.runs import RunSummary, open_rejections, query_or_none, run_load
 from loaders.warehouse import Warehouse
@@ -38,7 +38,7 @@ def load_prices(config: AuroraConfig, chain: ChainConfig, warehouse: Warehouse, 
         if days and not providers:
             summary.notes.append(f"no prices provider mapped for {chain.key}: the USD columns stay empty")
         return
-    archive = ResponseArchive()
+    archive = ResponseArchive(bodies_to=BodyWriter(warehouse, DATASET))
     clients = [ProviderClient(p, archive) for p in providers]
     rejections = RejectionLog(archive, chain.key, set(open_rejections(warehouse, DATASET, chain.key)))
     source = prices_source(ProviderChain(clients, f"{chain.key}/prices"), archive, chain.price_id, sorted(set(days)), rejections)

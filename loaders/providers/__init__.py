@@ -1,6 +1,6 @@
 """HTTP access to providers: rate limits, retries, fallback by priority, and the response archive."""
 
-from loaders.providers.archive import ResponseArchive
+from loaders.providers.archive import BodyWriter, ResponseArchive
 from loaders.providers.client import (
     Fetched,
     NotFound,
@@ -12,6 +12,7 @@ from loaders.providers.client import (
 )
 
 __all__ = [
+    "BodyWriter",
     "Fetched",
     "NotFound",
     "PayloadError",

@@ -8,9 +8,11 @@ Two tables in the chain's raw dataset:
   parameters over 1 KiB (the id lists of validator-sized POSTs) are stored there too, by
   `params_sha256`.
 
-Memory stays flat however many requests a load makes: rows and bodies are spooled as they come
-(in memory up to a few MiB, then in an unlinked temporary file that vanishes with the process)
-and handed over in batches when the source's archive resources run.
+Memory stays flat however many requests a load makes: rows are spooled as they come (in memory
+up to a few MiB, then in an unlinked temporary file that vanishes with the process) and handed
+over in batches when the source's archive resources run. Bodies go to the warehouse as they come,
+a batch of a few MiB at a time, when the archive has a `BodyWriter` (every run's has); without
+one (tests) they are spooled like the rows.
 
 A `response_id` is derived from what the row says (provider, endpoint, URL, parameters, attempt,
 status, error, body hash): fetching the same thing again and getting the same answer gives the
@@ -33,7 +35,7 @@ import tempfile
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -189,13 +191,19 @@ def _read(file, parts: int) -> Iterator[tuple[bytes, ...]]:
 class ResponseArchive:
     """Collects archive rows and bodies (thread-safe) until a source's archive resources run."""
 
-    def __init__(self, run_id: str | None = None, max_body_bytes: int | None = None):
+    def __init__(self, run_id: str | None = None, max_body_bytes: int | None = None, bodies_to: "BodyWriter | None" = None):
         self.run_id = run_id or uuid.uuid4().hex
         if max_body_bytes is None:
             max_body_bytes = int(os.environ.get("AURORA_ARCHIVE_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
         self.max_body_bytes = max_body_bytes
         self._rows = _Spool()
         self._bodies = _Spool()
+        # With a writer: the bodies not yet written (at most a batch and what the threads add
+        # while one is written), and a lock that lets one thread write at a time.
+        self._writer = bodies_to
+        self._unwritten: list[tuple[str, bytes]] = []
+        self._unwritten_bytes = 0
+        self._write_lock = threading.Lock()
         self._recent: OrderedDict[str, None] = OrderedDict()
         self._pending: list[Rejection] = []  # not yet handed to dlt
         self._rejected: list[Rejection] = []  # everything rejected in this run, for the report
@@ -255,16 +263,42 @@ class ResponseArchive:
             if params_sha is not None:
                 self._spool_body(params_sha, params_bytes)
             self.counts["responses" if http_status == 200 and error is None else "failed_attempts"] += 1
+        if self._unwritten_bytes >= BODY_BATCH_BYTES:
+            self._write_unwritten()
         faults.reached("fetch")
         return response_id
 
     def _spool_body(self, sha: str, data: bytes) -> None:
         if sha in self._recent:
             return
-        self._bodies.append(sha.encode(), data)
+        if self._writer is not None:
+            self._unwritten.append((sha, data))
+            self._unwritten_bytes += len(data)
+        else:
+            self._bodies.append(sha.encode(), data)
         self._recent[sha] = None
         if len(self._recent) > RECENT_HASHES:
             self._recent.popitem(last=False)
+
+    def _write_unwritten(self) -> None:
+        """The bodies recorded so far, written by the writer. A thread that finds another writing
+        waits for it (the fetches slow to the warehouse's pace), then writes what came meanwhile."""
+        with self._write_lock:
+            with self._lock:
+                batch, self._unwritten, self._unwritten_bytes = self._unwritten, [], 0
+            if batch:
+                self._writer.write(batch)
+
+    def write_pending_bodies(self) -> bool:
+        """With a writer: the bodies not yet written go now and its connection closes (a later
+        body opens another); False without one."""
+        if self._writer is None:
+            return False
+        try:
+            self._write_unwritten()
+        finally:
+            self._writer.close()
+        return True
 
     def reject(
         self, *, item_key: str, chain: str, period_id: str, endpoint: str, reason: str, response_id: str | None,
@@ -308,11 +342,14 @@ class ResponseArchive:
         return [row for batch in self.response_batches() for row in batch]
 
     def drain_bodies(self) -> Iterator[tuple[str, bytes]]:
-        """(sha256, body) of the bodies recorded so far, each once (the archive starts over)."""
+        """(sha256, body) of the bodies recorded and not yet written, each once (the archive
+        starts over)."""
         with self._lock:
             taken = self._bodies.take()
+            unwritten, self._unwritten, self._unwritten_bytes = self._unwritten, [], 0
         for sha, body in _read(taken, 2):
             yield sha.decode(), body
+        yield from unwritten
 
     def drain_rejections(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -360,7 +397,15 @@ def _binary_copy(rows: list[tuple[str, bytes]]) -> io.BytesIO:
     return out
 
 
-def store_bodies(conn, dataset: str, bodies: Iterator[tuple[str, bytes]]) -> tuple[int, int]:
+def store_bodies(conn, dataset: str, bodies: Iterable[tuple[str, bytes]]) -> tuple[int, int]:
+    """The bodies table ensured, then `write_bodies`."""
+    with conn.cursor() as cur:
+        ensure_bodies_table(cur, dataset)
+    conn.commit()
+    return write_bodies(conn, dataset, bodies)
+
+
+def write_bodies(conn, dataset: str, bodies: Iterable[tuple[str, bytes]]) -> tuple[int, int]:
     """Write bodies not yet stored, a batch per transaction; (bodies written, their bytes).
 
     A batch is copied in (binary COPY: no escaping of the bytes, on either side); should another
@@ -394,9 +439,6 @@ def store_bodies(conn, dataset: str, bodies: Iterator[tuple[str, bytes]]) -> tup
                 written_bytes += sum(len(fresh[sha]) for sha in inserted)
         conn.commit()
 
-    with conn.cursor() as cur:
-        ensure_bodies_table(cur, dataset)
-    conn.commit()
     batch: list[tuple[str, bytes]] = []
     size = 0
     for sha, body in bodies:
@@ -410,11 +452,43 @@ def store_bodies(conn, dataset: str, bodies: Iterator[tuple[str, bytes]]) -> tup
     return written, written_bytes
 
 
+class BodyWriter:
+    """Writes a raw dataset's bodies as the archive records them, on a connection of its own
+    (opened at the first batch, the table ensured once on it; closed by the archive at the end
+    of each load). Spooled to a temporary file until the load's end instead, a network-wide
+    mainnet day's attestation answers (20 GiB at 1,000,000 validators) took ~2 s of system CPU a
+    GB to write there, and disk for all of them at once: twice the warehouse (bench/README.md)."""
+
+    def __init__(self, warehouse, dataset: str):
+        self._warehouse, self.dataset = warehouse, dataset
+        self._conn = None
+
+    def write(self, bodies: Iterable[tuple[str, bytes]]) -> None:
+        if self._conn is None:
+            conn = self._warehouse.connect()
+            try:
+                with conn.cursor() as cur:
+                    ensure_bodies_table(cur, self.dataset)
+                conn.commit()
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
+        write_bodies(self._conn, self.dataset, bodies)
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+
 def _store_pending_bodies(archive: ResponseArchive) -> None:
     """Bodies go to the warehouse before the rows that name them are handed to dlt, so a
     committed row always finds its body."""
     from loaders.pipeline import warehouse_of
 
+    if archive.write_pending_bodies():
+        return
     pipeline = dlt.current.pipeline()
     conn = warehouse_of(pipeline).connect()
     try:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from loaders.config import AuroraConfig, ChainConfig
 from loaders.pipeline import make_pipeline
 from loaders.progress import Plan, heal_budget, invariant_periods, plan_periods, read_progress, schedule_row
-from loaders.providers import ProviderChain, ProviderClient, ProviderUnavailable, ResponseArchive
+from loaders.providers import BodyWriter, ProviderChain, ProviderClient, ProviderUnavailable, ResponseArchive
 from loaders.runs import PlanError, RunSummary, open_rejections, query_or_none, run_load
 from loaders.solana import solana_epoch, solana_failure, solana_snapshots
 from loaders.solana.fetch import SolanaFetcher, SolanaOptions
@@ -106,7 +106,7 @@ def run_solana(
     on_plan: Callable[[list[str]], None] | None = None,
 ) -> RunSummary:
     options = options or SolanaOptions()
-    archive = ResponseArchive()
+    archive = ResponseArchive(bodies_to=BodyWriter(warehouse, DATASET))
     chains = provider_chains(config, chain, archive)
     for role in ("meta", "rewards", "fees"):
         if chains[role] is None:

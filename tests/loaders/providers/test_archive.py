@@ -14,7 +14,14 @@ import yaml
 from typer.testing import CliRunner
 
 from loaders.cli import app
-from loaders.providers.archive import ResponseArchive, ensure_archive_tables, response_id_of, store_bodies
+from loaders.providers.archive import (
+    BODY_BATCH_BYTES,
+    BodyWriter,
+    ResponseArchive,
+    ensure_archive_tables,
+    response_id_of,
+    store_bodies,
+)
 from simnet.network import NetworkSpec, SimNetwork
 from simnet.solana.model import SolanaParams
 from tests.support.db import execute, query
@@ -58,6 +65,118 @@ def test_memory_stays_flat_in_the_number_of_archived_responses(warehouse):
     # (which held every row and body until the load ended: ~5 KB a response here).
     assert large < 32 * 2**20, f"peak {large / 2**20:.1f} MiB"
     assert large - small < 2 * 2**20, f"{small / 2**20:.1f} MiB -> {large / 2**20:.1f} MiB"
+
+
+def stored_bodies(warehouse) -> int:
+    return query(warehouse, "select count(*) from raw_solana.http_bodies")[0][0] if query(
+        warehouse, "select to_regclass('raw_solana.http_bodies') is not null")[0][0] else 0
+
+
+def test_with_a_writer_bodies_reach_the_warehouse_as_they_come_in_flat_memory(warehouse, monkeypatch):
+    """A run's archive writes its bodies in batches while the load fetches (none wait in a
+    temporary file for the load's end): 15,000 bodies of 5 KB, most stored before the last
+    response is recorded, each once, in the memory of 3,000."""
+    from loaders.providers import archive as archive_module
+
+    # The rows' spool moves to its file early in both (its 4 MiB in memory is not measured here).
+    monkeypatch.setattr(archive_module, "SPOOL_MEMORY_BYTES", 256 * 1024)
+
+    def record(responses: int) -> tuple[int, int]:
+        archive = ResponseArchive(bodies_to=BodyWriter(warehouse, "raw_solana"))
+        tracemalloc.start()
+        try:
+            for i in range(responses):
+                archive.record(provider="node", provider_type="solana_rpc", endpoint="getBlock", url="http://node/",
+                               params={"slot": i}, attempt=1, http_status=200, body=body(i))
+            before_end = stored_bodies(warehouse)
+            assert archive.write_pending_bodies()
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert list(archive.drain_bodies()) == []  # nothing left behind for the load's end
+        return peak, before_end
+
+    small, stored_small = record(3_000)
+    large, stored_large = record(15_000)
+    per_batch = BODY_BATCH_BYTES // len(body(0)) + 1
+    assert 3_000 - per_batch <= stored_small < 3_000
+    assert 15_000 - per_batch <= stored_large < 15_000  # written as they came, not at the end
+    assert query(warehouse, "select count(*), bool_and(encode(sha256(body), 'hex') = sha256) from raw_solana.http_bodies") == [(15_000, True)]
+    assert large < 32 * 2**20, f"peak {large / 2**20:.1f} MiB"
+    assert large - small < 2 * 2**20, f"{small / 2**20:.1f} MiB -> {large / 2**20:.1f} MiB"
+    # The writer's connection closed with the load's last bodies: only the test's own is left.
+    assert query(warehouse, "select count(*) from pg_stat_activity where datname = current_database()") == [(1,)]
+
+
+class Batches:
+    """A writer that keeps what it is given."""
+
+    def __init__(self):
+        self.batches: list[list[tuple[str, bytes]]] = []
+        self.closed = 0
+
+    def write(self, bodies):
+        self.batches.append(list(bodies))
+
+    def close(self):
+        self.closed += 1
+
+
+def test_threads_recording_at_once_write_each_body_once_in_bounded_batches(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from loaders.providers import archive as archive_module
+
+    monkeypatch.setattr(archive_module, "BODY_BATCH_BYTES", 20_000)
+    writer = Batches()
+    archive = ResponseArchive(bodies_to=writer)
+    size = len(body(7_399))  # the largest
+
+    def fetch(thread: int) -> None:
+        for i in range(400):
+            n = thread * 1_000 + i if i % 4 else i  # every fourth body: the same in all threads
+            archive.record(provider="node", provider_type="solana_rpc", endpoint="getBlock", url="http://node/",
+                           params={"slot": n}, attempt=1, http_status=200, body=body(n))
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(fetch, range(8)))
+    written = [sha for batch in writer.batches for sha, _ in batch]
+    assert len(writer.batches) > 50 and writer.closed == 0
+    # A batch holds what came while the one before it was written: one body a thread at most.
+    assert max(sum(len(b) for _, b in batch) for batch in writer.batches) < 20_000 + 8 * size
+    before_end = len(writer.batches)
+    assert archive.write_pending_bodies() and writer.closed == 1
+    written += [sha for batch in writer.batches[before_end:] for sha, _ in batch]
+    expected = {hashlib.sha256(body(n)).hexdigest() for t in range(8) for i in range(400) for n in [t * 1_000 + i if i % 4 else i]}
+    assert len(expected) == 8 * 300 + 100
+    assert sorted(set(written)) == sorted(expected) and len(written) == len(expected)  # each once
+
+
+def test_a_writer_that_loses_its_connection_stops_the_fetch_with_the_error(warehouse, monkeypatch):
+    """The server drops the writer's connection mid-load: the next batch's write raises (the load
+    ends with its message, loaders/runs.py and the CLI), never swallowed into a fetch that goes on
+    without its bodies; the batches written before stay, whole."""
+    import psycopg2
+
+    from loaders.providers import archive as archive_module
+
+    monkeypatch.setattr(archive_module, "BODY_BATCH_BYTES", 50_000)
+    archive = ResponseArchive(bodies_to=BodyWriter(warehouse, "raw_solana"))
+
+    def fetch(i: int) -> str:
+        return archive.record(provider="node", provider_type="solana_rpc", endpoint="getBlock", url="http://node/",
+                              params={"slot": i}, attempt=1, http_status=200, body=body(i))
+
+    for i in range(25):
+        fetch(i)
+    stored = stored_bodies(warehouse)
+    assert stored > 0
+    execute(warehouse, "select pg_terminate_backend(pid) from pg_stat_activity "
+                       "where datname = current_database() and pid <> pg_backend_pid()")
+    with pytest.raises((psycopg2.OperationalError, psycopg2.InterfaceError)):
+        for i in range(25, 50):
+            fetch(i)
+    assert stored_bodies(warehouse) == stored
 
 
 def test_each_body_is_stored_once_and_the_id_says_what_the_row_says(warehouse):
