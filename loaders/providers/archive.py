@@ -459,8 +459,8 @@ class BodyWriter:
     attestation answers (20 GiB at 1,000,000 validators) cost system CPU to write there and disk
     for all of them at once, twice the warehouse (bench/README.md). One thread writes, never the
     fetching ones: written by whichever fetch filled a batch, the batches' copies (the COPY
-    buffer) came from every thread's own heap of the allocator, and each kept its high-water mark
-    (loader peak RSS +70 MiB at 100,000 validators).
+    buffer) came from every fetching thread's own heap of the allocator, each keeping its
+    high-water mark (a higher loader peak RSS, bench/README.md).
 
     `put` waits while one batch is being written and another waits (the fetches slow to the
     warehouse's pace: memory stays at a few batches); a write that failed is raised by the next
