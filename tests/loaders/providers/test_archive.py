@@ -104,8 +104,10 @@ def test_with_a_writer_bodies_reach_the_warehouse_as_they_come_in_flat_memory(wa
     assert 3_000 - behind <= stored_small < 3_000
     assert 15_000 - behind <= stored_large < 15_000  # written as they came, not at the end
     assert query(warehouse, "select count(*), bool_and(encode(sha256(body), 'hex') = sha256) from raw_solana.http_bodies") == [(15_000, True)]
-    assert large < 32 * 2**20, f"peak {large / 2**20:.1f} MiB"
-    assert large - small < 2 * 2**20, f"{small / 2**20:.1f} MiB -> {large / 2**20:.1f} MiB"
+    # At most a batch filling, one queued and one being written with its COPY buffer, however
+    # far the writer's thread falls behind (which varies run to run): not the 75 MB of bodies.
+    assert large < 5 * BODY_BATCH_BYTES, f"peak {large / 2**20:.1f} MiB"
+    assert large - small < BODY_BATCH_BYTES, f"{small / 2**20:.1f} MiB -> {large / 2**20:.1f} MiB"
     # The writer's connection closed with the load's last bodies: only the test's own is left
     # (a backend ends just after its client closes).
     for _ in range(50):
