@@ -190,7 +190,8 @@ def _read(file, parts: int) -> Iterator[tuple[bytes, ...]]:
 
 
 class ResponseArchive:
-    """Collects archive rows and bodies (thread-safe) until a source's archive resources run."""
+    """Collects archive rows (thread-safe) until a source's archive resources run; bodies too
+    without a writer, with one they are handed to it in batches as they come."""
 
     def __init__(self, run_id: str | None = None, max_body_bytes: int | None = None, bodies_to: "BodyWriter | None" = None):
         self.run_id = run_id or uuid.uuid4().hex
