@@ -121,20 +121,27 @@ class RewardsMixin:
         """Registry size of the state the epoch's rewards are computed from (end of epoch + 1)."""
         return self.registry_size(self.epoch_last_slot(epoch + 1))
 
-    def iter_attestation_rows(self, epoch: int, indices=None):
-        """total_rewards entries (API dicts of decimal strings), O(1) per validator."""
+    def iter_attestation_rewards(self, epoch: int, indices=None):
+        """(validator, (head, target, source, inactivity)) per validator, O(1) each.
+
+        Ordinary validators share the epoch's three outcome tuples (the same objects), so a caller
+        can render each outcome once.
+        """
         tab = self._epoch_table(epoch)
-        full, late, missed = (tuple(str(x) for x in t) for t in self._att_values(tab, P.MIN_ACTIVATION_BALANCE))
+        full, late, missed = self._att_values(tab, P.MIN_ACTIVATION_BALANCE)
         special, seed, miss_t, late_t, n = self._special, tab.seed, tab.miss, tab.late, self.N
         for v in (range(self.attestation_validators(epoch)) if indices is None else indices):
             if v in special or v % 16 == 7 or v >= n:
-                h, t, s, i = self.attestation_reward(epoch, v)
-                yield {"validator_index": str(v), "head": str(h), "target": str(t), "source": str(s),
-                       "inactivity": str(i)}
+                yield v, self.attestation_reward(epoch, v)
                 continue
             u = mix(seed, v) & 0xFFFF
-            r = missed if u < miss_t else late if u < late_t else full
-            yield {"validator_index": str(v), "head": r[0], "target": r[1], "source": r[2], "inactivity": r[3]}
+            yield v, (missed if u < miss_t else late if u < late_t else full)
+
+    def iter_attestation_rows(self, epoch: int, indices=None):
+        """total_rewards entries (API dicts of decimal strings)."""
+        for v, (h, t, s, i) in self.iter_attestation_rewards(epoch, indices):
+            yield {"validator_index": str(v), "head": str(h), "target": str(t), "source": str(s),
+                   "inactivity": str(i)}
 
     # ------------------------------------------------------------ sync committee
     def sync_period(self, epoch: int) -> int:

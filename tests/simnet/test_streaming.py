@@ -83,3 +83,11 @@ def test_streamed_encoding_equals_plain_json():
     chunks = list(iter_chunks(Lazy(lambda: iter(range(20_000))), size=1024))
     assert len(chunks) > 50 and all(len(c) >= 1024 for c in chunks[:-1])
     assert json.loads(b"".join(chunks)) == list(range(20_000))
+
+
+def test_pre_encoded_entries_are_joined_in_batches_and_dropped_by_a_map():
+    entries = Lazy(lambda: iter(range(7)), encoded=lambda: iter([[], ["0", "1"], [], ["2"], ["3", "4", "5", "6"], []]))
+    assert encode({"a": entries}) == b'{"a":[0,1,2,3,4,5,6]}'
+    assert encode(Lazy(lambda: iter(()), encoded=lambda: iter([[]]))) == b"[]"
+    mapped = entries.map(lambda i, item: item * 10)
+    assert mapped.encoded is None and encode(mapped) == b"[0,10,20,30,40,50,60]"

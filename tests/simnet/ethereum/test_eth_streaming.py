@@ -11,8 +11,9 @@ import pytest
 
 from simnet.ethereum import EthereumModel
 from simnet.ethereum.beacon import BeaconApi
-from simnet.faults import FaultPlan
-from simnet.http import SimServer
+from simnet.faults import FaultPlan, _with_extra_fields
+from simnet.http import Request, SimServer
+from simnet.jsonstream import encode, materialize
 
 VALIDATORS = 200_000
 
@@ -76,3 +77,35 @@ def test_subset_and_consistency_on_a_large_set(big):
     for r in rows:
         assert tuple(int(r[k]) for k in ("head", "target", "source", "inactivity")) == \
             model.attestation_reward(epoch, int(r["validator_index"]))
+
+
+def test_the_encoded_answer_is_the_answer_its_entries_encode_to():
+    """The attestation answer's pre-rendered entries: byte for byte what encoding each entry gives."""
+    model = EthereumModel(validators=4_000)
+    api = BeaconApi(model)
+    epoch = model.last_rewarded_epoch
+    # every role, a v % 16 == 7 validator, the validator deposited past N, pubkeys and a repeat
+    ids = [str(v) for v in (*range(0, 40), 4_000, 1_007, 3_999)] + [model.pubkey(9), "9"]
+    for body in (b"[]", json.dumps(ids).encode()):
+        answer = api.attestation_rewards(Request("POST", f"/eth/v1/beacon/rewards/attestations/{epoch}", {},
+                                                 {"Content-Type": "application/json"}, body,
+                                                 {"epoch": str(epoch)})).body
+        entries = answer["data"]["total_rewards"]
+        assert entries.encoded is not None
+        plain = json.dumps(materialize(answer), separators=(",", ":"), ensure_ascii=False).encode()
+        assert encode(answer) == plain
+        rows = json.loads(plain)["data"]["total_rewards"]
+        wanted = range(model.attestation_validators(epoch)) if body == b"[]" else {*range(40), 4_000, 1_007, 3_999}
+        assert sorted(int(r["validator_index"]) for r in rows) == sorted(wanted)
+        assert len({tuple(r.values())[1:] for r in rows}) > 3  # ordinary outcomes and special ones
+
+
+def test_a_fault_that_changes_the_entries_still_changes_them(big):
+    """A mapped array is encoded from its entries: the pre-rendered texts would hide the fault."""
+    model, _ = big
+    answer = BeaconApi(model).attestation_rewards(Request(
+        "POST", "/x", {}, {"Content-Type": "application/json"}, b'["5", "6"]',
+        {"epoch": str(model.last_rewarded_epoch)})).body
+    changed = _with_extra_fields(answer)
+    rows = json.loads(encode(changed))["data"]["total_rewards"]
+    assert [r["x_simnet_unknown"]["added_by"] for r in rows] == ["simnet", "simnet"]
