@@ -110,6 +110,12 @@ def test_validator_ids_limits_and_filters(beacon):
     pubkey = model.pubkey(5)
     r = get(url, "/eth/v1/beacon/states/head/validators", params={"id": f"{pubkey},9,999999"})
     assert [v["index"] for v in r.json()["data"]] == ["5", "9"]  # unknown ids are left out
+    for ids in (["9", "5", "9", "999999", "3"], ["9", 5, "9", "999999", "3"], ["9", " 5", "9", "999999", "3"]):
+        r = post(url, "/eth/v1/beacon/states/head/validators", {"ids": ids})  # plain indices, and not
+        assert [v["index"] for v in r.json()["data"]] == ["9", "5", "3"]
+        r = post(url, f"/eth/v1/beacon/rewards/attestations/{model.last_rewarded_epoch}", ids)
+        assert [v["validator_index"] for v in r.json()["data"]["total_rewards"]] == ["9", "5", "3"]
+    assert post(url, "/eth/v1/beacon/states/head/validators", {"ids": ["9", "x"]}).status_code == 400
     r = post(url, "/eth/v1/beacon/states/head/validators", {"ids": [str(i) for i in range(65)],
                                                             "statuses": ["withdrawal"]})
     assert r.status_code == 200
