@@ -14,6 +14,11 @@ from typing import Any
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
+def compact_json(value: Any) -> str:
+    """The text `iter_json` gives a value holding no Lazy (for pre-encoded entries)."""
+    return _dumps(value)
+
+
 class Lazy:
     """An array produced on demand (a generator factory, so it can be encoded more than once).
 

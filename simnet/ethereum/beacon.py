@@ -8,12 +8,13 @@ epochs >= head_epoch - retention_epochs; blocks are always served.
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 from simnet.ethereum import params as P
 from simnet.ethereum.model import EthereumModel
 from simnet.http import Api, ApiError, Reply, Request, Route
-from simnet.jsonstream import Lazy
+from simnet.jsonstream import Lazy, compact_json
 from simnet.keys import bls_signature, eth_hash, hex_bytes
 
 MAX_GET_IDS = 64
@@ -68,6 +69,10 @@ class BeaconApi(Api):
 
     def __init__(self, model: EthereumModel):
         self.model = model
+        # an epoch's ideal_rewards, the same 2,048 entries in each of its answers (a network-wide
+        # epoch is 100 answers): the last few epochs' texts, kept by epoch
+        self._ideal_texts: dict[int, list[str]] = {}
+        self._ideal_lock = threading.Lock()
 
     def routes(self) -> list[Route]:
         return [
@@ -410,9 +415,19 @@ class BeaconApi(Api):
                 yield {"effective_balance": str(eb), "head": str(head), "target": str(target),
                        "source": str(source), "inactivity": str(inactivity)}
 
+        def ideal_texts():
+            with self._ideal_lock:
+                texts = self._ideal_texts.get(epoch)
+                if texts is None:
+                    texts = [compact_json(entry) for entry in ideal()]
+                    if len(self._ideal_texts) >= 8:
+                        del self._ideal_texts[min(self._ideal_texts)]
+                    self._ideal_texts[epoch] = texts
+            return [texts]
+
         # Lighthouse's shape (the published capture has no "finalized" here)
         return Reply({"execution_optimistic": False, "data": {
-            "ideal_rewards": Lazy(ideal),
+            "ideal_rewards": Lazy(ideal, encoded=ideal_texts),
             "total_rewards": Lazy(lambda: m.iter_attestation_rows(epoch, indices),
                                   encoded=lambda: _attestation_texts(m.iter_attestation_rewards(epoch, indices))),
         }})
