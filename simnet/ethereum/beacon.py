@@ -43,7 +43,8 @@ def _attestation_texts(rewards, batch: int = 256):
 
     A network-wide day is 225 answers a validator: rendering each outcome's tail once (the values
     are integers: nothing to escape) makes an entry one string concatenation, where encoding its
-    dict cost ~10x more and made the simulator, not the loader, the larger part of a load's time.
+    dict cost ~6x more (bench/README.md) and made the simulator, not the loader, the larger part of
+    a load's time.
     """
     tails: dict[tuple[int, int, int, int], str] = {}
     texts: list[str] = []
@@ -166,7 +167,7 @@ class BeaconApi(Api):
         size = m.registry_size(slot)
         try:
             # what a network-wide load sends: 10,000 plain indices a request, 225 requests a
-            # validator a day; parsed at once they cost a third of what the loop below does
+            # validator a day; parsed at once they cost less than half of what the loop below does
             if all(map(str.isdigit, ids)):
                 return [v for v in dict.fromkeys(map(int, ids)) if v < size]
         except (TypeError, ValueError):
