@@ -65,6 +65,12 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 from own_peak import own_peak_rss  # noqa: E402  (bench/ is the script's directory: on sys.path)
+from replay import replaying  # noqa: E402
+
+# --replay DIR (bench/replay.py): the network-wide days' answers recorded in DIR once, then served
+# from it; REPLAYED gets each day's counts of answers replayed and recorded.
+REPLAY_DIR: Path | None = None
+REPLAYED: list[dict[str, int]] = []
 
 ETH_DAY = date(2025, 1, 2)  # a whole simulated UTC day, complete at the simnet's default head
 SOLANA_TRACKED = (0, 1, 2, 3)  # validator positions of the simnet tracked in the periods case
@@ -299,7 +305,13 @@ def network_day(label: str, validators: int, grain: str, seconds_per_slot: int =
             config["chains"].write_text(yaml.safe_dump(chains, sort_keys=False))
             m = net.ethereum
             m.set_head((m.epochs_of_day(ETH_DAY)[-1] + 5) * m.S)  # the day complete and finalized, the next one not
-            yield bench, net, config, ["--from-date", ETH_DAY.isoformat(), "--to-date", ETH_DAY.isoformat()]
+            day = ["--from-date", ETH_DAY.isoformat(), "--to-date", ETH_DAY.isoformat()]
+            if REPLAY_DIR is None:
+                yield bench, net, config, day
+            else:
+                with replaying(net, REPLAY_DIR) as store:
+                    yield bench, net, config, day
+                    REPLAYED.append(dict(store.counts))
     finally:
         bench.close()
 
@@ -391,7 +403,18 @@ def day_end_to_end(validators: int, seconds_per_slot: int = 192, build_select: l
         "build_s": built.wall, "build_cpu_s": built.cpu, "build_rss": built.rss, "build_postgres_cpu_s": pg_build_cpu,
         "build_postgres_backend": pg_build.backend, "build_postgres_server": pg_build.server,
         "db_bytes": db_bytes, "nodes": nodes, "failed_nodes": failed,
+        "replayed": REPLAYED[-1] if REPLAY_DIR else None,
     }
+
+
+def _simulator(r: dict[str, Any]) -> str:
+    """The simulator's CPU, and with --replay how many answers it generated and how many were
+    read from the recording (then most of that CPU is serving files)."""
+    replayed = r.get("replayed")
+    if not replayed:
+        return f"simulator CPU {r['sim_cpu_s']:.1f} s"
+    return (f"simulator CPU {r['sim_cpu_s']:.1f} s: {replayed.get('replayed', 0):,} answers replayed from disk, "
+            f"{replayed.get('recorded', 0):,} generated and recorded")
 
 
 def daybuild_table(runs: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
@@ -404,7 +427,7 @@ def daybuild_table(runs: list[dict[str, Any]]) -> list[tuple[str, str, str, str]
         v, days = r["validators"], r["validator_days"] or 0
         rows.append((f"network-wide day at day grain, {v:,} validators",
                      f"load {r['load_s']:.1f} s (loader CPU {r['load_cpu_s']:.1f} s, Postgres CPU {r['load_postgres_cpu_s']:.1f} s, "
-                     f"simulator CPU {r['sim_cpu_s']:.1f} s; {r['entries']:,} attestation entries, "
+                     + _simulator(r) + f"; {r['entries']:,} attestation entries, "
                      + ", ".join(f"{n:,} {table.replace('_', ' ')}" for table, n in r["other_rows"].items())
                      + (" (mainnet shape)" if r["shape"] else "") + f"); build {r['build_s']:.1f} s "
                      f"(dbt process CPU {r['build_cpu_s']:.1f} s, Postgres CPU {r['build_postgres_cpu_s']:.1f} s; {days:,} validator-days)",
@@ -873,11 +896,17 @@ def main(argv: list[str] | None = None) -> int:
                              "--day-seconds-per-slot is ignored)")
     parser.add_argument("--history-validators", type=int, default=20_000, help="validators of the history case; default 20,000")
     parser.add_argument("--history-days", default="8,30", help="history checkpoints of the history case, in days; default 8,30")
+    parser.add_argument("--replay", type=Path, metavar="DIR",
+                        help="the network-wide days' answers (ingest, million and daybuild cases): recorded in DIR by "
+                             "the first run, served from it by the next runs of the same network, so the simulator "
+                             "does not share the cores with the load (bench/replay.py)")
     parser.add_argument("--smoke", action="store_true", help="smallest sizes, builds of one model (CI)")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--epoch-child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--grain-child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    global REPLAY_DIR
+    REPLAY_DIR = args.replay
     if args.grain_child:
         grain, validators, epoch_count, url, chain_file = args.grain_child
         print(json.dumps(_grain_child(grain, int(validators), int(epoch_count), url, chain_file)))
@@ -937,6 +966,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"periods: Solana history checkpoints {checkpoints} ...", file=sys.stderr, flush=True)
         results["periods"] = build_periods(checkpoints, select)
     results["machine"] = machine()
+    results["replayed"] = REPLAYED if REPLAY_DIR else None
     rows = table(results)
     print(render(rows))
     print(f"\nmachine: {results['machine']}")
