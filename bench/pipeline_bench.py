@@ -36,6 +36,11 @@ Cases (each row of the table is one goal, with what it is compared with):
   network-wide Ethereum history at day grain grown to each checkpoint P (days 1..P loaded and
   built), then day P+1 loaded and its build timed; at the last checkpoint a --full-refresh of
   the history: whether a new day's build grows with the history, and on which nodes.
+
+`--replay DIR` (bench/replay.py; the ingest, million and daybuild cases): the first run records
+every answer of the network-wide days in DIR, the next runs of the same sizes serve them from
+there, so their loads run without the simulator generating answers on the same cores, as against
+a beacon node on another machine. The table says how many answers were replayed.
 """
 
 from __future__ import annotations
@@ -71,6 +76,7 @@ from replay import replaying  # noqa: E402
 # from it; REPLAYED gets each day's counts of answers replayed and recorded.
 REPLAY_DIR: Path | None = None
 REPLAYED: list[dict[str, int]] = []
+KEEP_HOMES = False  # --keep-homes: each warehouse left for a look at its plans
 
 ETH_DAY = date(2025, 1, 2)  # a whole simulated UTC day, complete at the simnet's default head
 SOLANA_TRACKED = (0, 1, 2, 3)  # validator positions of the simnet tracked in the periods case
@@ -133,7 +139,10 @@ class Bench:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        shutil.rmtree(self.home, ignore_errors=True)
+        if KEEP_HOMES:
+            print(f"  kept {self.home} (its embedded Postgres stopped)", file=sys.stderr, flush=True)
+        else:
+            shutil.rmtree(self.home, ignore_errors=True)
 
     def connect(self):
         conn = self.warehouse.connect()
@@ -900,13 +909,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="the network-wide days' answers (ingest, million and daybuild cases): recorded in DIR by "
                              "the first run, served from it by the next runs of the same network, so the simulator "
                              "does not share the cores with the load (bench/replay.py)")
+    parser.add_argument("--keep-homes", action="store_true",
+                        help="leave each case's AURORA_HOME (its warehouse) in place instead of deleting it; the paths are printed")
     parser.add_argument("--smoke", action="store_true", help="smallest sizes, builds of one model (CI)")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--epoch-child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--grain-child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    global REPLAY_DIR
-    REPLAY_DIR = args.replay
+    global REPLAY_DIR, KEEP_HOMES
+    REPLAY_DIR, KEEP_HOMES = args.replay, args.keep_homes
     if args.grain_child:
         grain, validators, epoch_count, url, chain_file = args.grain_child
         print(json.dumps(_grain_child(grain, int(validators), int(epoch_count), url, chain_file)))
