@@ -29,7 +29,8 @@ Cases (each row of the table is one goal, with what it is compared with):
 - daybuild (opt-in, `--case daybuild --day-validators 10000,50000,100000`): a network-wide day at
   day grain (network-wide's default) loaded and then built, as a daily schedule runs it: load and
   build wall and CPU (the loader, dbt and Postgres apart), peak RSS of the loader, of dbt and of
-  Postgres, the slowest dbt nodes, the database's size; extrapolated to a mainnet day.
+  Postgres, the slowest dbt nodes, the database's size, load ÷ COPY of the raw rows it left
+  (ingest's floor); extrapolated to a mainnet day.
   Simulated days have 56.25 epochs; `--day-seconds-per-slot 48` gives a mainnet day's 225
   (`--day-validators 1000000 --day-seconds-per-slot 48`: a mainnet day, measured).
 - history (opt-in, `--case history --history-validators 20000 --history-days 8,30`): a
