@@ -41,7 +41,8 @@ Cases (each row of the table is one goal, with what it is compared with):
 `--replay DIR` (bench/replay.py; the ingest, million and daybuild cases): the first run records
 every answer of the network-wide days in DIR, the next runs of the same sizes serve them from
 there, so their loads run without the simulator generating answers on the same cores, as against
-a beacon node on another machine. The table says how many answers were replayed.
+a beacon node on another machine. The daybuild table (and every case's --json) says how many
+answers were replayed.
 """
 
 from __future__ import annotations
