@@ -1,7 +1,7 @@
 -- Principal waiting in Electra's queues at each day's end state, per validator (wei): shown
 -- beside the balance, never booked until the state moves it.
 -- - deposits: pending_deposits entries for the validator's pubkey. A pubkey with no validator yet
---   (its first deposit is still queued) has a row keyed by the pubkey;
+--   in that state (its first deposit is still queued) has a row keyed by the pubkey;
 -- - withdrawals: pending partial withdrawals (EIP-7002 requests not yet paid), what
 --   get_pending_balance_to_withdraw sums;
 -- - consolidations, out of the source and into the target: the source's min(balance,
@@ -33,21 +33,27 @@ queued_deposits as (
 
 known as (
 
-    -- The validator of each queued pubkey, from any state read. Only the queued pubkeys are kept
-    -- before the distinct: a distinct over every state of every day (a million validators a
-    -- day, network-wide) grew with the history, for the few thousand pubkeys a queue holds.
-    select distinct s.chain, s.pubkey, s.validator_index
+    -- The validator of each queued pubkey and the first state read that lists it. Only the
+    -- queued pubkeys are kept before the grouping: one over every state of every day (a million
+    -- validators a day, network-wide) grew with the history, for the few thousand pubkeys a
+    -- queue holds.
+    select s.chain, s.pubkey, s.validator_index, min(s.state_slot) as first_state_slot
     from {{ ref('stg_ethereum__validator_states') }} as s
     where (s.chain, s.pubkey) in (select chain, pubkey from queued_deposits)
+    group by 1, 2, 3
 
 ),
 
 deposits as (
 
+    -- Keyed by the validator only where it exists in that day's end state (a state at or before
+    -- it lists the pubkey): a later state that creates it does not rewrite an earlier day, which
+    -- a rebuild of that day alone could not see (and a final day is not rebuilt without a load
+    -- of its own: macros/lookback_periods.sql).
     select q.chain, q.day, coalesce(k.validator_index::text, q.pubkey) as validator_key,
            sum(q.amount_wei) as amount_wei, count(*) as entries, max(q.load_id::numeric) as load_id
     from queued_deposits as q
-    left join known as k on k.chain = q.chain and k.pubkey = q.pubkey
+    left join known as k on k.chain = q.chain and k.pubkey = q.pubkey and k.first_state_slot <= q.state_slot
     group by 1, 2, 3
 
 ),
