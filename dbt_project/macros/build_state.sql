@@ -27,6 +27,9 @@
     {{ ensure_tested_periods() }}
     -- The P&L tables rebuilt by period: what each must rebuild (macros/period_queue.sql).
     {{ ensure_period_queue() }}
+    -- The periods final when this build started: the lookback leaves them to new loads
+    -- (macros/lookback_periods.sql).
+    {{ snapshot_final_periods() }}
     create table if not exists aurora_control.build_loads_pending (
         model text not null,
         load_id text not null,

@@ -6,7 +6,8 @@
       read from the staging rows of those loads only (`load_id in (...)`, an index scan:
       macros/build_state.sql indexes every raw table's `_dlt_load_id`);
     - periods the model already holds inside their chain's finality lag (plus
-      `lookback_margin_periods`), which providers may restate without us knowing;
+      `lookback_margin_periods`) that were not final when the build started (a final period
+      changes only through a load of its own, above: `snapshot_final_periods`, below);
     - every period when the model is built from scratch, or when healing (`aurora build --heal`, macros/heal_requested.sql), or the
       first time it is built incrementally without a record of the loads it consumed (a warehouse
       built before that record existed: the loads newer than the newest `source_load_id` it holds).
@@ -62,8 +63,8 @@
 {#
   The periods to rebuild, found now and written as a literal list: those of the given staging
   relations' rows from the `new_loads` (load ids), and those the model holds inside the lookback
-  window of their chain. Reads only the new loads' rows and the model's newest periods (its
-  (chain, period_seq) index).
+  window of their chain that were not final when the build started (`final_periods`, below).
+  Reads only the new loads' rows and the model's newest periods (its (chain, period_seq) index).
 #}
 {% macro build_periods_from_loads(items, new_loads, chains_relation) -%}
     {%- set parts = [] -%}
@@ -81,7 +82,11 @@
         join lateral (
             select distinct chain, period_seq from " ~ this ~ "
             where chain = chains.chain and period_seq > seen.max_seq - chains.finality_lag - " ~ var('lookback_margin_periods', 1) ~ "
-        ) as mine on true") -%}
+        ) as mine on true
+        where not exists (
+            select 1 from aurora_control.final_periods as final
+            where final.chain = mine.chain and final.period_seq = mine.period_seq
+        )") -%}
     {%- set found = run_query("select distinct touched.chain, touched.period_seq from (" ~ parts | join(' union ') ~ ") as touched
         join " ~ chains_relation ~ " as chains on chains.chain = touched.chain where touched.period_seq is not null order by 1, 2") -%}
     {#- what this build rewrites: its data tests read only these periods (macros/tested_periods.sql) -#}
@@ -115,4 +120,33 @@
     {%- else -%}
     select 1
     {%- endif -%}
+{%- endmacro %}
+
+
+{#
+  The periods `canonical.periods` held as final when this build started (on-run-start), in
+  `aurora_control.final_periods`. A final period's inputs no longer move: its data, and every
+  restatement of it, arrive as loads whose staging rows name it, and its finality (the head's
+  snapshot, a load of another period) has already been read. So the lookback window rebuilds
+  only the periods in it that were not final: a new day after a final one rebuilds that day
+  alone. Taken at the start, not read when each model compiles: a period `canonical.periods`
+  marks final during this build is rebuilt by every model of this build, with the head that made
+  it final, whichever order they run in.
+#}
+{% macro snapshot_final_periods() -%}
+    create table if not exists aurora_control.final_periods (
+        chain text not null,
+        period_seq bigint not null,
+        primary key (chain, period_seq)
+    );
+    do $aurora$
+    begin
+        delete from aurora_control.final_periods;
+        if to_regclass('{{ generate_schema_name('canonical', none) }}.periods') is not null then
+            insert into aurora_control.final_periods (chain, period_seq)
+            select distinct chain, period_seq from {{ generate_schema_name('canonical', none) }}.periods
+            where is_final and period_seq is not null;
+        end if;
+    end
+    $aurora$;
 {%- endmacro %}

@@ -92,8 +92,10 @@ def test_builds_rebuild_the_periods_of_new_loads_and_the_lookback_window(env, wa
     assert rescaled_text.endswith(".0")
     execute(warehouse, "create index stake_rewards_key_again on canonical.stake_rewards (chain, validator_key, period_id)")
 
-    # Forced: only the window (finality lag 1 + margin 1 below the newest epoch, 5) is rebuilt;
-    # no view or registry table is recreated, and the unit tests, passed for this project, are skipped.
+    # Forced: only the window (finality lag 1 + margin 1 below the newest epoch, 5) is rebuilt,
+    # and of it only what was not final when the build started (epoch 4 is final: 4 + 1 < 6, the
+    # head's epoch; macros/lookback_periods.sql); no view or registry table is recreated, and the
+    # unit tests, passed for this project, are skipped.
     env.build("--force")
     rewritten = dict(query(warehouse, "select validator_key || '@' || period_id, xmin::text from canonical.stake_rewards"))
     assert rewritten.keys() == versions.keys()
@@ -101,19 +103,21 @@ def test_builds_rebuild_the_periods_of_new_loads_and_the_lookback_window(env, wa
     assert query(warehouse, f"select issuance_base_units from canonical.stake_rewards where validator_key || '@' || period_id = '{tampered}'") == [(issuance,)]
     assert query(warehouse, f"select issuance_base_units::text from canonical.stake_rewards where validator_key || '@' || period_id = '{rescaled}'") == [(rescaled_text.removesuffix(".0"),)]
     assert query(warehouse, "select indexname from pg_indexes where schemaname = 'canonical' and indexname = 'stake_rewards_key_again'") == []
-    assert compiled_periods("stake_rewards") == {4, 5}
+    assert compiled_periods("stake_rewards") == {5}
+    assert query(warehouse, "select period_seq from aurora_control.final_periods where chain = 'solana' order by 1") == [(e,) for e in range(5)]
     newest = query(warehouse, "select max(period_seq) from canonical.validator_meta where chain = 'solana'")[0][0]
-    assert compiled_periods("validator_meta") == {newest - 1, newest}
+    assert compiled_periods("validator_meta") == {newest - 1, newest} - set(range(5))
     assert not any(uid.startswith("unit_test.") for uid in last_results())
     assert oids(warehouse) == before
 
-    # A new epoch and a late reload of an old one: both rebuilt, besides the window (4, 5).
+    # A new epoch and a late reload of an old one: both rebuilt, besides the window's epoch not
+    # final when the build started (5; epoch 4 was final).
     env.model.advance(S)
     env.run("--from-epoch", "6", "--to-epoch", "6")
     env.run("--from-epoch", "1", "--to-epoch", "1")
     monkeypatch.setenv("AURORA_BUILD_LOADS_KEEP_DAYS", "0")  # every load is old enough to prune below
     env.build()
-    assert compiled_periods("stake_rewards") == {1, 4, 5, 6}
+    assert compiled_periods("stake_rewards") == {1, 5, 6}
     assert {1, 6} <= compiled_periods("periods") and not {0, 2, 3} & compiled_periods("periods")
 
     # The end of that build pruned aurora_control.build_loads: every load each model consumed is
@@ -122,10 +126,11 @@ def test_builds_rebuild_the_periods_of_new_loads_and_the_lookback_window(env, wa
     floors = dict(query(warehouse, "select model, floor_load_id from aurora_control.build_loads_floor"))
     assert floors["canonical.stake_rewards"] == newest and floors["canonical.periods"] == newest
     assert query(warehouse, "select count(*) from aurora_control.build_loads") == [(0,)]
-    # What counts as unconsumed is unchanged: a late reload of epoch 2 rebuilds epoch 2 and the window only.
+    # What counts as unconsumed is unchanged: a late reload of epoch 2 rebuilds epoch 2 and the
+    # window's epoch not final (6; the last build's head, epoch 7, made 5 final).
     env.run("--from-epoch", "2", "--to-epoch", "2")
     env.build()
-    assert compiled_periods("stake_rewards") == {2, 5, 6}
+    assert compiled_periods("stake_rewards") == {2, 6}
     assert query(warehouse, "select count(*) from aurora_control.build_loads") == [(0,)]
 
     incremental = mart(warehouse)
@@ -221,12 +226,13 @@ def test_the_pnl_tables_rebuild_the_periods_whose_inputs_changed(env, warehouse)
     first = pnl_rows(warehouse)
     not_final = {int(r[0]) for r in query(warehouse, "select distinct period_id from marts.fct_validator_pnl where not is_final")}
 
-    # Nothing new, forced: the canonical window (epochs 4, 5) and the rows not final yet, the same in all three.
+    # Nothing new, forced: what the canonical models rebuilt (their window's epochs not final when
+    # the build started: 5; epoch 4 is final) and the rows not final yet, the same in all three.
     env.build("--force")
-    window = {4, 5} | not_final
+    window = {5} | not_final
     assert {m: rebuilt(warehouse, m) for m in models} == {m: window for m in models}
     # the failed invariants, from canonical rows only: the periods the canonical models rebuilt
-    assert rebuilt(warehouse, "intermediate.int_invariants_failed") == {4, 5}
+    assert rebuilt(warehouse, "intermediate.int_invariants_failed") == {5}
     assert len(window) < 6 and pnl_rows(warehouse) == first
     assert query(warehouse, "select count(*) from aurora_control.period_queue") == [(0,)]
 
@@ -239,7 +245,7 @@ def test_the_pnl_tables_rebuild_the_periods_whose_inputs_changed(env, warehouse)
     env.build("--force")
     assert rebuilt(warehouse, "marts.fct_validator_pnl") == window | set(epochs)
     assert rebuilt(warehouse, "intermediate.int_pnl_grid") == window | set(epochs)
-    assert rebuilt(warehouse, "intermediate.int_invariants_failed") == {4, 5}
+    assert rebuilt(warehouse, "intermediate.int_invariants_failed") == {5}
     prices = query(warehouse, "select distinct m.price_usd = p.price_usd from marts.fct_validator_pnl as m "
                               "join canonical.daily_prices as p on p.chain = m.chain and p.price_date = m.price_date")
     assert prices == [(True,)]
