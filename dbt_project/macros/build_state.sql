@@ -35,6 +35,20 @@
         load_id text not null,
         primary key (model, load_id)
     );
+    -- What an input read whole was when each model last built (macros/fee_recipients_changed.sql):
+    -- pending when it compiles, seen once its post-hook runs.
+    create table if not exists aurora_control.build_inputs_pending (
+        model text not null,
+        input text not null,
+        digest text not null,
+        primary key (model, input)
+    );
+    create table if not exists aurora_control.build_inputs_seen (
+        model text not null,
+        input text not null,
+        digest text not null,
+        primary key (model, input)
+    );
     -- Every completed load whose id is at most the model's floor is consumed: its build_loads rows
     -- are deleted (prune_build_loads), the floor stands for them.
     create table if not exists aurora_control.build_loads_floor (
@@ -143,13 +157,18 @@
 {% endmacro %}
 
 
-{#- Canonical post-hook: the loads this build of the model read are consumed (no-op for models without a lookback). -#}
+{#- Canonical post-hook: the loads this build of the model read are consumed, and the inputs it
+    read whole are seen (no-op for models without a lookback). -#}
 {% macro record_build_loads() %}
     {%- set key = (this.schema ~ '.' ~ this.identifier) | replace("'", "''") -%}
     insert into aurora_control.build_loads (model, load_id)
     select model, load_id from aurora_control.build_loads_pending where model = '{{ key }}'
     on conflict do nothing;
-    delete from aurora_control.build_loads_pending where model = '{{ key }}'
+    delete from aurora_control.build_loads_pending where model = '{{ key }}';
+    insert into aurora_control.build_inputs_seen (model, input, digest)
+    select model, input, digest from aurora_control.build_inputs_pending where model = '{{ key }}'
+    on conflict (model, input) do update set digest = excluded.digest;
+    delete from aurora_control.build_inputs_pending where model = '{{ key }}'
 {% endmacro %}
 
 

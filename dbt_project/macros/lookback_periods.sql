@@ -8,6 +8,8 @@
     - periods the model already holds inside their chain's finality lag (plus
       `lookback_margin_periods`) that were not final when the build started (a final period
       changes only through a load of its own, above: `snapshot_final_periods`, below);
+    - every period when the operators' fee recipients it reads changed since its last build
+      (macros/fee_recipients_changed.sql);
     - every period when the model is built from scratch, or when healing (`aurora build --heal`, macros/heal_requested.sql), or the
       first time it is built incrementally without a record of the loads it consumed (a warehouse
       built before that record existed: the loads newer than the newest `source_load_id` it holds).
@@ -36,9 +38,11 @@
         {%- endfor %}
     {%- endset -%}
     {%- set state = build_loads_state() if execute and model.resource_type != 'unit_test' else none -%}
-    {%- if is_incremental() and not heal_requested() and state is not none and state.known %}
+    {#- the operators' fee recipients changed since this model's last build: every period -#}
+    {%- set restate = fee_recipients_changed() -%}
+    {%- if is_incremental() and not heal_requested() and not restate and state is not none and state.known %}
     {{ build_periods_from_loads(items, state.new_loads, chains_relation) }}
-    {%- elif is_incremental() and not heal_requested() %}
+    {%- elif is_incremental() and not heal_requested() and not restate %}
     {#- the fallback, and below every period: the model's data tests read everything -#}
     {%- do record_build_periods(none) %}
     select distinct touched.chain, touched.period_seq

@@ -413,6 +413,48 @@ def test_blocks_a_reorg_orphaned_leave_no_stale_rows(loaded):
     assert query(warehouse, "select period_seq, count(*) from canonical.proposals group by 1 order by 1") == proposals
 
 
+def test_fee_recipients_changed_in_operators_yaml_restate_every_day(loaded):
+    """The operators' fee recipients classify every proposal, on every day, and no load names a
+    day when operators.yaml changes them: each model that reads them rebuilds every period once
+    (macros/fee_recipients_changed.sql), final days too, and holds what a full rebuild gives; the
+    list put back, everything is as the ledger says again."""
+    env, warehouse = loaded
+    args = ["--chains", str(env.paths["chains"]), "--providers", str(env.paths["providers"]), "--operators", str(env.paths["operators"])]
+    original = env.paths["operators"].read_text()
+    first = DAYS[0].isoformat()
+    assert query(warehouse, f"select is_final from canonical.periods where chain = 'ethereum' and period_id = '{first}'") == [(True,)]
+    # A block of the first day (final, outside every window) its proposer built and paid to a
+    # listed recipient: with that recipient no longer listed, it is a builder's block.
+    operators = yaml.safe_load(original)
+    listed = operators["operators"][0]["fee_recipients"]["ethereum"]
+    [(slot, recipient)] = query(warehouse, f"""
+        select slot, fee_recipient from canonical.proposals
+        where chain = 'ethereum' and period_id = '{first}' and not is_relayed and lower(fee_recipient) = any(%s)
+        order by slot limit 1""", ([r.lower() for r in listed],))
+    for operator in operators["operators"]:
+        operator["fee_recipients"]["ethereum"] = [r for r in listed if r.lower() != recipient.lower()]
+    env.paths["operators"].write_text(yaml.safe_dump(operators))
+    try:
+        changed = runner.invoke(app, [*args, "build"])
+        assert changed.exit_code == 0, changed.output
+        assert query(warehouse, f"select is_relayed from canonical.proposals where slot = {slot}") == [(True,)]
+        assert query(warehouse, "select chain from aurora_control.build_periods where model = 'canonical.proposals'") == [("*",)]
+        incremental = built_tables(warehouse)
+        rebuilt = runner.invoke(app, [*args, "build", "--full-refresh"])
+        assert rebuilt.exit_code == 0, rebuilt.output
+        assert built_tables(warehouse) == incremental
+    finally:
+        env.paths["operators"].write_text(original)
+    restored = runner.invoke(app, [*args, "build"])
+    assert restored.exit_code == 0, restored.output
+    assert query(warehouse, f"select is_relayed from canonical.proposals where slot = {slot}") == [(False,)]
+    assert_matches_ledger(env, warehouse, DAYS + [LAST_DAY])
+    # Nothing changed since: the next build rebuilds only what it would have.
+    again = runner.invoke(app, [*args, "build", "--force"])
+    assert again.exit_code == 0, again.output
+    assert ("*",) not in query(warehouse, "select chain from aurora_control.build_periods where model = 'canonical.proposals'")
+
+
 def test_a_day_becomes_final_when_its_last_epoch_is_finalized(warehouse, tmp_path, monkeypatch):
     """Finality stalls (8 epochs behind the head): a complete day is loaded but not final, then
     restated by a later incremental run once finality catches up."""
