@@ -16,7 +16,7 @@
     {%- endif -%}
     {%- set watched = 'model.' ~ project_name ~ '.operator_fee_recipients' -%}
     {%- set node = graph.nodes.get(watched) -%}
-    {%- if node is none or not reads_node(watched) -%}
+    {%- if node is none or watched not in upstream_nodes([model.unique_id]) -%}
         {{ return(false) }}
     {%- endif -%}
     {%- if not run_query("select to_regclass('aurora_control.build_inputs_pending') is not null").columns[0].values()[0] -%}
@@ -34,23 +34,4 @@
         on conflict (model, input) do update set digest = excluded.digest") -%}
     {%- set seen = run_query("select digest from aurora_control.build_inputs_seen where model = '" ~ key ~ "' and input = 'fee_recipients'").columns[0].values() -%}
     {{ return(seen | length > 0 and seen[0] != digest) }}
-{% endmacro %}
-
-
-{#- Whether the model being compiled reads `uid`, directly or not. -#}
-{% macro reads_node(uid) %}
-    {%- set seen = {} -%}
-    {%- set frontier = [model.unique_id] -%}
-    {%- for round in range(50) if frontier -%}
-        {%- set parents = {} -%}
-        {%- for child in frontier -%}
-            {%- for parent in (graph.nodes.get(child) or {}).get('depends_on', {}).get('nodes', []) if parent not in seen -%}
-                {%- do parents.update({parent: true}) -%}
-            {%- endfor -%}
-        {%- endfor -%}
-        {%- do seen.update(parents) -%}
-        {%- do frontier.clear() -%}
-        {%- do frontier.extend(parents.keys()) -%}
-    {%- endfor -%}
-    {{ return(uid in seen) }}
 {% endmacro %}

@@ -52,25 +52,11 @@
 {#- Whether the model being compiled is read, directly or not, by a table rebuilt by period
     (another model's rebuilt periods change nothing there: validator_exceptions keeps old days). -#}
 {% macro feeds_period_tables() %}
-    {#- dicts, not lists: a membership test in a list made this cost seconds per model -#}
-    {%- set seen = {} -%}
-    {%- set frontier = [] -%}
+    {%- set tables = [] -%}
     {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name in period_queue_models() -%}
-        {%- do frontier.append(node.unique_id) -%}
+        {%- do tables.append(node.unique_id) -%}
     {%- endfor -%}
-    {#- breadth first, a level per round: the project's DAG is far shallower than 50 -#}
-    {%- for round in range(50) if frontier -%}
-        {%- set parents = {} -%}
-        {%- for uid in frontier -%}
-            {%- for parent in (graph.nodes.get(uid) or {}).get('depends_on', {}).get('nodes', []) if parent not in seen -%}
-                {%- do parents.update({parent: true}) -%}
-            {%- endfor -%}
-        {%- endfor -%}
-        {%- do seen.update(parents) -%}
-        {%- do frontier.clear() -%}
-        {%- do frontier.extend(parents.keys()) -%}
-    {%- endfor -%}
-    {{ return(model.unique_id in seen) }}
+    {{ return(model.unique_id in upstream_nodes(tables)) }}
 {% endmacro %}
 
 
