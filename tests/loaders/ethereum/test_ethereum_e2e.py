@@ -449,10 +449,14 @@ def test_fee_recipients_changed_in_operators_yaml_restate_every_day(loaded):
     assert restored.exit_code == 0, restored.output
     assert query(warehouse, f"select is_relayed from canonical.proposals where slot = {slot}") == [(False,)]
     assert_matches_ledger(env, warehouse, DAYS + [LAST_DAY])
-    # Nothing changed since: the next build rebuilds only what it would have.
+    # Nothing changed since: the next build rebuilds only the days of its window not final when
+    # it started (macros/lookback_periods.sql), the final days before the newest no longer.
     again = runner.invoke(app, [*args, "build", "--force"])
     assert again.exit_code == 0, again.output
-    assert ("*",) not in query(warehouse, "select chain from aurora_control.build_periods where model = 'canonical.proposals'")
+    open_days = {r[0] for r in query(warehouse, "select period_seq from canonical.periods where chain = 'ethereum' and not is_final")}
+    for model in ("proposals", "stake_rewards", "validator_meta", "balance_reconciliations"):
+        recorded = query(warehouse, "select chain, period_seq from aurora_control.build_periods where model = %s", (f"canonical.{model}",))
+        assert open_days and {seq for _, seq in recorded} == open_days and {c for c, _ in recorded} == {"ethereum"}, model
 
 
 def test_a_day_becomes_final_when_its_last_epoch_is_finalized(warehouse, tmp_path, monkeypatch):
