@@ -17,7 +17,8 @@ import yaml
 from loaders.warehouse import aurora_home
 from simnet.network import NetworkSpec, SimNetwork
 from simnet.solana.model import SolanaParams
-from tests.support.db import execute, query
+from tests.support.db import execute, query, view_rules
+from tests.support.dbt_results import last_results
 from tests.support.solana import Env, mart, write_operators
 
 S = 32  # the smallest simulated epoch: cheap history
@@ -40,11 +41,6 @@ def compiled_periods(model: str) -> set[int]:
     """The Solana epochs the last build of a canonical model rebuilt (its compiled literal list)."""
     sql = (aurora_home() / "dbt" / "target" / "compiled" / "aurora" / "models" / "canonical" / f"{model}.sql").read_text()
     return {int(n) for n in re.findall(r"\('solana'::text, (\d+)::bigint\)", sql)}
-
-
-def last_results() -> dict[str, str]:
-    results = json.loads(Path(aurora_home() / "dbt" / "target" / "run_results.json").read_text())["results"]
-    return {r["unique_id"]: r.get("message") or "" for r in results}
 
 
 def oids(warehouse) -> dict[str, int]:
@@ -74,6 +70,9 @@ def test_builds_rebuild_the_periods_of_new_loads_and_the_lookback_window(env, wa
     assert any(uid.startswith("unit_test.") for uid in last_results())  # the first build runs the unit tests
     before = oids(warehouse)
     assert len(before) > 60 and "registry.chains" in before
+    rules = view_rules(warehouse)
+    # A view whose stored hash differs from its SQL's is rebuilt; the others stand untouched.
+    execute(warehouse, "comment on view staging.stg_solana__vote_accounts is 'aurora:stale'")
 
     # Nothing new: dbt is not run at all (loaders/build_state.py).
     skipped = env.build()
@@ -109,6 +108,8 @@ def test_builds_rebuild_the_periods_of_new_loads_and_the_lookback_window(env, wa
     assert compiled_periods("validator_meta") == {newest - 1, newest} - set(range(5))
     assert not any(uid.startswith("unit_test.") for uid in last_results())
     assert oids(warehouse) == before
+    replaced = {view for view, xmin in view_rules(warehouse).items() if rules[view] != xmin}
+    assert replaced == {"staging.stg_solana__vote_accounts"}
 
     # A new epoch and a late reload of an old one: both rebuilt, besides the window's epoch not
     # final when the build started (5; epoch 4 was final).

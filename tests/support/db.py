@@ -26,3 +26,12 @@ def built_tables(warehouse) -> dict[str, list[tuple]]:
         out[f"{schema}.{table}"] = sorted(rows, key=repr)
     assert out["marts.fct_validator_pnl"]
     return out
+
+
+def view_rules(warehouse) -> dict[str, str]:
+    """Each view's rewrite rule by the transaction that wrote it: CREATE OR REPLACE VIEW keeps the
+    OID but writes a new rule, so a view replaced in place shows here."""
+    return dict(query(warehouse, """
+        select n.nspname || '.' || c.relname, r.xmin::text from pg_rewrite as r
+        join pg_class as c on c.oid = r.ev_class join pg_namespace as n on n.oid = c.relnamespace
+        where c.relkind = 'v' and n.nspname in ('staging', 'intermediate', 'marts')"""))
