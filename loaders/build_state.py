@@ -222,6 +222,23 @@ def changed_sources(last: LastBuild | None, state: BuildState, sources: dict[str
     return [f"source:{name}+" for d in changed for name in sorted(sources[d])]
 
 
+# What a build of what changed runs of each source's descendants: every kind of node but views.
+# Its base (project, arguments, settings) is the last whole build's, and every relation that build
+# left still stands (changed_sources), so each view already stands as the same SQL would create
+# it: a view's SQL is fixed by the project and those settings (the ones restricted to a build's
+# periods read them at run time, from a transaction setting: macros/build_period_restriction.sql).
+# A view left out costs nothing; run, it cost dbt's ~0.1 s per node to find it unchanged
+# (macros/materialize_view.sql). The tests of the views still run: they read the new rows.
+BUILT_KINDS = ("config.materialized:incremental", "config.materialized:table", "resource_type:snapshot",
+               "resource_type:seed", "resource_type:test", "resource_type:unit_test")
+
+
+def selection_args(selection: list[str]) -> list[str]:
+    """dbt `--select` arguments for `selection` (changed_sources) without its views: each source's
+    descendants intersected with each kind of node that is built or tested."""
+    return [f"{source},{kind}" for source in selection for kind in BUILT_KINDS]
+
+
 def dbt_sources() -> dict[str, list[str]]:
     """The dbt sources of the project by the schema (dlt dataset) they read: dataset -> names."""
     from loaders.dbt_runner import dbt_project_dir

@@ -283,9 +283,9 @@ def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bo
                 selection = build_state.changed_sources(last, state, build_state.dbt_sources())
         if selection:
             # What the changed datasets feed; every other node stands as the last whole build left it.
-            args = [args[0], "--select", *selection, *args[1:]]
+            args = [args[0], "--select", *build_state.selection_args(selection), *args[1:]]
             if say:
-                say(f"building what changed since the last build ({' '.join(selection)}); "
+                say(f"building what changed since the last build ({' '.join(selection)}; its views stand as they are); "
                     "the rest is as that build left it (aurora build --force builds everything)")
         if args and args[0] not in READ_ONLY_COMMANDS:
             build_state.forget(warehouse)

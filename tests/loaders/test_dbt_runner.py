@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from typer.testing import CliRunner
 
-from loaders import dbt_runner
+from loaders import build_state, dbt_runner
 from loaders.cli import app
 from loaders.dbt_runner import run_dbt
 from tests.support import toy_pipeline
@@ -264,7 +264,8 @@ def test_new_loads_of_some_datasets_build_only_what_they_feed(dbt, warehouse, mo
     load_prices(2)
     outcome = run_dbt(warehouse, ["build"])
     assert outcome.success and outcome.skipped is None
-    assert dbt.calls[-1][:3] == ["build", "--select", "source:prices+"]
+    # What source `prices` feeds, its views left standing (loaders/build_state.py: selection_args).
+    assert dbt.calls[-1][:8] == ["build", "--select", *build_state.selection_args(["source:prices+"])]
     assert not dbt.runs(warehouse)  # recorded as a whole build
 
     toy_pipeline.load(2)  # raw_toy: no dbt source reads it
@@ -284,7 +285,7 @@ def test_new_loads_of_some_datasets_build_only_what_they_feed(dbt, warehouse, mo
                        "alter table marts.copy rename to fct_validator_pnl")
     assert dbt.runs(warehouse) and "--select" not in dbt.calls[-1]
     load_prices(7)
-    assert dbt.runs(warehouse) and dbt.calls[-1][:3] == ["build", "--select", "source:prices+"]
+    assert dbt.runs(warehouse) and dbt.calls[-1][:8] == ["build", "--select", *build_state.selection_args(["source:prices+"])]
 
 
 def test_a_record_without_per_dataset_digests_means_a_whole_build(dbt, warehouse):

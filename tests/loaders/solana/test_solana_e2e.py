@@ -10,7 +10,8 @@ import yaml
 
 from simnet.network import NetworkSpec, SimNetwork
 from simnet.solana.model import SolanaModel, SolanaParams
-from tests.support.db import built_tables, query
+from tests.support.db import built_tables, query, view_rules
+from tests.support.dbt_results import last_results
 from tests.support.solana import S, Env, assert_matches_ledger, lamports, mart, write_operators
 
 # Tracked: Jito with priority-fee sharing and a commission change (0), a raised inflation
@@ -126,6 +127,7 @@ def test_jito_mev_reported_as_zero_then_settled_is_restated_and_becomes_final(en
     assert_matches_ledger(env, warehouse, [5])  # 0 is what the provider says for now
 
     env.model.set_head(7 * S + 10)  # settled, and epoch 5 is now outside the finality lag
+    rules = view_rules(warehouse)
     result = env.run(build=True)
     row = mart(warehouse)[(jito_validator, "5")]
     assert row["mev_native"] > 0 and row["is_final"]
@@ -133,7 +135,12 @@ def test_jito_mev_reported_as_zero_then_settled_is_restated_and_becomes_final(en
 
     # That build ran only what raw_solana feeds (loaders/build_state.py); a whole build over the
     # same loads leaves every canonical and mart table as it did.
-    assert "building what changed since the last build (source:jito+ source:solana+)" in result.output
+    assert "building what changed since the last build (source:jito+ source:solana+; its views stand as they are)" in result.output
+    # Its views were left out (none rewritten), and the tests over them read the new rows.
+    assert view_rules(warehouse) == rules
+    ran = set(last_results())
+    assert any(uid.startswith("test.aurora.") and "stg_solana__" in uid for uid in ran)
+    assert "model.aurora.stake_rewards" in ran and not any(uid.startswith("model.aurora.stg_") for uid in ran)
     # Every node passed and the tests were clean before: the next build still tests by period.
     assert query(warehouse, "select clean from aurora_control.data_tests_clean") == [(True,)]
     built = built_tables(warehouse)
