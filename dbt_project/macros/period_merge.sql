@@ -24,7 +24,7 @@
   A model whose keys come and go with the data, not with a grid that lists every key of a period
   (int_ethereum__proposals_classified: a block a reorg orphaned is no longer produced;
   int_ethereum__block_rewards_summed: its proposer then earned nothing that day; canonical
-  proposals, principal_flows and validator_epoch_rewards), sets `period_merge_deletes=true`:
+  proposals, principal_flows, principal_queued and validator_epoch_rewards), sets `period_merge_deletes=true`:
   before the merge, its stored rows in the periods this build recorded for it
   (macros/lookback_periods.sql; when it recorded '*', the periods of its new rows) that have no
   new row are deleted, in the same transaction, as a view of the same select would no longer

@@ -1,8 +1,9 @@
-{{ config(unique_key=['chain', 'validator_key', 'period_id'], indexes=[{'columns': ['chain', 'period_seq']}],
+{{ config(unique_key=['chain', 'validator_key', 'period_id'], period_merge_deletes=true, indexes=[{'columns': ['chain', 'period_seq']}],
           pre_hook="{{ restrict_views_to_build_periods() }}") }}
 
 -- Principal waiting in Electra's queues at each day's end state (int_ethereum__principal_queued):
--- shown beside the balance, booked only when the state moves it.
+-- shown beside the balance, booked only when the state moves it. Only queued keys have a row, so
+-- a rebuilt day's stored row its queues no longer hold is deleted (period_merge_deletes).
 with
 
 build_periods as (

@@ -413,6 +413,25 @@ def test_blocks_a_reorg_orphaned_leave_no_stale_rows(loaded):
     assert query(warehouse, "select period_seq, count(*) from canonical.proposals group by 1 order by 1") == proposals
 
 
+def test_a_rebuilt_day_keeps_no_queued_principal_its_queues_no_longer_hold(loaded):
+    """canonical.principal_queued lists only the keys with principal in a queue at the day's end
+    state, so its keys come and go with the data (period_merge_deletes): a stored row of a rebuilt
+    day that the day's queues no longer produce (a reload whose state no longer queues it) goes."""
+    env, warehouse = loaded
+    args = ["--chains", str(env.paths["chains"]), "--providers", str(env.paths["providers"]), "--operators", str(env.paths["operators"])]
+    [(day,)] = query(warehouse, "select max(period_id) from canonical.principal_queued where chain = 'ethereum'")
+    open_days = [r[0] for r in query(warehouse, "select period_id from canonical.periods where chain = 'ethereum' and not is_final")]
+    assert day in open_days  # inside the window: every forced build rebuilds it
+    kept = query(warehouse, "select validator_key, period_id from canonical.principal_queued order by 1, 2")
+    execute(warehouse, f"""
+        insert into canonical.principal_queued
+        select (jsonb_populate_record(q, to_jsonb(q) || '{{"validator_key": "0xplanted"}}')).*
+        from canonical.principal_queued as q where chain = 'ethereum' and period_id = '{day}' limit 1""")
+    forced = runner.invoke(app, [*args, "build", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert query(warehouse, "select validator_key, period_id from canonical.principal_queued order by 1, 2") == kept
+
+
 def test_fee_recipients_changed_in_operators_yaml_restate_every_day(loaded):
     """The operators' fee recipients classify every proposal, on every day, and no load names a
     day when operators.yaml changes them: each model that reads them rebuilds every period once
