@@ -22,7 +22,8 @@
   {#- Unchanged: the view stands as this very SQL built it under this very project (its comment
       holds the hash of both; loaders/dbt_runner.py sets AURORA_PROJECT_FINGERPRINT, unset by a
       hand-run dbt: then always rebuilt). A project change rebuilds every view once, so a view
-      over `x.*` of a changed view is never left with the old columns. A hook that renders to
+      over `x.*` of a changed view is never left with the old columns; so does --full-refresh (a
+      view replaced by hand keeps its comment, so only then is it rebuilt). A hook that renders to
       nothing (every model's analyze_if_stale, on a view) does not count: one that does something
       rebuilds the view each time, so its work is done. -#}
   {%- set fingerprint = env_var('AURORA_PROJECT_FINGERPRINT', '') -%}
@@ -31,7 +32,8 @@
   {%- for hook in pre_hooks + post_hooks -%}
     {%- set hooks.live = hooks.live or (render(hook.get('sql')) | trim | length) > 0 -%}
   {%- endfor -%}
-  {%- if fingerprint and existing_relation is not none and existing_relation.is_view and not hooks.live -%}
+  {%- if fingerprint and not should_full_refresh() and existing_relation is not none and existing_relation.is_view
+        and not hooks.live -%}
     {%- set stored = run_query("select obj_description(to_regclass('" ~ (target_relation | string | replace("'", "''")) ~ "'), 'pg_class')") -%}
     {%- if stored.columns[0].values()[0] == view_hash -%}
       {% call statement('main') -%} select 'unchanged: {{ target_relation.identifier }}' {%- endcall %}

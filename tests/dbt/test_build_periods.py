@@ -135,8 +135,11 @@ def test_builds_rebuild_the_periods_of_new_loads_and_the_lookback_window(env, wa
     assert query(warehouse, "select count(*) from aurora_control.build_loads") == [(0,)]
 
     incremental = mart(warehouse)
+    rules = view_rules(warehouse)
     env.build("--full-refresh")
     assert mart(warehouse) == incremental
+    # Every view too, unchanged or not (one replaced by hand keeps the comment that names its SQL).
+    assert not {view for view, xmin in view_rules(warehouse).items() if rules[view] == xmin}
     # Every table it wrote anew was analyzed by the build itself (macros/table_statistics.sql),
     # before its readers were planned: autovacuum sets last_autoanalyze, never last_analyze.
     assert query(warehouse, """
