@@ -7,6 +7,7 @@ import yaml
 from typer.testing import CliRunner
 
 from loaders.cli import app
+from tests.support.network import free_port
 
 runner = CliRunner()
 
@@ -293,7 +294,6 @@ def test_aurora_docs_generates_and_serves_the_site(built, tmp_path):
     import json
     import os
     import signal
-    import socket
     import subprocess
     import sys
     import time
@@ -312,9 +312,7 @@ def test_aurora_docs_generates_and_serves_the_site(built, tmp_path):
     catalog = json.loads((target / "catalog.json").read_text())
     assert "model.aurora.fct_validator_pnl" in catalog["nodes"]
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     aurora = Path(sys.executable).with_name("aurora")
     server = subprocess.Popen([str(aurora), "docs", "--port", str(port)], env=dict(os.environ),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from loaders import warehouse as wh
 from loaders.cli import app
+from tests.support.network import free_port
 
 runner = CliRunner()
 
@@ -358,14 +359,6 @@ def test_run_by_a_regular_user_the_socket_stays_in_its_private_data_directory(tm
 
 
 # ---------------------------------------------------------------- TCP for BI tools, passwords only
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_tcp_when_asked_takes_the_readers_password_and_nothing_else(tmp_path, monkeypatch):
     import subprocess
 
@@ -374,7 +367,7 @@ def test_tcp_when_asked_takes_the_readers_password_and_nothing_else(tmp_path, mo
     monkeypatch.delenv("AURORA_DATABASE_URL", raising=False)
     monkeypatch.delenv("AURORA_DB_LISTEN", raising=False)
     monkeypatch.setenv("AURORA_HOME", str(tmp_path / "home"))
-    port = _free_port()
+    port = free_port()
     password = "pw with 'quotes', spaces, $dollar/slash:colon"
     try:
         started = runner.invoke(app, ["db", "start", "--listen", f"127.0.0.1:{port}"])
