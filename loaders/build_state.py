@@ -226,7 +226,7 @@ def changed_sources(last: LastBuild | None, state: BuildState, sources: dict[str
 # Its base (project, arguments, settings) is the last whole build's, and every relation that build
 # left still stands (changed_sources), so each view already stands as the same SQL would create
 # it: a view's SQL is fixed by the project and those settings (the ones restricted to a build's
-# periods read them at run time, from a transaction setting: macros/build_period_restriction.sql).
+# periods read those periods at run time, from a transaction setting: macros/build_period_restriction.sql).
 # A view left out costs nothing; run, it cost dbt's ~0.1 s per node to find it unchanged
 # (macros/materialize_view.sql). The tests of the views still run: they read the new rows.
 BUILT_KINDS = ("config.materialized:incremental", "config.materialized:table", "resource_type:snapshot",
