@@ -29,10 +29,24 @@ grid as (
 
 ),
 
-rejections as (
+-- Open rejections: one of a whole period (no validator) counts for every validator of it. Two
+-- left joins, not a join on "validator_key is null or =" grouped back per row: that self-join of
+-- the rows was estimated at a handful of rows, and the planner then merged the gap codes on the
+-- chain alone (100,000 validators x 2 days: 2 x 10^10 comparisons, a build that never ended).
+period_rejections as (
+
+    select chain, period_id, sum(open_rejections) as open_rejections
+    from {{ ref('int_rejections_opened') }}
+    where validator_key is null
+    group by chain, period_id
+
+),
+
+validator_rejections as (
 
     select chain, period_id, validator_key, sum(open_rejections) as open_rejections
     from {{ ref('int_rejections_opened') }}
+    where validator_key is not null
     group by chain, period_id, validator_key
 
 ),
@@ -81,34 +95,17 @@ components as (
 
 ),
 
-gaps as (
+bounded as (
 
+    -- Loaded periods carry their times; a day is its calendar day even when nothing loaded. A left
+    -- join on the periods' key: one row per component row, as estimated.
     select
-        components.chain,
-        components.validator_key,
-        components.period_id,
-        coalesce(sum(rejections.open_rejections), 0)::integer as open_rejections
-
-    from components
-    left join rejections
-        on rejections.chain = components.chain
-        and rejections.period_id = components.period_id
-        and (rejections.validator_key is null or rejections.validator_key = components.validator_key)
-    group by components.chain, components.validator_key, components.period_id
-
-),
-
-bounds as (
-
-    -- Loaded periods carry their times; a day is its calendar day even when nothing loaded.
-    select
-        components.chain,
-        components.period_id,
+        components.*,
         coalesce(periods.period_start,
             case when components.period_type = 'day' then components.period_id::date::timestamp at time zone 'UTC' end) as period_start,
         coalesce(periods.period_end,
             case when components.period_type = 'day' then (components.period_id::date + 1)::timestamp at time zone 'UTC' end) as period_end
-    from (select distinct chain, period_id, period_type from components) as components
+    from components
     left join {{ ref('periods') }} as periods
         on periods.chain = components.chain and periods.period_id = components.period_id
 
@@ -127,8 +124,8 @@ select
     components.period_type,
     components.period_id,
     components.period_seq,
-    bounds.period_start,
-    bounds.period_end,
+    components.period_start,
+    components.period_end,
     codes.data_gaps is null and codes.awaiting is null as is_final,
     case
         when codes.data_gaps is not null then 'incomplete'
@@ -157,7 +154,7 @@ select
     components.issuance_base_units + components.block_fees_base_units + components.mev_base_units
         - components.priority_fee_sharing_base_units - components.vote_costs_base_units as net_pnl_base_units,
     components.is_vote_cost_estimate,
-    ((bounds.period_end - interval '1 microsecond') at time zone 'UTC')::date as price_date,
+    ((components.period_end - interval '1 microsecond') at time zone 'UTC')::date as price_date,
     prices.price_usd,
     {{ to_native('components.issuance_base_units', 'chains.decimals') }} * prices.price_usd as issuance_usd,
     {{ to_native('components.block_fees_base_units', 'chains.decimals') }} * prices.price_usd as block_fees_usd,
@@ -167,22 +164,25 @@ select
     {{ to_native('components.penalties_base_units', 'chains.decimals') }} * prices.price_usd as penalties_usd,
     {{ to_native('components.issuance_base_units + components.block_fees_base_units + components.mev_base_units - components.priority_fee_sharing_base_units', 'chains.decimals') }} * prices.price_usd as gross_revenue_usd,
     {{ to_native('components.issuance_base_units + components.block_fees_base_units + components.mev_base_units - components.priority_fee_sharing_base_units - components.vote_costs_base_units', 'chains.decimals') }} * prices.price_usd as net_pnl_usd,
-    gaps.open_rejections,
+    (coalesce(period_rejections.open_rejections, 0) + coalesce(validator_rejections.open_rejections, 0))::integer as open_rejections,
     codes.data_gaps is not null as has_data_gaps,
     codes.data_gaps,
     codes.awaiting
 
-from components
-join gaps
-    on gaps.chain = components.chain and gaps.validator_key = components.validator_key and gaps.period_id = components.period_id
-join bounds on bounds.chain = components.chain and bounds.period_id = components.period_id
+from bounded as components
 join {{ ref('chains') }} as chains on chains.chain = components.chain
 left join codes
     on codes.chain = components.chain and codes.validator_key = components.validator_key and codes.period_id = components.period_id
 left join {{ ref('daily_prices') }} as prices
     on prices.chain = components.chain
-    and prices.price_date = ((bounds.period_end - interval '1 microsecond') at time zone 'UTC')::date
+    and prices.price_date = ((components.period_end - interval '1 microsecond') at time zone 'UTC')::date
 left join {{ ref('validator_identities') }} as identities
     on identities.chain = components.chain and identities.validator_key = components.validator_key
 left join operators
     on operators.chain = components.chain and operators.validator = components.validator_key
+left join period_rejections
+    on period_rejections.chain = components.chain and period_rejections.period_id = components.period_id
+left join validator_rejections
+    on validator_rejections.chain = components.chain
+    and validator_rejections.period_id = components.period_id
+    and validator_rejections.validator_key = components.validator_key

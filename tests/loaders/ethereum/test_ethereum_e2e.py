@@ -432,6 +432,23 @@ def test_a_rebuilt_day_keeps_no_queued_principal_its_queues_no_longer_hold(loade
     assert query(warehouse, "select validator_key, period_id from canonical.principal_queued order by 1, 2") == kept
 
 
+def test_the_pnl_mart_is_planned_from_its_true_row_count(loaded):
+    """The planner's estimate of fct_validator_pnl's rows decides its joins. The open rejections
+    were once summed by a join of the rows with themselves, which the planner estimated at a
+    handful of rows whatever the truth. On that estimate it merged the gap codes on the chain
+    alone: at 100,000 validators with two days to build, the build never ended. The estimate
+    now follows the grid's rows (measured: 1 before, the true count after)."""
+    env, warehouse = loaded
+    args = ["--chains", str(env.paths["chains"]), "--providers", str(env.paths["providers"]), "--operators", str(env.paths["operators"])]
+    forced = runner.invoke(app, [*args, "build", "--force"])
+    assert forced.exit_code == 0, forced.output
+    sql = (aurora_home() / "dbt" / "target" / "compiled" / "aurora" / "models" / "marts" / "fct_validator_pnl.sql").read_text()
+    [(rows,)] = query(warehouse, f"select count(*) from ({sql}) as q")
+    [(plan,)] = query(warehouse, f"set local enable_nestloop = off; explain (format json) {sql}")
+    estimate = plan[0]["Plan"]["Plan Rows"]
+    assert rows > 10 and rows / 2 <= estimate <= rows * 2, (rows, estimate)
+
+
 def test_fee_recipients_changed_in_operators_yaml_restate_every_day(loaded):
     """The operators' fee recipients classify every proposal, on every day, and no load names a
     day when operators.yaml changes them: each model that reads them rebuilds every period once
