@@ -141,6 +141,7 @@ LISTEN_ENV = "AURORA_DB_LISTEN"
 SOCKET_PORT = 5432  # names the socket file (.s.PGSQL.5432) when TCP is off
 _MAX_SOCKET_PATH = 107  # sun_path is 108 bytes with its terminating NUL
 _PRIVATE_PREFIX = "aurora-pg-"
+SOCKET_LINK = "socket"  # $AURORA_HOME/socket: the private socket directory's fixed name (_stable_host)
 
 
 def _bin_path() -> Path:
@@ -444,6 +445,35 @@ def _start_server(listen: Listen | None) -> Postmaster:
     return info
 
 
+def _stable_host(info: Postmaster) -> str:
+    """The directory clients connect through. When the socket's directory is a new private one at
+    each server start (run as root, or a long AURORA_HOME), a symbolic link to it at a fixed path,
+    $AURORA_HOME/socket: dbt keeps its parsed project only while the connection it was parsed for
+    is unchanged, so a new directory at every start made the first build after each restart parse
+    the whole project (5-6 s against ~1.2 s). The link is in AURORA_HOME, which is the running
+    account's own; the directory it names stays the lock. Without a link that fits a socket's
+    path, the directory itself."""
+    if info.socket_dir == pgdata_dir():
+        return str(info.socket_dir)
+    link = aurora_home() / SOCKET_LINK
+    if len(str(link / f".s.PGSQL.{info.port}")) > _MAX_SOCKET_PATH:
+        return str(info.socket_dir)
+    try:
+        if os.readlink(link) == str(info.socket_dir):
+            return str(link)
+    except OSError:
+        pass
+    staged = link.with_name(f"{SOCKET_LINK}.{os.getpid()}")
+    try:
+        staged.unlink(missing_ok=True)
+        os.symlink(info.socket_dir, staged)
+        os.replace(staged, link)  # atomic: a command connecting meanwhile sees the old link or the new
+    except OSError:
+        staged.unlink(missing_ok=True)
+        return str(info.socket_dir)
+    return str(link)
+
+
 def _is_private(info: Postmaster) -> bool:
     """The running server's socket directory admits nobody but its owner (the server's account)."""
     try:
@@ -478,8 +508,9 @@ def _start_embedded(listen: Listen | None = None, restart: bool = False) -> Ware
             info = None
         if info is None:
             info = _start_server(listen if listen is not None else listen_from_env())
-    _ensure_database(str(info.socket_dir), info.port)
-    return Warehouse(host=str(info.socket_dir), port=info.port, user="postgres", password="",
+        host = _stable_host(info)
+    _ensure_database(host, info.port)
+    return Warehouse(host=host, port=info.port, user="postgres", password="",
                      database=EMBEDDED_DATABASE, embedded=True)
 
 
@@ -569,6 +600,9 @@ def stop_embedded() -> bool:
         raise WarehouseError(f"the embedded Postgres (pid {info.pid}) did not stop within 60 s") from None
     if info.socket_dir.name.startswith(_PRIVATE_PREFIX) and info.socket_dir != pgdata_dir():
         shutil.rmtree(info.socket_dir, ignore_errors=True)
+    link = aurora_home() / SOCKET_LINK
+    if link.is_symlink():
+        link.unlink(missing_ok=True)
     return True
 
 

@@ -71,6 +71,14 @@ def test_embedded_server_starts_once_survives_commands_and_stops(tmp_path, monke
         with again.connect() as conn, conn.cursor() as cur:
             cur.execute("select x from kept")
             assert cur.fetchall() == [(42,)]
+        # The same connection after a restart, so dbt's saved parse stays valid: as root the socket
+        # is in a new private directory at each start, reached through $AURORA_HOME/socket.
+        assert again.url == first.url
+        info = wh._running_info()
+        if info.socket_dir != wh.pgdata_dir():
+            assert first.host == str(tmp_path / "home" / wh.SOCKET_LINK)
+            assert os.path.realpath(first.host) == str(info.socket_dir)
+        assert wh.stop_embedded() and not (tmp_path / "home" / wh.SOCKET_LINK).is_symlink()
     finally:
         wh.stop_embedded()
 
@@ -207,6 +215,7 @@ def test_a_long_home_gets_a_private_socket_and_parents_keep_their_modes(long_hom
     with w.connect() as conn, conn.cursor() as cur:
         cur.execute("show listen_addresses")
         assert cur.fetchone() == ("",)  # socket only unless asked
+    assert w.host == str(socket_dir)  # a link in this home would not fit a socket's path either
     assert wh.stop_embedded()
     assert not socket_dir.exists()  # the private socket directory goes with the server
     assert _modes(long_home.parent) == before
