@@ -80,11 +80,24 @@ codes as (
 
     union all
 
+    -- A rejection of a whole period (no validator) is every validator's gap; one of a validator's
+    -- item (a block's payload, a relay's answer: keyed by the proposer) is its own. Two joins on
+    -- equalities, not one on "validator_key is null or =": that one compared every row of a
+    -- period with every rejection of it (a relay down for a mainnet day: thousands of rejections
+    -- against every validator of the day).
     select grid.chain, grid.validator_key, grid.period_id, rejections.gap, 'now'
     from grid
     join {{ ref('int_rejections_opened') }} as rejections
         on rejections.chain = grid.chain and rejections.period_id = grid.period_id
-        and (rejections.validator_key is null or rejections.validator_key = grid.validator_key)
+        and rejections.validator_key is null
+
+    union all
+
+    select grid.chain, grid.validator_key, grid.period_id, rejections.gap, 'now'
+    from grid
+    join {{ ref('int_rejections_opened') }} as rejections
+        on rejections.chain = grid.chain and rejections.period_id = grid.period_id
+        and rejections.validator_key = grid.validator_key
 
     union all
 
@@ -156,11 +169,20 @@ codes as (
 
     union all
 
+    -- As the rejections: a period's failed invariant, then a validator's.
     select grid.chain, grid.validator_key, grid.period_id, 'invariant_failed:' || failed.invariant, 'now'
     from grid
     join {{ ref('int_invariants_failed') }} as failed
         on failed.chain = grid.chain and failed.period_id = grid.period_id
-        and (failed.validator_key is null or failed.validator_key = grid.validator_key)
+        and failed.validator_key is null
+
+    union all
+
+    select grid.chain, grid.validator_key, grid.period_id, 'invariant_failed:' || failed.invariant, 'now'
+    from grid
+    join {{ ref('int_invariants_failed') }} as failed
+        on failed.chain = grid.chain and failed.period_id = grid.period_id
+        and failed.validator_key = grid.validator_key
 
 )
 
