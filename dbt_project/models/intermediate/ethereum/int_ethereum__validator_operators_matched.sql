@@ -13,8 +13,11 @@ known as (
     -- validators a day, network-wide) grew with the history, for the few an operator lists
     select distinct s.chain, s.validator_index, s.pubkey
     from {{ ref('stg_ethereum__validator_states') }} as s
-    where (s.chain, s.validator_index::text) in (select chain, validator from listed)
-        or (s.chain, s.pubkey) in (select chain, validator from listed)
+    where ((s.chain, s.validator_index::text) in (select chain, validator from listed)
+        or (s.chain, s.pubkey) in (select chain, validator from listed))
+      -- decided once, before the scan: with nobody listed (network-wide only) no state is read
+      -- (100,000 validators x 7 days: 0.48 s, growing with the history, for no row)
+      and exists (select 1 from listed)
 
 )
 
