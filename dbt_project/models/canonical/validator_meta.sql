@@ -1,8 +1,10 @@
 {{ config(
     unique_key=['chain', 'validator_key', 'period_id'],
-    indexes=[{'columns': ['chain', 'period_seq']}],
+    indexes=[{'columns': ['chain', 'period_seq']}, {'columns': ['source_load_id']}],
     pre_hook=["set local enable_nestloop = off", "{{ restrict_views_to_build_periods() }}"],
 ) }}
+
+-- Indexed on source_load_id too: validator_identities reads the rows of loads newer than its own.
 
 -- No nested loops in this model's transaction: the planner estimates the joins of
 -- int_solana__validator_meta_joined (nine whole-history inputs, joined on cast text keys whose
