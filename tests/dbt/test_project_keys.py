@@ -74,3 +74,18 @@ def test_no_grain_test_repeats_an_enforced_primary_key():
                 and any(sorted(columns) == sorted(primary_key(model)) for columns in grain_tests(model))]
     assert repeated == []
 
+
+
+def test_a_key_of_validator_and_period_puts_the_period_first():
+    """A new period's keys then sort after every stored one: its merge fills new index pages at one
+    end of the primary key instead of dirtying a page in every part of the history's
+    (macros/table_keys.sql)."""
+    declared = models()
+    checked = []
+    for sql in incremental_models():
+        key = primary_key(declared[sql.stem][1]) or []
+        period = next((column for column in ("period_id", "epoch", "day") if column in key), None)
+        if "validator_key" in key and period and sql.parent.name == "canonical" and "slot" not in key:
+            checked.append(sql.stem)
+            assert key.index(period) < key.index("validator_key"), f"{sql.stem}: {key}"
+    assert {"stake_rewards", "validator_meta", "balance_reconciliations", "validator_epoch_rewards"} <= set(checked)

@@ -1,4 +1,4 @@
-{{ config(unique_key=['chain', 'validator_key', 'period_id'], indexes=[{'columns': ['chain', 'period_seq']}], pre_hook=["set local enable_nestloop = off", "set local enable_mergejoin = off", "set local enable_sort = off", "{{ restrict_views_to_build_periods() }}"]) }}
+{{ config(unique_key=['chain', 'period_id', 'validator_key'], indexes=[{'columns': ['chain', 'period_seq']}], pre_hook=["set local enable_nestloop = off", "set local enable_mergejoin = off", "set local enable_sort = off", "{{ restrict_views_to_build_periods() }}"]) }}
 
 -- No nested loops in this model's transaction (as validator_meta): the Ethereum views it reads
 -- (whole-day joins on keys cast to text in staging, whose statistics it cannot see) are estimated

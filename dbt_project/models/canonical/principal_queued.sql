@@ -1,4 +1,4 @@
-{{ config(unique_key=['chain', 'validator_key', 'period_id'], period_merge_deletes=true, indexes=[{'columns': ['chain', 'period_seq']}],
+{{ config(unique_key=['chain', 'period_id', 'validator_key'], period_merge_deletes=true, indexes=[{'columns': ['chain', 'period_seq']}],
           pre_hook="{{ restrict_views_to_build_periods() }}") }}
 
 -- Principal waiting in Electra's queues at each day's end state (int_ethereum__principal_queued):

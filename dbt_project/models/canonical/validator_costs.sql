@@ -1,4 +1,4 @@
-{{ config(unique_key=['chain', 'validator_key', 'period_id'], indexes=[{'columns': ['chain', 'period_seq']}]) }}
+{{ config(unique_key=['chain', 'period_id', 'validator_key'], indexes=[{'columns': ['chain', 'period_seq']}]) }}
 
 -- Protocol costs per validator and period. Solana: vote fees, estimated from vote credits. A
 -- snapshot reports the last five epochs' credits, so it touches those five periods.

@@ -1,6 +1,6 @@
 {{ config(
-    unique_key=['chain', 'validator_key', 'epoch'], period_merge_deletes=true,
-    indexes=[{'columns': ['chain', 'period_seq']}, {'columns': ['chain', 'epoch']}],
+    unique_key=['chain', 'epoch', 'validator_key'], period_merge_deletes=true,
+    indexes=[{'columns': ['chain', 'period_seq']}],
     post_hook="delete from {{ this }} t using (select chain, max(epoch) as newest from {{ this }} group by chain) n
                join {{ ref('chains') }} c on c.chain = n.chain
                where t.chain = n.chain

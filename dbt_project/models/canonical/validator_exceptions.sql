@@ -1,5 +1,5 @@
 {{ config(
-    unique_key=['chain', 'validator_key', 'period_id', 'kind', 'reference'],
+    unique_key=['chain', 'period_id', 'validator_key', 'kind', 'reference'],
     incremental_strategy='delete+insert',
     indexes=[{'columns': ['chain', 'validator_key', 'period_id']}, {'columns': ['chain', 'period_seq']}],
     pre_hook=["{{ delete_rebuilt_periods([[ref('stg_ethereum__day_windows'), 'period_seq']], 'period_seq') }}",

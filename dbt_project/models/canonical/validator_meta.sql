@@ -1,5 +1,5 @@
 {{ config(
-    unique_key=['chain', 'validator_key', 'period_id'],
+    unique_key=['chain', 'period_id', 'validator_key'],
     indexes=[{'columns': ['chain', 'period_seq']}, {'columns': ['source_load_id']}],
     pre_hook=["set local enable_nestloop = off", "{{ restrict_views_to_build_periods() }}"],
 ) }}
