@@ -102,11 +102,13 @@
 {%- endmacro %}
 
 
-{#- Rows of (chain, its periods as a bigint[] literal) as a condition on `alias`; false for none. -#}
+{#- Rows of (chain, its periods as a bigint[] literal) as a condition on `alias` (the bare columns
+    when none); false for none. -#}
 {% macro periods_literal(rows, alias) -%}
+    {%- set prefix = alias ~ '.' if alias else '' -%}
     {%- set parts = [] -%}
     {%- for row in rows -%}
-        {%- do parts.append("(" ~ alias ~ ".chain = '" ~ (row[0] | replace("'", "''")) ~ "' and " ~ alias ~ ".period_seq = any('" ~ row[1] ~ "'::bigint[]))") -%}
+        {%- do parts.append("(" ~ prefix ~ "chain = '" ~ (row[0] | replace("'", "''")) ~ "' and " ~ prefix ~ "period_seq = any('" ~ row[1] ~ "'::bigint[]))") -%}
     {%- endfor -%}
     {{ return('(' ~ parts | join(' or ') ~ ')' if parts else 'false') }}
 {%- endmacro %}
