@@ -32,7 +32,8 @@ loaded as (
     {% if is_incremental() and not heal_requested() %}
     {#- a literal, read when the model compiles: validator_meta's index on source_load_id then
         serves the range (a subquery's value is unknown when the query is planned, and the
-        planner scanned every row of the history: 1.4-2.1 s at 100,000 validators x 33 days) -#}
+        planner scanned every row of the history: 843 ms against 91 ms, EXPLAIN ANALYZE at
+        100,000 validators x 35 days) -#}
     {%- set newest = run_query("select coalesce(max(source_load_id), 0)::text from " ~ this).columns[0].values()[0] if execute else '0' %}
     where source_load_id > {{ newest }}::numeric
     {% endif %}
