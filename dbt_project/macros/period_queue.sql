@@ -292,11 +292,7 @@
     {%- set name = this.identifier | replace("'", "''") -%}
     do $aurora$
     begin
-        if not exists (select 1 from pg_indexes
-                       where schemaname = '{{ this.schema }}' and tablename = '{{ this.identifier }}'
-                         and indexdef like '%(chain, period_seq)') then
-            create index on {{ this }} (chain, period_seq);
-        end if;
+        {{ create_index_if_missing(this, ['chain', 'period_seq']) }}
     end
     $aurora$;
     delete from aurora_control.period_queue as q

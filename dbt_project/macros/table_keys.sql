@@ -40,15 +40,22 @@
         end if;
         {%- endif %}
         {%- for index in indexes %}
-        if not exists (select 1 from pg_index as i
-                       where i.indrelid = to_regclass('{{ this }}')
-                         and {{ _index_columns('i') }} = array['{{ index.columns | join("', '") }}']::text[]) then
-            create {{ 'unique ' if index.unique }}index on {{ this }} ({{ index.columns | join(', ') }});
-        end if;
+        {{ create_index_if_missing(this, index.columns, index.unique) }}
         {%- endfor %}
     end
     $aurora$
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- A PL/pgSQL statement: an index on `columns` (in that order) is created on `relation` unless
+    one of its indexes has exactly those columns, whatever its name. -#}
+{% macro create_index_if_missing(relation, columns, unique=false) -%}
+        if not exists (select 1 from pg_index as i
+                       where i.indrelid = to_regclass('{{ relation }}')
+                         and {{ _index_columns('i') }} = array['{{ columns | join("', '") }}']::text[]) then
+            create {{ 'unique ' if unique }}index on {{ relation }} ({{ columns | join(', ') }});
+        end if;
 {%- endmacro %}
 
 
