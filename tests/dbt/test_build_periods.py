@@ -189,6 +189,21 @@ def test_builds_rebuild_the_periods_of_new_loads_and_the_lookback_window(env, wa
     env.build("--force", "--select", "validator_fees", expect=1)  # --force tests everything
     assert fee_test_run()[0] == 1
 
+    # `relationships` reads every period, by the values of its column, through an index that
+    # leads with it (macros/relationships_by_values.sql); a value the parent lacks fails it with
+    # each of its rows, as dbt's version does.
+    execute(warehouse, """
+        insert into canonical.validator_fees
+        select (jsonb_populate_record(null::canonical.validator_fees,
+                to_jsonb(f) || jsonb_build_object('chain', 'planted', 'validator_key', 'planted' || n))).*
+        from (select * from canonical.validator_fees where chain = 'solana' and period_seq = 1 limit 1) as f,
+             generate_series(1, 2) as n""")
+    env.build("--select", "validator_fees", "--select", "relationships_validator_fees_chain__chain__ref_chains_", expect=1)
+    results = json.loads(Path(aurora_home() / "dbt" / "target" / "run_results.json").read_text())["results"]
+    [chain_test] = [r for r in results if r["unique_id"].startswith("test.aurora.relationships_validator_fees_chain_")]
+    assert chain_test["failures"] == 2 and "child_values" in chain_test["compiled_code"]
+    execute(warehouse, "delete from canonical.validator_fees where chain = 'planted'")
+
     # The lineage's join inputs are tested (not the view): a source row whose archived response is
     # gone fails the build.
 
