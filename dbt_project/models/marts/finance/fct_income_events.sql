@@ -128,6 +128,12 @@ solana_settled as (
 
 ),
 
+fee_epochs as (
+
+    select * from solana_epochs where component = 'block_fees' and amount <> 0
+
+),
+
 block_days as (
 
     -- The UTC days on which each vote account's identity produced its epoch's blocks, weighted by
@@ -149,13 +155,9 @@ block_days as (
         and blocks.is_produced
         and blocks.fee_reward_lamports > 0
         and blocks.block_time is not null
+    -- the epochs whose fees are booked only: the history of every vote account is not read
+    where (meta.chain, meta.validator_key, meta.period_id) in (select chain, validator_key, period_id from fee_epochs)
     group by meta.chain, meta.validator_key, meta.period_id, (blocks.block_time at time zone 'UTC')::date
-
-),
-
-fee_epochs as (
-
-    select * from solana_epochs where component = 'block_fees' and amount <> 0
 
 ),
 
@@ -211,6 +213,24 @@ solana_block_fees as (
 
 ),
 
+booked_validators as (
+
+    -- The validators whose withdrawals can be booked: an operator's, or with holders of their
+    -- issuance (withdrawal_holders books a withdrawal to one or the other). A validator's operator
+    -- in fct_validator_pnl is its identity's, else its operators.yaml entry's, on every row (a
+    -- change rebuilds every period: macros/period_queue.sql), so these are read from there: a
+    -- scan of every validator-day (3.2 million rows network-wide at 100,000 validators x 32 days,
+    -- 2.0 s in EXPLAIN ANALYZE with no operator at all) found the same validators. A listed
+    -- validator with no Ethereum row adds nothing below. Whole validators, so each kept one's
+    -- withdrawals are paid out in order as before.
+    select chain, validator_key from {{ ref('validator_identities') }} where operator is not null
+    union
+    select chain, validator from {{ ref('operator_validators') }}
+    union
+    select chain, validator_key from {{ ref('int_books__holder_weights_resolved') }} where component = 'issuance'
+
+),
+
 ethereum_withdrawals as (
 
     select
@@ -226,6 +246,7 @@ ethereum_withdrawals as (
     from {{ ref('principal_flows') }} as flows
     where flows.kind = 'withdrawal'
       and flows.amount_base_units is not null
+      and (flows.chain, flows.validator_key) in (select chain, validator_key from booked_validators)
 
 ),
 
@@ -242,6 +263,7 @@ validator_issuance as (
 
     from {{ ref('fct_validator_pnl') }} as pnl
     join chains on chains.chain = pnl.chain and chains.family = 'ethereum'
+    where (pnl.chain, pnl.validator_key) in (select chain, validator_key from booked_validators)
 
 ),
 
@@ -256,19 +278,8 @@ opening as (
 
     from {{ ref('balance_reconciliations') }} as rec
     join chains on chains.chain = rec.chain
+    where (rec.chain, rec.validator_key) in (select chain, validator_key from booked_validators)
     order by rec.chain, rec.validator_key, rec.period_seq
-
-),
-
-booked_validators as (
-
-    -- The validators whose withdrawals can be booked: an operator's on some day, or with holders
-    -- of their issuance (withdrawal_holders books a withdrawal to one or the other). Whole
-    -- validators, so each kept one's withdrawals are paid out in order as before; network-wide
-    -- mode's other validators (every validator-day of the history) are not summed for nothing.
-    select chain, validator_key from validator_issuance where operator is not null
-    union
-    select chain, validator_key from {{ ref('int_books__holder_weights_resolved') }} where component = 'issuance'
 
 ),
 
@@ -276,7 +287,7 @@ withdrawal_accrued as (
 
     -- The issuance each withdrawal's validator had accrued by the withdrawal's day (that day
     -- included): a running sum over the validator's days and withdrawals in order, a day's
-    -- issuance before its withdrawals. A sum per withdrawal over the validator's days was a
+    -- issuance before its withdrawals (both of booked validators only). A sum per withdrawal over the validator's days was a
     -- correlated scan of every validator-day once per withdrawal, quadratic: 113,858 withdrawals
     -- x 200,001 validator-days on a mainnet-shaped day of 200,000 validators, cancelled after 9
     -- minutes.
@@ -289,11 +300,9 @@ withdrawal_accrued as (
         from (
             select i.chain, i.validator_key, i.day, false as is_withdrawal, null::bigint as n, i.issuance_base_units as issuance
             from validator_issuance as i
-            join booked_validators as b on b.chain = i.chain and b.validator_key = i.validator_key
             union all
             select w.chain, w.validator_key, w.day, true, w.n, null::numeric
             from ethereum_withdrawals as w
-            join booked_validators as b on b.chain = w.chain and b.validator_key = w.validator_key
         ) as events
     ) as running
     where is_withdrawal
