@@ -286,11 +286,11 @@ opening as (
 withdrawal_accrued as (
 
     -- The issuance each withdrawal's validator had accrued by the withdrawal's day (that day
-    -- included): a running sum over the validator's days and withdrawals in order, a day's
-    -- issuance before its withdrawals (both of booked validators only). A sum per withdrawal over the validator's days was a
-    -- correlated scan of every validator-day once per withdrawal, quadratic: 113,858 withdrawals
-    -- x 200,001 validator-days on a mainnet-shaped day of 200,000 validators, cancelled after 9
-    -- minutes.
+    -- included): a running sum over the validator's days and withdrawals in order (both of
+    -- booked validators only), a day's issuance before its withdrawals. A sum per withdrawal over
+    -- the validator's days was a correlated scan of every validator-day once per withdrawal,
+    -- quadratic: 113,858 withdrawals x 200,001 validator-days on a mainnet-shaped day of 200,000
+    -- validators, cancelled after 9 minutes.
     select chain, validator_key, n, accrued
     from (
         select
