@@ -4,12 +4,12 @@
 
   dbt's own version joins every child row to the parent. Its tests are never scoped to a build's
   periods (macros/tested_periods.sql: the parent may change under unchanged child rows), so on the
-  large tables, `chain -> chains`, each read the whole history in every build: 0.2-0.6 s each, seven
-  of them, at 100,000 validators x 35 days, and growing by the day. A column is a relation's few
-  values (a chain), so when an index of the table leads with it, the distinct values are read by
-  skipping through that index, one probe per value (a loose index scan, which Postgres does not do
-  by itself), and only the rows of a value the parent lacks are read in full. Without such an index,
-  or when the test reads a subquery (a `where` config), dbt's version runs.
+  large tables, `chain -> chains`, each read the whole history in every build (0.2-0.6 s for seven
+  of them at 100,000 validators x 35 days, and growing by the day). Such a column holds a few
+  values (the chains), so when an index of the table leads with it, its distinct values are read
+  by skipping through that index, one probe per value (a loose index scan, which Postgres does not
+  do by itself), and only the rows of a value the parent lacks are read in full. Without such an
+  index, or when the test reads a subquery (a `where` config), dbt's version runs.
 #}
 {% macro postgres__test_relationships(model, column_name, to, field) %}
 {%- if not leads_an_index(model, column_name) -%}
