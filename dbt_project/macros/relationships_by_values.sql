@@ -60,11 +60,10 @@ where {{ column_name }} in (select from_field from missing)
 
 
 {#- Whether `relation` is a table with an index whose first column is `column` (at run time; false
-    when compiling without a database, or for a subquery). -#}
+    when compiling without a database, or for a subquery). The columns as macros/table_keys.sql reads them. -#}
 {% macro leads_an_index(relation, column) -%}
     {%- if not execute or relation is string or relation.schema is none -%}{{ return(false) }}{%- endif -%}
-    {%- set found = run_query("select exists (select 1 from pg_index as i
-        join pg_attribute as a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
-        where i.indrelid = to_regclass('" ~ relation.include(database=false) | string | replace("'", "''") ~ "') and a.attname = '" ~ column | replace("'", "''") ~ "')") -%}
+    {%- set found = run_query("select exists (select 1 from pg_index as i where i.indrelid = to_regclass('" ~ relation
+        ~ "') and (" ~ _index_columns('i') ~ ")[1] = '" ~ column | replace("'", "''") ~ "')") -%}
     {{ return(found.columns[0].values()[0]) }}
 {%- endmacro %}
