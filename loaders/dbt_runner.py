@@ -12,6 +12,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -287,16 +288,22 @@ def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bo
             if say:
                 say(f"building what changed since the last build ({' '.join(selection)}; its views stand as they are); "
                     "the rest is as that build left it (aurora build --force builds everything)")
-        if args and args[0] not in READ_ONLY_COMMANDS:
+        writes = bool(args) and args[0] not in READ_ONLY_COMMANDS
+        if writes:
             build_state.forget(warehouse)
-            analyze_changed_raw(warehouse)
             if force:
                 _forget_tests_clean(warehouse)
-        skip_unit_tests = whole_build and mode != "always" and (mode == "never" or _unit_tests_passed(warehouse, fingerprint))
-        # Imported only now: importing dbt is about half of a skipped build's 5 s.
-        from dbt.cli.main import dbtRunner
+        # The server analyzes while this process imports dbt: at 100,000 validators a new day's
+        # build spent 1.1 s and 1.7 s on them, one after the other. dbt starts after both.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="analyze") as pool:
+            analyzed = pool.submit(analyze_changed_raw, warehouse) if writes else None
+            skip_unit_tests = whole_build and mode != "always" and (mode == "never" or _unit_tests_passed(warehouse, fingerprint))
+            # Imported only now: importing dbt is about half of a skipped build's 5 s.
+            from dbt.cli.main import dbtRunner
 
-        type_testers.install()
+            type_testers.install()
+        if analyzed is not None:
+            analyzed.result()  # raises what the ANALYZE raised
         started = time.monotonic()
         with dbt_events.skipped(not dbt_events.debug_recorded(args)), sessions.dbt_reused(), jinja_compiled.kept():
             result = dbtRunner(callbacks=[_node_finished]).invoke(
