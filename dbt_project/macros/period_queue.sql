@@ -2,12 +2,12 @@
   The P&L tables rebuilt by period. `int_pnl_grid`, `int_pnl_gaps_listed`,
   `marts.fct_validator_pnl`, `int_books__validator_days_apportioned` and
   `int_books__validator_days_split` hold a row per validator and period (per code, per day piece,
-  per holder) over all history; rebuilt whole, every build cost what the
-  history holds. They are incremental: each build deletes and recomputes only the periods whose
+  per holder) over all history, `int_books__chain_period_days` a row per period and day; rebuilt
+  whole, every build cost what the history holds. They are incremental: each build deletes and recomputes only the periods whose
   inputs may have changed, and the rows of every other period are what a whole rebuild would give
   (tests/dbt/test_build_periods.py).
 
-  A period is rebuilt (queued for each of the five tables in `aurora_control.period_queue`) when:
+  A period is rebuilt (queued for each of the six tables in `aurora_control.period_queue`) when:
     - an incremental canonical model these tables read (directly or not) rebuilt it: every period
       its `record_build_periods` records (macros/tested_periods.sql: the lookback's new loads and
       finality window) is queued, so a restated reward, fee or settlement reaches the marts,
@@ -45,7 +45,7 @@
     int_invariants_failed (read by the grid) reads canonical rows only: it takes its own. -#}
 {% macro pnl_queue_models() -%}
     {{ return(['int_pnl_grid', 'int_pnl_gaps_listed', 'fct_validator_pnl', 'int_books__validator_days_apportioned',
-               'int_books__validator_days_split']) }}
+               'int_books__validator_days_split', 'int_books__chain_period_days']) }}
 {%- endmacro %}
 
 
@@ -108,12 +108,12 @@
   Called when a table rebuilt by period compiles: the periods it rebuilds, as a list of
   (chain, period_seq), or none for every period. `int_pnl_grid` (watch_inputs) first queues the
   periods whose small inputs changed and those not final yet, then takes the queue as it sees it
-  for all five tables: in one build they rebuild the same periods, whatever another model queues
-  while they run (that stays queued for all five).
+  for all six tables: in one build they rebuild the same periods, whatever another model queues
+  while they run (that stays queued for all six).
 #}
 {% macro queued_periods(watch_inputs=false) %}
     {#- referenced outside the branches so dbt sees the dependencies when parsing; the canonical
-        models the five tables read are built (and have queued their periods) before the grid -#}
+        models the six tables read are built (and have queued their periods) before the grid -#}
     {%- set inputs = {
         'chains': ref('chains'), 'operator_validators': ref('operator_validators'),
         'chain_provider_mappings': ref('chain_provider_mappings'), 'validator_identities': ref('validator_identities'),

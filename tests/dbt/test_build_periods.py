@@ -221,6 +221,7 @@ def pnl_rows(warehouse) -> list[tuple]:
         union all select 'mart', m::text from marts.fct_validator_pnl as m
         union all select 'books', b::text from intermediate.int_books__validator_days_apportioned as b
         union all select 'split', s::text from intermediate.int_books__validator_days_split as s
+        union all select 'chain days', c::text from intermediate.int_books__chain_period_days as c
         union all select 'invariants', i::text from intermediate.int_invariants_failed as i
         order by 1, 2""")
 
@@ -232,15 +233,16 @@ def rebuilt(warehouse, model: str) -> set:
 
 
 def test_the_pnl_tables_rebuild_the_periods_whose_inputs_changed(env, warehouse):
-    """int_pnl_grid, int_pnl_gaps_listed, fct_validator_pnl and the books' day pieces and their
-    split between holders are rebuilt by period (macros/period_queue.sql): what an incremental model
+    """int_pnl_grid, int_pnl_gaps_listed, fct_validator_pnl, the books' day pieces, their split
+    between holders and the chain's period days are rebuilt by period (macros/period_queue.sql): what an incremental model
     rebuilt, the rows not final yet, the periods whose prices changed, everything when the registry,
     an operator or the holders' terms changed. After each step they hold exactly what a full rebuild
     gives, and a table a build did not reach keeps its queue."""
     env.run("--from-epoch", "0", "--to-epoch", "5")
     env.build()
     models = ["intermediate.int_pnl_grid", "intermediate.int_pnl_gaps_listed", "marts.fct_validator_pnl",
-              "intermediate.int_books__validator_days_apportioned", "intermediate.int_books__validator_days_split"]
+              "intermediate.int_books__validator_days_apportioned", "intermediate.int_books__validator_days_split",
+              "intermediate.int_books__chain_period_days"]
     assert {m: rebuilt(warehouse, m) for m in models} == {m: {"*"} for m in models}  # new tables
     assert rebuilt(warehouse, "intermediate.int_invariants_failed") == {"*"}
     assert query(warehouse, "select count(*) from aurora_control.period_queue") == [(0,)]
@@ -292,9 +294,10 @@ def test_the_pnl_tables_rebuild_the_periods_whose_inputs_changed(env, warehouse)
     env.build("--select", "+int_pnl_grid")
     queued = dict(query(warehouse, "select model, array_agg(period_seq order by period_seq) from aurora_control.period_queue group by model"))
     assert set(queued) == {"int_pnl_gaps_listed", "fct_validator_pnl", "int_books__validator_days_apportioned",
-                           "int_books__validator_days_split"}
+                           "int_books__validator_days_split", "int_books__chain_period_days"}
     assert 6 in queued["fct_validator_pnl"] and queued["int_books__validator_days_apportioned"] == queued["fct_validator_pnl"]
     assert queued["int_books__validator_days_split"] == queued["fct_validator_pnl"]
+    assert queued["int_books__chain_period_days"] == queued["fct_validator_pnl"]
     assert query(warehouse, "select count(*) from marts.fct_validator_pnl where period_seq = 6") == [(0,)]
     env.build()
     assert set(queued["fct_validator_pnl"]) <= rebuilt(warehouse, "marts.fct_validator_pnl")

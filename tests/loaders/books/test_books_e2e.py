@@ -10,7 +10,7 @@ import io
 import os
 import re
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -140,6 +140,34 @@ def test_the_operator_day_adds_up_its_validators_and_the_statement_its_days(demo
     validator_days = query(warehouse, "select count(*) from marts.fct_operator_validator_pnl "
                                       "where operator = 'acme' and chain = 'ethereum' and holder_kind = 'operator'")[0][0]
     assert costs["ethereum_nodes"] == Decimal("2.50") * validator_days and costs["hsm_purchase"] == Decimal("0.05")
+
+
+def test_the_chains_days_are_what_every_validator_row_says(demo):
+    """int_books__chain_period_days (a costs-only day's finality, the chain's loaded range) holds
+    per period and UTC day what all the mart's validator rows of that period say: worked out here
+    from the rows themselves. The day pieces are cut for operators' validators only."""
+    warehouse, _ = demo
+    rows = query(warehouse, "select chain, period_seq, period_start, period_end, is_final, data_gaps from marts.fct_validator_pnl")
+    assert rows and all(start is not None and end is not None for _, _, start, end, _, _ in rows)
+    expected: dict[tuple, list] = {}
+    for chain, seq, start, end, final, gaps in rows:
+        start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+        last = start.date() if end <= start else (end - timedelta(microseconds=1)).date()
+        day = start.date()
+        while day <= last:
+            seen = expected.setdefault((chain, seq, day), [start, end, True, set()])
+            seen[0], seen[1] = min(seen[0], start), max(seen[1], end)
+            seen[2] = seen[2] and final
+            seen[3] |= set(gaps.split(", ")) if gaps else set()
+            day += timedelta(days=1)
+    got = {(chain, seq, day): [start, end, final, set(gaps.split(", ")) if gaps else set()]
+           for chain, seq, day, start, end, final, gaps in query(warehouse, """
+               select chain, period_seq, day, period_start, period_end, is_final, data_gaps
+               from intermediate.int_books__chain_period_days""")}
+    assert got == expected
+    assert any(not final for _, _, final, _ in expected.values())  # and a day not final
+    unbooked = query(warehouse, "select count(*) from intermediate.int_books__validator_days_apportioned where operator is null")
+    assert unbooked == [(0,)]
 
 
 @pytest.mark.parametrize("operator", ["acme", "beta"])

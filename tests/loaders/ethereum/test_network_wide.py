@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import tracemalloc
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pyarrow as pa
 import pytest
@@ -151,6 +151,10 @@ def _snapshot(warehouse) -> dict[str, list]:
         columns = _columns(warehouse, *table.split("."))
         out[name] = [dict(zip(columns, r)) for r in query(
             warehouse, f"select {', '.join(columns)} from {table} where chain = 'ethereum' order by validator_key, period_id")]
+    # The books: no operator listed, so no validator's day is cut into pieces; the chain's day is.
+    out["pieces"] = query(warehouse, "select count(*) from intermediate.int_books__validator_days_apportioned")
+    out["chain_days"] = query(warehouse, "select period_id, day, period_start, period_end, is_final, data_gaps "
+                                         "from intermediate.int_books__chain_period_days where chain = 'ethereum'")
     return out
 
 
@@ -210,6 +214,10 @@ def test_day_grain_lands_a_row_per_validator_day_and_equals_the_ledger(both_grai
                 int(row["mev_base_units"]), row["is_final"], row["has_data_gaps"]) == \
             (want.issuance, want.penalties, want.block_fees, want.mev, want.is_final, False), key
     assert any(r["penalties_base_units"] > 0 for r in day["pnl"])  # the day has penalties to sum
+    # Nobody's books hold these validators: no day pieces; the chain's day is final, as all its rows are.
+    start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=timezone.utc)
+    assert day["pieces"] == [(0,)]
+    assert day["chain_days"] == [(DAY.isoformat(), DAY, start, start + timedelta(days=1), True, None)]
     assert ("penalties" in lineage) == (got[("9", DAY.isoformat())]["penalties_base_units"] > 0)
 
 

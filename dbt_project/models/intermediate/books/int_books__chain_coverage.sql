@@ -5,5 +5,5 @@ select
     min(period_start) as loaded_from,
     max(period_end) as loaded_to
 
-from {{ ref('int_books__validator_days_apportioned') }}
+from {{ ref('int_books__chain_period_days') }}
 group by chain

@@ -58,9 +58,8 @@ chain_days as (
 
     -- the days any validator of the chain was loaded: the range a monthly line is spread over
     select chain, min(day) as first_day, max(day) as last_day
-    from {{ ref('int_books__validator_days_apportioned') }}
-    where component = 'issuance'
-      and chain in (select chain from lines where kind = 'monthly')
+    from {{ ref('int_books__chain_period_days') }}
+    where chain in (select chain from lines where kind = 'monthly')
     group by chain
 
 ),

@@ -5,14 +5,20 @@
 {%- set build_periods = queued_periods() %}
 {%- set piece_columns = 'chain, validator_key, operator, period_id, period_seq, day, component, day_weight, piece_from, piece_to, is_time_estimated, is_final, has_data_gaps, data_gaps' %}
 
--- Every validator row of marts.fct_validator_pnl, cut into UTC days and into its components (long
--- form: one row per period, day and component). An Ethereum day is one piece. A Solana epoch is
--- apportioned to the days it overlaps by time: each day's weight is the microseconds of the
--- epoch (period_start..period_end, the times of its first and last blocks) that fall in it, and
--- each component is split by those weights with the largest remainder rule (macros/
--- largest_remainder.sql), so the pieces add up to the epoch's amount to the lamport.
--- An epoch whose block times are unknown is placed by the chain's nominal clock (genesis +
--- epoch x slots_per_epoch x slot_seconds) and carries the gap `period_time_unknown`.
+-- Every row of marts.fct_validator_pnl that has an operator, cut into UTC days and into its
+-- components (long form: one row per period, day and component). An Ethereum day is one piece. A
+-- Solana epoch is apportioned to the days it overlaps by time (macros/books_period_days.sql): each
+-- day's weight is the microseconds of the epoch (period_start..period_end, the times of its first
+-- and last blocks) that fall in it, and each component is split by those weights with the largest
+-- remainder rule (macros/largest_remainder.sql), so the pieces add up to the epoch's amount to the
+-- lamport. An epoch whose block times are unknown is placed by the chain's nominal clock (genesis
+-- + epoch x slots_per_epoch x slot_seconds) and carries the gap `period_time_unknown`.
+--
+-- Only rows with an operator: books.yaml's holders and cost lines name operators' validators
+-- (loaders/books/config.py refuses any other), so a row without one is in nobody's books. What
+-- the books need of every validator (the chain's days: final, gaps, how far loaded) is in
+-- int_books__chain_period_days. Network-wide, this table held six rows per validator-day with
+-- no operator listed (600,000 a day at 100,000 validators, 2.2 s of a new day's build).
 with
 
 validator_rows as (
@@ -27,14 +33,7 @@ validator_rows as (
         pnl.has_data_gaps,
         pnl.data_gaps,
         pnl.period_start is null or pnl.period_end is null as is_time_estimated,
-        coalesce(
-            pnl.period_start,
-            chains.genesis_time + (pnl.period_seq * chains.slots_per_epoch * chains.slot_seconds)::float8 * interval '1 second'
-        ) as piece_from,
-        coalesce(
-            pnl.period_end,
-            chains.genesis_time + ((pnl.period_seq + 1) * chains.slots_per_epoch * chains.slot_seconds)::float8 * interval '1 second'
-        ) as piece_to,
+        {{ books_period_bounds('pnl', 'chains') }},
         pnl.issuance_base_units,
         pnl.block_fees_base_units,
         pnl.mev_base_units,
@@ -44,48 +43,14 @@ validator_rows as (
 
     from {{ ref('fct_validator_pnl') }} as pnl
     join {{ ref('chains') }} as chains on chains.chain = pnl.chain
-    where {{ in_queued_periods(build_periods, 'pnl.chain', 'pnl.period_seq') }}
-
-),
-
-placed as (
-
-    select
-        validator_rows.*,
-        -- One UTC day holds the whole period (every Ethereum day; a Solana epoch that does not
-        -- cross midnight, or an instant one): it is one piece per component (below).
-        ((validator_rows.piece_to - interval '1 microsecond') at time zone 'UTC')::date
-            <= (validator_rows.piece_from at time zone 'UTC')::date as is_one_day
-
-    from validator_rows
+    where pnl.operator is not null
+      and {{ in_queued_periods(build_periods, 'pnl.chain', 'pnl.period_seq') }}
 
 ),
 
 days as (
 
-    select
-        validator_rows.*,
-        days_since.day,
-        -- An instant period (first block = last block) has one piece, its day, weighing 1.
-        case
-            when validator_rows.piece_to <= validator_rows.piece_from then 1::numeric
-            else round(extract(epoch from (
-                least(validator_rows.piece_to, (days_since.day + 1)::timestamp at time zone 'UTC')
-                - greatest(validator_rows.piece_from, days_since.day::timestamp at time zone 'UTC')
-            ))::numeric * 1000000)
-        end as day_weight
-
-    from placed as validator_rows
-    -- Dates as integers: generate_series over dates would go through timestamptz and the
-    -- session's time zone.
-    cross join lateral (
-        select (validator_rows.piece_from at time zone 'UTC')::date + n as day
-        from generate_series(
-            0,
-            greatest(0, ((validator_rows.piece_to - interval '1 microsecond') at time zone 'UTC')::date
-                - (validator_rows.piece_from at time zone 'UTC')::date)
-        ) as n
-    ) as days_since
+    {{ books_period_days('validator_rows') }}
 
 ),
 

@@ -51,9 +51,9 @@ unallocated as (
 
 chain_days as (
 
-    -- Every validator's pieces of the chain that day, whoever holds them.
+    -- Every validator row of the chain that touches the day, whoever holds it.
     select chain, day, bool_and(is_final) as is_final, {{ gap_codes_agg('data_gaps') }} as data_gaps
-    from {{ ref('int_books__validator_days_apportioned') }}
+    from {{ ref('int_books__chain_period_days') }}
     group by chain, day
 
 ),
