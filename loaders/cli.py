@@ -285,14 +285,17 @@ def load_registry(config: AuroraConfig, warehouse: Warehouse, books: BooksConfig
 
 
 INVARIANT_ROWS_SHOWN = 20
+# The mart's condition is its partial index's (macros/invariants_failed.sql, index_invariant_rows):
+# the flagged rows are read through it, not by a scan of every validator-period.
+INVARIANT_ROWS_SQL = """
+    select chain, validator_key, period_id, data_gaps from marts.fct_validator_pnl
+    where data_gaps like '%invariant_failed:%' order by chain, period_seq, validator_key"""
 
 
 def invariant_failures(warehouse: Warehouse) -> list[tuple]:
     """P&L rows that broke a row-level invariant (built, flagged invariant_failed:<test>, not final)."""
     try:
-        _, rows = query_table(warehouse, """
-            select chain, validator_key, period_id, data_gaps from marts.fct_validator_pnl
-            where data_gaps like '%invariant_failed:%' order by chain, period_seq, validator_key""")
+        _, rows = query_table(warehouse, INVARIANT_ROWS_SQL)
     except Exception:  # no mart yet (a partial --select): nothing to report
         return []
     return rows

@@ -18,3 +18,20 @@
     {%- endif %}
     {%- endfor %}
 {% endmacro %}
+
+
+{#- Post-hook of marts.fct_validator_pnl: an index of its rows flagged with a failed invariant,
+    which `aurora build` lists after every build (loaders/cli.py, INVARIANT_ROWS_SQL: the same
+    condition, so the planner can use it). They are few; the listing scanned the whole mart (0.58 s
+    at 100,000 validators x 33 days, growing with the history). -#}
+{% macro index_invariant_rows() -%}
+    do $aurora$
+    begin
+        if not exists (select 1 from pg_index
+                       where indrelid = to_regclass('{{ this }}')
+                         and pg_get_expr(indpred, indrelid) like '%invariant_failed:%') then
+            create index on {{ this }} (chain, period_seq, validator_key) where data_gaps like '%invariant_failed:%';
+        end if;
+    end
+    $aurora$
+{%- endmacro %}

@@ -1,6 +1,6 @@
 {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
           pre_hook=["set local enable_nestloop = off", "{{ delete_queued_periods() }}"],
-          post_hook=["{{ consume_period_queue() }}"]) }}
+          post_hook=["{{ consume_period_queue() }}", "{{ index_invariant_rows() }}"]) }}
 {%- set build_periods = queued_periods() %}
 
 -- No nested loops in this model's transaction (as canonical.validator_meta): the planner

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import pytest
 import yaml
 
+from loaders.cli import INVARIANT_ROWS_SQL
 from simnet.network import NetworkSpec, SimNetwork
 from simnet.solana.model import SolanaModel, SolanaParams
 from tests.support.db import built_tables, query, view_rules
@@ -286,3 +287,11 @@ def test_a_burned_fee_reward_is_flagged_and_the_build_goes_on(warehouse, tmp_pat
         # A build alone names the row and fails the same way.
         built = env.build(expect=1)
         assert f"solana {victim} 2: invariant_failed:fee_split" in built.output
+        # It reads the flagged rows through the mart's partial index, not by a scan of every row.
+        [(index,)] = query(warehouse, "select indexrelid::regclass::text from pg_index "
+                                      "where indrelid = 'marts.fct_validator_pnl'::regclass and indpred is not null")
+        with warehouse.connect() as conn, conn.cursor() as cur:
+            cur.execute("set enable_seqscan = off")
+            cur.execute("explain " + INVARIANT_ROWS_SQL)
+            plan = "\n".join(r[0] for r in cur.fetchall())
+        assert index.split(".")[-1] in plan, plan
