@@ -194,15 +194,34 @@ def test_aurora_build_skipped_exits_and_reports_as_the_build_did(dbt, warehouse,
     assert len(dbt.calls) == calls + 1 and forced.exit_code == 1 and "dbt build succeeded" in forced.stdout
 
 
-def test_a_build_analyzes_the_raw_tables_loads_changed(dbt, warehouse):
-    """Statistics for the planner: `_dlt_loads` (a few rows, never reached by autovacuum) included."""
+def test_a_build_analyzes_the_raw_tables_loads_changed(dbt, warehouse, monkeypatch):
+    """Statistics for the planner: `_dlt_loads` (a few rows, never reached by autovacuum) included,
+    in place before dbt starts (the ANALYZE runs while dbt is imported); an ANALYZE that fails
+    stops the build before dbt."""
     def reltuples(table: str) -> float:
         return query(warehouse, "select reltuples from pg_class where oid = %s::regclass", (table,))[0][0]
 
+    seen_by_dbt = []
+    invoke = dbt.invoke
+
+    def invoke_seeing_statistics(args):
+        seen_by_dbt.append(reltuples("raw_toy._dlt_loads"))
+        return invoke(args)
+
+    monkeypatch.setattr(dbt, "invoke", invoke_seeing_statistics)
     assert reltuples("raw_toy._dlt_loads") == 1 and reltuples("raw_toy.a") == 20
     toy_pipeline.load(2)
     assert dbt.runs(warehouse)
-    assert reltuples("raw_toy._dlt_loads") == 2
+    assert reltuples("raw_toy._dlt_loads") == 2 and seen_by_dbt == [2]
+
+    def refused(_warehouse):
+        raise RuntimeError("analyze refused")
+
+    monkeypatch.setattr(dbt_runner, "analyze_changed_raw", refused)
+    toy_pipeline.load(3)
+    with pytest.raises(RuntimeError, match="analyze refused"):
+        dbt_runner.run_dbt(warehouse, ["build"])
+    assert seen_by_dbt == [2]
 
 
 @pytest.mark.parametrize("mode, excluded", [
