@@ -305,6 +305,18 @@ def test_the_pnl_tables_rebuild_the_periods_whose_inputs_changed(env, warehouse)
     split_before = query(warehouse, "select distinct holder from intermediate.int_books__validator_days_split")
     assert split_before == [("acme_two",)]
 
+    # A table an older Aurora built holds pieces of validators without an operator: the first build
+    # after the change deletes them, whatever periods it rebuilds (once: aurora_control.migrations_done).
+    execute(warehouse, """insert into intermediate.int_books__validator_days_apportioned
+        (chain, validator_key, operator, period_id, period_seq, day, component, amount_base_units)
+        values ('solana', 'nobodys', null, '1000', 1000, '2025-01-01', 'issuance', 5)""")
+    execute(warehouse, "delete from aurora_control.migrations_done")
+    env.build("--force")
+    assert rebuilt(warehouse, "intermediate.int_books__validator_days_apportioned").isdisjoint({"*", 1000})
+    assert query(warehouse, "select count(*) from intermediate.int_books__validator_days_apportioned "
+                            "where operator is null") == [(0,)]
+    assert query(warehouse, "select name from aurora_control.migrations_done") == [("books_pieces_of_operators_validators_only",)]
+
     # books.yaml gives the validators a co-owner, nothing loaded: every period is rebuilt and the
     # pieces are split between the operator and the partner.
     books = env.paths["operators"].parent / "books.yaml"

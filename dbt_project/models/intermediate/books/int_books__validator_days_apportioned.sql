@@ -1,7 +1,7 @@
 -- A table, not a view: the finance marts and the income events each read it several times.
 -- Rebuilt by period, with the rows of marts.fct_validator_pnl it cuts (macros/period_queue.sql).
 {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='sync_all_columns',
-          pre_hook=["{{ delete_queued_periods() }}"], post_hook=["{{ consume_period_queue() }}"]) }}
+          pre_hook=["{{ delete_queued_periods() }}", "{{ delete_unbooked_pieces() }}"], post_hook=["{{ consume_period_queue() }}"]) }}
 {%- set build_periods = queued_periods() %}
 {%- set piece_columns = 'chain, validator_key, operator, period_id, period_seq, day, component, day_weight, piece_from, piece_to, is_time_estimated, is_final, has_data_gaps, data_gaps' %}
 
