@@ -3,9 +3,9 @@
   `marts.fct_validator_pnl`, `int_books__validator_days_apportioned` and
   `int_books__validator_days_split` hold a row per validator and period (per code, per day piece,
   per holder) over all history, `int_books__chain_period_days` a row per period and day; rebuilt
-  whole, every build cost what the history holds. They are incremental: each build deletes and recomputes only the periods whose
-  inputs may have changed, and the rows of every other period are what a whole rebuild would give
-  (tests/dbt/test_build_periods.py).
+  whole, every build cost what the history holds. They are incremental: each build deletes and
+  recomputes only the periods whose inputs may have changed, and the rows of every other period
+  are what a whole rebuild would give (tests/dbt/test_build_periods.py).
 
   A period is rebuilt (queued for each of the six tables in `aurora_control.period_queue`) when:
     - an incremental canonical model these tables read (directly or not) rebuilt it: every period
