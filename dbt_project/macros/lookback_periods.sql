@@ -68,7 +68,10 @@
   The periods to rebuild, found now and written as a literal list: those of the given staging
   relations' rows from the `new_loads` (load ids), and those the model holds inside the lookback
   window of their chain that were not final when the build started (`final_periods`, below).
-  Reads only the new loads' rows and the model's newest periods (its (chain, period_seq) index).
+  Reads only the new loads' rows and, for each period of the window, whether the model holds it:
+  one probe of its (chain, period_seq) index per period. Reading the window's rows to list their
+  distinct periods cost 0.34-0.60 s of validator_meta's build at 100,000 validators (a day's
+  100,000 rows per period; the probes, 0.006 s).
 #}
 {% macro build_periods_from_loads(items, new_loads, chains_relation) -%}
     {%- set parts = [] -%}
@@ -84,8 +87,9 @@
         from " ~ chains_relation ~ " as chains
         cross join lateral (select max(period_seq) as max_seq from " ~ this ~ " where chain = chains.chain) as seen
         join lateral (
-            select distinct chain, period_seq from " ~ this ~ "
-            where chain = chains.chain and period_seq > seen.max_seq - chains.finality_lag - " ~ var('lookback_margin_periods', 1) ~ "
+            select chains.chain, window_seq.period_seq
+            from generate_series(seen.max_seq - chains.finality_lag - " ~ var('lookback_margin_periods', 1) ~ " + 1, seen.max_seq) as window_seq (period_seq)
+            where exists (select 1 from " ~ this ~ " as held where held.chain = chains.chain and held.period_seq = window_seq.period_seq)
         ) as mine on true
         where not exists (
             select 1 from aurora_control.final_periods as final
