@@ -798,11 +798,16 @@ def archive_show() -> None:
 
 
 def main() -> None:
+    from loaders.process_exit import end_process
+
     try:
         app()
     except KeyboardInterrupt:
         err_console.print("interrupted")
-        sys.exit(130)
+        end_process(130)
+    except SystemExit as exc:  # typer ends every command with one
+        end_process(exc.code)
+    end_process(0)
 
 
 if __name__ == "__main__":
