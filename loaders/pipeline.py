@@ -478,10 +478,17 @@ def recover_all(warehouse: Warehouse, say: Callable[[str], None] | None = None) 
             # Attaching a dlt pipeline reads its state and schemas (five: 0.56 s of CPU in a new
             # process, 0.17 s after), and every build looks at all five: only one with something
             # to finish is attached (checked under its lock, so nothing can appear meanwhile).
-            if _packages_on_disk(name) or _unsettled_loads(warehouse, name):
+            if has_pending(warehouse, name):
                 finish_pending(make_pipeline(name, dataset, warehouse), say=say)
         finally:
             lock.release()
+
+
+def has_pending(warehouse: Warehouse, name: str) -> bool:
+    """Whether finish_pending would find anything to do for the pipeline: a package on disk not
+    yet loaded, or one the control table has as unfinished. Read without attaching the pipeline
+    (dlt reads its state and schemas for that). Call with the pipeline's lock held."""
+    return _packages_on_disk(name) or _unsettled_loads(warehouse, name)
 
 
 def _packages_on_disk(name: str) -> bool:

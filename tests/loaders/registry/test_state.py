@@ -7,6 +7,7 @@ from __future__ import annotations
 import yaml
 
 from loaders.cli import load_registry
+from loaders.books.settings import PIPELINE as BOOKS_PIPELINE
 from loaders.config import load_config
 from loaders.pipeline import make_pipeline
 from loaders.registry import registry_source
@@ -70,3 +71,21 @@ def test_a_package_an_interrupted_run_left_is_finished_then_replaced(warehouse, 
     load_registry(files, warehouse)
     assert _validators(warehouse) == ["1", "2"]
     assert _loads(warehouse) == (3, 2)
+
+
+def test_with_nothing_left_by_a_run_no_pipeline_is_attached(warehouse, config_files, tmp_path, monkeypatch):
+    import loaders.pipeline
+
+    files = _config(config_files, tmp_path, [1, 2])
+    load_registry(files, warehouse)
+    attached = []
+    monkeypatch.setattr(loaders.pipeline, "make_pipeline", lambda *args: attached.append(args[0]) or make_pipeline(*args))
+    load_registry(files, warehouse)
+    assert attached == [] and _loads(warehouse) == (1, 1)
+    # A package left on disk: that pipeline alone is attached to finish it; the files, no longer
+    # the latest load, are then loaded again (both pipelines).
+    other = make_pipeline(PIPELINE, DATASET, warehouse)
+    other.extract(registry_source(_config(config_files, tmp_path, [9])))
+    load_registry(files, warehouse)
+    assert attached == [PIPELINE, PIPELINE, BOOKS_PIPELINE] and _loads(warehouse) == (3, 2)
+    assert _validators(warehouse) == ["1", "2"]
