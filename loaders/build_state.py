@@ -50,8 +50,9 @@ from loaders.warehouse import Warehouse, project_root
 
 STATE_TABLE = "aurora_control.build_state"
 
-# Connection settings: they choose the database the record is kept in, they change nothing in it.
-_CONNECTION_ENV = re.compile(r"^AURORA_PG_")
+# Connection settings choose the database the record is kept in, and dbt's thread count how many
+# nodes run at once: neither changes what a build writes.
+_NO_EFFECT_ENV = re.compile(r"^(AURORA_PG_.*|AURORA_DBT_THREADS)$")
 _ENV_VAR = re.compile(r"""env_var\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]""")
 
 
@@ -105,7 +106,7 @@ def dbt_env_names() -> list[str]:
               and p.relative_to(root).parts[0] not in ("target", "logs", "dbt_packages")]
     for path in files:
         names.update(_ENV_VAR.findall(path.read_text(errors="replace")))
-    return sorted(n for n in names if not _CONNECTION_ENV.match(n))
+    return sorted(n for n in names if not _NO_EFFECT_ENV.match(n))
 
 
 def current_state(warehouse: Warehouse, args: list[str], fingerprint: str) -> BuildState:

@@ -118,6 +118,11 @@ def test_a_new_load_the_project_vars_settings_or_force_make_it_build(dbt, wareho
     monkeypatch.setenv("AURORA_DBT_HEAL", "true")  # left over in a shell: a plain build does not heal
     assert not dbt.runs(warehouse) and "AURORA_DBT_HEAL" not in os.environ
 
+    # The thread count changes how many nodes run at once, nothing a build writes.
+    monkeypatch.setenv("AURORA_DBT_THREADS", "2")
+    assert not dbt.runs(warehouse)
+    monkeypatch.delenv("AURORA_DBT_THREADS")
+
     monkeypatch.setenv("AURORA_READER_ROLE", "bi_readers_x")
     assert dbt.runs(warehouse)
     assert not dbt.runs(warehouse)
