@@ -117,6 +117,19 @@
     end
     $aurora$;
     {%- endfor %}
+    -- The day-grain attestation rewards by day (the staging view's own expression: iso_date.sql):
+    -- the grain test reads the rows of new loads' days, where a cast read the whole history
+    -- (0.81 s at 100,000 validators x 31 days, EXPLAIN ANALYZE; 0.24 s so). Its keys come a day
+    -- at a time, as the load ids' do.
+    {%- set daily = source('ethereum', 'attestation_rewards_daily') %}
+    do $aurora$
+    begin
+        if to_regclass('{{ daily }}') is not null
+           and not exists (select 1 from pg_indexes where schemaname = '{{ daily.schema }}' and indexname = 'attestation_rewards_daily__day') then
+            create index if not exists attestation_rewards_daily__day on {{ daily }} (({{ iso_date('day') }}));
+        end if;
+    end
+    $aurora$;
 {% endmacro %}
 
 

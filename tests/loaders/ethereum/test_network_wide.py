@@ -225,3 +225,23 @@ def test_the_marts_are_identical_at_day_and_epoch_grain(both_grains):
     _m, day, epoch, _raw = both_grains
     assert day["pnl"] and day["reconciliations"]
     assert day == epoch
+
+
+def test_the_day_grain_rows_of_a_day_are_read_by_index(both_grains, module_warehouse):
+    # The grain test of a build reads the days of new loads through the staging view's `day`: the
+    # index the build creates must serve that expression (macros/iso_date.sql), or the test reads
+    # every day's rows. Seq scans off: the plan shows whether the index applies, not its cost.
+    conn = module_warehouse.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("set local enable_seqscan = off")
+            cur.execute("explain select validator_index from staging.stg_ethereum__attestation_rewards_daily "
+                        "where day = any(array[%s::date])", (DAY,))
+            plan = "\n".join(r[0] for r in cur.fetchall())
+            cur.execute("select day, count(*) from staging.stg_ethereum__attestation_rewards_daily group by day")
+            days = cur.fetchall()
+    finally:
+        conn.rollback()
+        conn.close()
+    assert "attestation_rewards_daily__day" in plan, plan
+    assert days and {d for d, _ in days} == {DAY}

@@ -14,7 +14,7 @@ renamed as (
 
     select
         source.chain::text as chain,
-        source.day::date as day,
+        {{ iso_date('source.day') }} as day,  -- indexed so (macros/iso_date.sql): the grain test reads new days' rows only
         source.validator_index,
         {{ consensus_to_base_units('head_gwei') }} as head_wei,
         {{ consensus_to_base_units('target_gwei') }} as target_wei,
