@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import yaml
 
-from loaders.cli import load_registry
 from loaders.books.settings import PIPELINE as BOOKS_PIPELINE
+from loaders.cli import load_registry
 from loaders.config import load_config
 from loaders.pipeline import make_pipeline
 from loaders.registry import registry_source
