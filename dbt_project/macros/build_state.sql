@@ -119,7 +119,7 @@
     {%- endfor %}
     -- The day-grain attestation rewards by day (the staging view's own expression: iso_date.sql):
     -- the grain test reads the rows of new loads' days, where a cast read the whole history
-    -- (0.81 s at 100,000 validators x 31 days, EXPLAIN ANALYZE; 0.24 s so). Its keys come a day
+    -- (0.81 s at 100,000 validators x 32 days, EXPLAIN ANALYZE; 0.24 s so). Its keys come a day
     -- at a time, as the load ids' do.
     {%- set daily = source('ethereum', 'attestation_rewards_daily') %}
     do $aurora$
