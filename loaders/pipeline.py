@@ -478,10 +478,16 @@ def recover_all(warehouse: Warehouse, say: Callable[[str], None] | None = None) 
             # Attaching a dlt pipeline reads its state and schemas (five: 0.56 s of CPU in a new
             # process, 0.17 s after), and every build looks at all five: only one with something
             # to finish is attached (checked under its lock, so nothing can appear meanwhile).
-            if has_pending(warehouse, name):
-                finish_pending(make_pipeline(name, dataset, warehouse), say=say)
+            finish_if_pending(warehouse, name, dataset, say=say)
         finally:
             lock.release()
+
+
+def finish_if_pending(warehouse: Warehouse, name: str, dataset: str, say: Callable[[str], None] | None = None) -> None:
+    """finish_pending for the pipeline, attached only when it has something pending. Call with
+    the pipeline's lock held."""
+    if has_pending(warehouse, name):
+        finish_pending(make_pipeline(name, dataset, warehouse), say=say)
 
 
 def has_pending(warehouse: Warehouse, name: str) -> bool:

@@ -48,13 +48,12 @@ def finish_interrupted(warehouse: Warehouse, pipelines: list[tuple[str, str]], s
     both, and with both attached a registry check with nothing to load took 0.44-0.48 s, without
     0.31-0.36 s (a new process each, on a warehouse of 100,000 validators)."""
     from loaders.locks import holding, pipeline_lock_name
-    from loaders.pipeline import finish_pending, has_pending, make_pipeline, pipelines_dir
+    from loaders.pipeline import finish_if_pending, pipelines_dir
 
     for name, dataset in pipelines:
         if os.path.isdir(os.path.join(pipelines_dir(), name)):
             with holding(warehouse, pipeline_lock_name(name), wait=True, on_wait=say):
-                if has_pending(warehouse, name):
-                    finish_pending(make_pipeline(name, dataset, warehouse), say=say)
+                finish_if_pending(warehouse, name, dataset, say=say)
 
 
 def unchanged(warehouse: Warehouse, wanted: str, datasets: list[str]) -> bool:
