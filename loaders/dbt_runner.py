@@ -75,6 +75,11 @@ def dbt_env(warehouse: Warehouse) -> dict[str, str]:
     return env
 
 
+def jinja_code_store() -> Path:
+    """The Jinja code dbt's texts compiled to, kept for the next build (loaders/jinja_compiled.py)."""
+    return aurora_home() / "dbt" / "jinja_code.bin"
+
+
 def project_fingerprint() -> str:
     """sha256 of every file of the dbt project (its runtime output excluded) and the dbt version:
     equal fingerprints compile every model and unit test to the same SQL for the same vars."""
@@ -305,7 +310,8 @@ def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bo
         if analyzed is not None:
             analyzed.result()  # raises what the ANALYZE raised
         started = time.monotonic()
-        with dbt_events.skipped(not dbt_events.debug_recorded(args)), sessions.dbt_reused(), jinja_compiled.kept():
+        with dbt_events.skipped(not dbt_events.debug_recorded(args)), sessions.dbt_reused(), \
+                jinja_compiled.kept(store=jinja_code_store()):
             result = dbtRunner(callbacks=[_node_finished]).invoke(
                 [*args, *(["--exclude-resource-type", "unit_test"] if skip_unit_tests else []), *flags])
         if whole_build and result.success:
