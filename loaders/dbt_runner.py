@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from loaders import dbt_events, faults, jinja_compiled, sessions, type_testers
+from loaders import dbt_events, faults, jinja_compiled, manifest_once, sessions, type_testers
 from loaders.locks import DBT_LOCK, WarehouseLock, commit_lock_name
 from loaders.warehouse import Warehouse, aurora_home, project_root
 
@@ -311,7 +311,7 @@ def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bo
             analyzed.result()  # raises what the ANALYZE raised
         started = time.monotonic()
         with dbt_events.skipped(not dbt_events.debug_recorded(args)), sessions.dbt_reused(), \
-                jinja_compiled.kept(store=jinja_code_store()):
+                jinja_compiled.kept(store=jinja_code_store()), manifest_once.at_run_end(args[0] if args else None):
             result = dbtRunner(callbacks=[_node_finished]).invoke(
                 [*args, *(["--exclude-resource-type", "unit_test"] if skip_unit_tests else []), *flags])
         if whole_build and result.success:
