@@ -518,6 +518,37 @@ def test_fee_recipients_changed_in_operators_yaml_restate_every_day(loaded):
         assert open_days and {seq for _, seq in recorded} == open_days and {c for c, _ in recorded} == {"ethereum"}, model
 
 
+def test_the_marts_row_rules_name_the_rule_a_row_breaks(loaded):
+    """fct_validator_pnl's row rules are one test, one read of the rows
+    (tests/generic/expressions_are_true.sql): a row that breaks one fails it, and the failing row
+    names the rule; put right, the test passes."""
+    from loaders.dbt_runner import run_dbt
+
+    _, warehouse = loaded
+    [(key, period)] = query(warehouse, """
+        select validator_key, period_id from marts.fct_validator_pnl where chain = 'ethereum'
+        order by period_seq, validator_key limit 1""")
+    where = f"chain = 'ethereum' and validator_key = '{key}' and period_id = '{period}'"
+
+    def row_rules() -> tuple[str, int | None, str]:
+        outcome = run_dbt(warehouse, ["test", "--select", "fct_validator_pnl_row_rules"], quiet=True)
+        [node] = [n for n in outcome.nodes if n.resource_type == "test"]
+        [result] = [r for r in json.loads((aurora_home() / "dbt" / "target" / "run_results.json").read_text())["results"]
+                    if r["unique_id"].startswith("test.")]
+        return node.status, node.failures, result["compiled_code"]
+
+    assert row_rules()[:2] == ("pass", 0)
+    execute(warehouse, f"update marts.fct_validator_pnl set net_pnl_base_units = net_pnl_base_units + 1 where {where}")
+    try:
+        status, failures, sql = row_rules()
+        assert (status, failures) == ("fail", 1)
+        failing = query(warehouse, f"select validator_key, period_id, failed_expressions from ({sql}) as failing")
+        assert failing == [(key, period, "net_pnl")]
+    finally:
+        execute(warehouse, f"update marts.fct_validator_pnl set net_pnl_base_units = net_pnl_base_units - 1 where {where}")
+    assert row_rules()[:2] == ("pass", 0)
+
+
 def test_a_day_becomes_final_when_its_last_epoch_is_finalized(warehouse, tmp_path, monkeypatch):
     """Finality stalls (8 epochs behind the head): a complete day is loaded but not final, then
     restated by a later incremental run once finality catches up."""
