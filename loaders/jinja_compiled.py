@@ -16,14 +16,15 @@ filter on constants). Rendering is untouched: each template is still made from t
 own globals, so every render sees its own node's context.
 
 `kept(store=path)` also keeps the code between processes (every `aurora build` is a new
-process: a new day's build of the history case compiled 474 texts, 0.81 s of its 7.63 s of
+process: at 100,000 validators a new day's build compiled 454 texts, 0.69 s of its 6.77 s of
 CPU). The store is one file of marshalled code, the form jinja2's own bytecode cache writes,
 read when the context is entered and written again, atomically, when it ends having compiled
 something new. Only an environment whose code cannot depend on anything the file does not name is
-stored: its class, extensions, finalizer, filters and tests all come from jinja2, dbt, Python's
-builtins or `operator`, whose versions (and Python's bytecode magic) head the file; a file of
-other versions, or whose checksum does not match, is ignored and rewritten. Any other
-environment (a plugin's filter, a test's lambda) is kept in the process only.
+stored: its class, extensions, finalizer, filters and tests are all defined at the top level of
+jinja2, markupsafe, dbt's packages, Python's builtins or `operator`, whose versions (and
+Python's) head the file; a file of other versions, or whose checksum does not match, is ignored
+and rewritten. Any other environment (a plugin's filter, a test's lambda) is kept in the process
+only.
 """
 
 from __future__ import annotations
@@ -230,8 +231,8 @@ def _describe(environment: Any) -> bytes | None:
     settings = (e.block_start_string, e.block_end_string, e.variable_start_string, e.variable_end_string,
                 e.comment_start_string, e.comment_end_string, e.line_statement_prefix, e.line_comment_prefix,
                 e.trim_blocks, e.lstrip_blocks, e.newline_sequence, e.keep_trailing_newline,
-                e.optimized, e.is_async, e.autoescape, sorted(getattr(e, "intercepted_binops", ())), sorted(getattr(e, "intercepted_unops", ())),
-                policies)
+                e.optimized, e.is_async, e.autoescape,
+                sorted(getattr(e, "intercepted_binops", ())), sorted(getattr(e, "intercepted_unops", ())), policies)
     return (repr(settings) + "\n" + "\n".join(parts)).encode("utf-8", "surrogatepass")
 
 
