@@ -29,6 +29,7 @@ only.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import marshal
 import os
@@ -122,17 +123,26 @@ _store = _Store()
 _installed = False
 
 
-def _key(environment: Any, source: str) -> tuple:
+def _settings(environment: Any) -> tuple:
+    """What jinja2's lexer, parser, optimizer and code generator read from the environment,
+    besides its class and functions."""
     e = environment
     return (
-        type(e), e.block_start_string, e.block_end_string, e.variable_start_string, e.variable_end_string,
+        e.block_start_string, e.block_end_string, e.variable_start_string, e.variable_end_string,
         e.comment_start_string, e.comment_end_string, e.line_statement_prefix, e.line_comment_prefix,
         e.trim_blocks, e.lstrip_blocks, e.newline_sequence, e.keep_trailing_newline,
-        e.optimized, e.is_async, e.finalize, e.autoescape,
-        getattr(e, "intercepted_binops", None), getattr(e, "intercepted_unops", None),  # sandboxes only
+        e.optimized, e.is_async, e.autoescape,
+        tuple(sorted(getattr(e, "intercepted_binops", ()))), tuple(sorted(getattr(e, "intercepted_unops", ()))),
         # Policies: the optimizer folds a filter of constants with them (truncate's leeway, tojson's
         # dumps), and the i18n extension parses by one.
         repr(sorted(e.policies.items())),
+    )
+
+
+def _key(environment: Any, source: str) -> tuple:
+    e = environment
+    return (
+        type(e), _settings(e), e.finalize,
         tuple(sorted((name, type(extension)) for name, extension in e.extensions.items())),
         # The functions themselves, not their ids: the key holds them, so no id is ever reused.
         tuple(sorted(e.filters.items(), key=lambda item: item[0])),
@@ -223,17 +233,12 @@ def _describe(environment: Any) -> bytes | None:
     named += [("extension", type(extension)) for _, extension in sorted(e.extensions.items())]
     named += [(f"filter {name}", f) for name, f in sorted(e.filters.items(), key=lambda item: item[0])]
     named += [(f"test {name}", f) for name, f in sorted(e.tests.items(), key=lambda item: item[0])]
-    parts = [f"{role} {_name(value)}" if _name(value) is not None else None for role, value in named]
-    policies = sorted(e.policies.items())
+    names = [(role, _name(value)) for role, value in named]
     # A function as autoescape decides per template name; a function as a policy has no stable name.
-    if None in parts or e.autoescape not in (True, False) or not _plain(policies):
+    if any(name is None for _, name in names) or e.autoescape not in (True, False) or not _plain(e.policies):
         return None
-    settings = (e.block_start_string, e.block_end_string, e.variable_start_string, e.variable_end_string,
-                e.comment_start_string, e.comment_end_string, e.line_statement_prefix, e.line_comment_prefix,
-                e.trim_blocks, e.lstrip_blocks, e.newline_sequence, e.keep_trailing_newline,
-                e.optimized, e.is_async, e.autoescape,
-                sorted(getattr(e, "intercepted_binops", ())), sorted(getattr(e, "intercepted_unops", ())), policies)
-    return (repr(settings) + "\n" + "\n".join(parts)).encode("utf-8", "surrogatepass")
+    return (repr(_settings(e)) + "\n" + "\n".join(f"{role} {name}" for role, name in names)).encode(
+        "utf-8", "surrogatepass")
 
 
 def _plain(value: Any) -> bool:
@@ -260,6 +265,7 @@ def _name(value: Any) -> str | None:
     return f"{module}.{qualname}"
 
 
+@functools.lru_cache(maxsize=1)
 def _header() -> bytes:
     import importlib.metadata
     import sys
