@@ -5,7 +5,9 @@
 Why not the kernel's ru_maxrss (wait4, getrusage): on Linux a process's maxrss starts from the
 high-water mark of the memory it was forked from, and exec keeps it, so a 13 MiB child of a
 600 MiB bench reported 610 MiB here. VmHWM (/proc/self/status) is the high-water mark of the process's
-own memory since exec. It is written at exit (atexit), in bytes.
+own memory since exec. It is written at exit (atexit), in bytes. A build's dbt runs in a worker
+process (loaders/dbt_worker.py), which sends its own VmHWM back: it is added, so the figure is
+an upper bound of the two processes' peak together.
 """
 
 from __future__ import annotations
@@ -24,9 +26,15 @@ def own_peak_rss() -> int:
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
+def _worker_peak_rss() -> int:
+    """The peak of the dbt worker this command ran its build in, if it did (bytes)."""
+    worker = sys.modules.get("loaders.dbt_worker")
+    return getattr(worker, "peak_rss", 0) if worker else 0
+
+
 def main() -> None:
     peak_file, module, *args = sys.argv[1:]
-    atexit.register(lambda: open(peak_file, "w").write(str(own_peak_rss())))
+    atexit.register(lambda: open(peak_file, "w").write(str(own_peak_rss() + _worker_peak_rss())))
     sys.argv = [module, *args]
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 

@@ -10,7 +10,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
-import typer
+from loaders import dbt_worker as _workers
+
+# `aurora build` run as a command: dbt's worker starts importing dbt now, on the other core,
+# before this module's own imports (typer, rich, dlt: 0.6 s). A caller importing this module
+# (a test) starts none.
+_workers.start_early(sys.argv, as_command=__name__ == "__main__" or os.path.basename(sys.argv[0]) == "aurora")
+
+import typer  # noqa: E402  (after the worker's start, on purpose)
 from rich.console import Console
 from rich.table import Table
 
@@ -319,8 +326,29 @@ def notice(message: str) -> None:
     err_console.print(f"note: {message}", highlight=False, markup=False)
 
 
+# Set by `main`: this process is the `aurora` command itself, not a caller's (a test's CliRunner),
+# so dbt may run in a worker process beside it (loaders/dbt_worker.py).
+_standalone = False
+
+
+def dbt_worker():
+    """A dbt worker (loaders/dbt_worker.py) for the build to come: the one this command started
+    before its imports, else one started now. None: dbt runs in this process (a caller's
+    process, a test's CliRunner; or AURORA_DBT_WORKER=0)."""
+    from loaders import dbt_worker as workers
+
+    early = workers.take_early()
+    if early is not None or not _standalone or workers.disabled():
+        return early
+    from loaders.dbt_runner import dbt_flags
+
+    return workers.DbtWorker("build", dbt_flags())
+
+
 def build(warehouse: Warehouse, select: list[str] | None = None, extra: list[str] | None = None, quiet: bool = False,
-          wait: bool = True, force: bool = False, heal: bool = False) -> None:
+          wait: bool = True, force: bool = False, heal: bool = False, worker=None) -> None:
+    """`dbt build` of the selection (every node when None), its outcome printed; `worker` (from
+    `dbt_worker`) runs it when given (the caller closes it)."""
     from loaders.dbt_runner import BuildRefused, run_dbt, unit_tests_mode
     from loaders.locks import BUSY_EXIT_CODE, LockBusy
 
@@ -336,7 +364,7 @@ def build(warehouse: Warehouse, select: list[str] | None = None, extra: list[str
     args += extra or []
     try:
         with _plain_errors():
-            outcome = run_dbt(warehouse, args, quiet=quiet, wait=wait, say=notice, force=force, heal=heal)
+            outcome = run_dbt(warehouse, args, quiet=quiet, wait=wait, say=notice, force=force, heal=heal, worker=worker)
     except LockBusy as exc:
         fail(f"another dbt build is running: {exc}", BUSY_EXIT_CODE)
     except BuildRefused as exc:
@@ -384,7 +412,7 @@ def build_command(
     """Load the registry and run `dbt build` (models, tests, snapshots). A whole build with nothing
     new since the last successful one (no new load, same project, vars and settings) does not run dbt;
     after new loads of some datasets only, it builds what those datasets feed."""
-    from loaders.dbt_runner import dbt_lock
+    from loaders.dbt_runner import dbt_lock, prepare_worker
     from loaders.locks import BUSY_EXIT_CODE, LockBusy, set_command
 
     set_command("aurora build")
@@ -392,13 +420,19 @@ def build_command(
     warehouse = get_warehouse()
     extra = ["--full-refresh"] if full_refresh else []
     with ExitStack() as held:
+        # dbt is imported (from the command's start) and the project parsed beside the
+        # registry's load and the build's checks.
+        worker = dbt_worker()
+        if worker is not None:
+            held.callback(worker.close)
+            prepare_worker(worker, warehouse, heal=heal)
         try:  # the build's lock first: the registry it loads is part of the build
             held.enter_context(dbt_lock(warehouse, wait=wait, say=notice))
         except LockBusy as exc:
             fail(f"another dbt build is running: {exc}", BUSY_EXIT_CODE)
         with _plain_errors():
             load_registry(config, warehouse, ctx.obj.books_config)
-        build(warehouse, select, extra, force=force, heal=heal)
+        build(warehouse, select, extra, force=force, heal=heal, worker=worker)
     if report_invariants(warehouse):
         raise typer.Exit(1)
 
@@ -477,7 +511,16 @@ def run_command(
             summary = _run_chain(config, ctx.obj.books_config, chain_config, warehouse, from_epoch, to_epoch,
                                  from_date, to_date, no_fee_split, scan_all_blocks, no_block_scan)
         if build_after:
-            build(warehouse)
+            from loaders.dbt_runner import prepare_worker
+
+            worker = dbt_worker()
+            try:
+                if worker is not None:
+                    prepare_worker(worker, warehouse)
+                build(warehouse, worker=worker)
+            finally:
+                if worker is not None:
+                    worker.close()
         _apply_retention(warehouse)
     finally:
         run_lock.release()
@@ -800,6 +843,8 @@ def archive_show() -> None:
 def main() -> None:
     from loaders.process_exit import end_process
 
+    global _standalone
+    _standalone = True
     try:
         app()
     except KeyboardInterrupt:

@@ -16,10 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from loaders import dbt_events, faults, jinja_compiled, manifest_once, sessions, type_testers
 from loaders.locks import DBT_LOCK, WarehouseLock, commit_lock_name
 from loaders.warehouse import Warehouse, aurora_home, project_root
+
+if TYPE_CHECKING:
+    from loaders.dbt_worker import DbtWorker
 
 # How long a build waits for a running load to finish the package it left half written.
 PENDING_WAIT_SECONDS = 600
@@ -50,6 +54,56 @@ class DbtOutcome:
         return [n for n in self.nodes if n.status in ("error", "fail", "warn", "runtime error")]
 
 
+@dataclass
+class Invoked:
+    """What one dbt invocation left, as plain values: it may have run in a worker process
+    (loaders/dbt_worker.py), whose dbt objects never reach this one."""
+    success: bool
+    error: str | None
+    nodes: list[NodeResult]
+    relations: list[str]  # the models, seeds and snapshots it built (build_state.built_relations)
+    all_passed: bool  # every result passed, succeeded or was a no-op
+
+
+def invoked_from(result) -> Invoked:
+    """An `Invoked` from a dbtRunnerResult."""
+    from loaders import build_state
+
+    results = getattr(result.result, "results", None) or []
+    nodes = []
+    for item in results:
+        node = getattr(item, "node", None)
+        nodes.append(NodeResult(name=getattr(node, "name", "?"), resource_type=str(getattr(node, "resource_type", "?")),
+                                status=str(item.status), message=str(item.message or ""),
+                                failures=getattr(item, "failures", None)))
+    return Invoked(success=bool(result.success), error=str(result.exception) if result.exception else None, nodes=nodes,
+                   relations=build_state.built_relations(results),
+                   all_passed=all(str(getattr(item, "status", "")) in ("pass", "success", "no-op") for item in results))
+
+
+def dbt_flags(quiet: bool = False) -> list[str]:
+    """The flags every Aurora invocation of dbt ends with."""
+    flags = ["--project-dir", str(dbt_project_dir()), "--profiles-dir", str(project_root())]
+    return [*flags, "--quiet"] if quiet else flags
+
+
+@contextmanager
+def invoking(args: list[str]) -> Iterator[None]:
+    """What every dbt invocation of Aurora runs within: debug events not built unless recorded,
+    sessions reused, compiled Jinja kept between builds, the manifest written once."""
+    with dbt_events.skipped(not dbt_events.debug_recorded(args)), sessions.dbt_reused(), \
+            jinja_compiled.kept(store=jinja_code_store()), manifest_once.at_run_end(args[0] if args else None):
+        yield
+
+
+def invoke(args: list[str], manifest=None) -> Invoked:
+    """`dbt <args>` in this process (within `invoking`), from `manifest` when one is given
+    (a manifest parsed from the same project, profile and environment)."""
+    from dbt.cli.main import dbtRunner
+
+    return invoked_from(dbtRunner(manifest=manifest, callbacks=[_node_finished]).invoke(args))
+
+
 def dbt_project_dir() -> Path:
     return project_root() / "dbt_project"
 
@@ -75,6 +129,16 @@ def dbt_env(warehouse: Warehouse) -> dict[str, str]:
     return env
 
 
+def prepare_worker(worker: DbtWorker, warehouse: Warehouse, heal: bool = False) -> None:
+    """Give a worker (loaders/dbt_worker.py) the environment a build with `heal` will run dbt
+    under on this warehouse (run_dbt's): it parses the project under it while the build checks."""
+    env = {**os.environ, **dbt_env(warehouse)}
+    env.pop(HEAL_ENV, None)
+    if heal:
+        env[HEAL_ENV] = "true"
+    worker.environment(env)
+
+
 def jinja_code_store() -> Path:
     """The Jinja code dbt's texts compiled to, kept for the next build (loaders/jinja_compiled.py)."""
     return aurora_home() / "dbt" / "jinja_code.bin"
@@ -85,7 +149,9 @@ def project_fingerprint() -> str:
     equal fingerprints compile every model and unit test to the same SQL for the same vars."""
     import hashlib
 
-    from dbt.version import __version__ as dbt_version
+    # dbt/__version__.py alone: `dbt.version` imports requests and dbt_common (0.28 s), and a
+    # build that finds nothing new never needs them.
+    from dbt.__version__ import version as dbt_version
 
     root = dbt_project_dir()
     digest = hashlib.sha256(f"dbt {dbt_version}\n".encode())
@@ -138,12 +204,12 @@ def _record_unit_tests_passed(warehouse: Warehouse, fingerprint: str) -> None:
         conn.close()
 
 
-def _tests_clean_after_selection(warehouse: Warehouse, results) -> None:
+def _tests_clean_after_selection(warehouse: Warehouse, invoked: Invoked) -> None:
     """After a build of what changed (loaders/build_state.py) in which every node passed: the data
     tests are as clean as they were when it started (on-run-start kept that in
     `scoped_invocation`; the project's on-run-end marks only an unselected build clean). Every test
     it did not run would read what it read, and passed, in the last whole build."""
-    if all(str(getattr(item, "status", "")) in ("pass", "success", "no-op") for item in results or []):
+    if invoked.all_passed:
         _set_tests_clean(warehouse, "true where scoped_invocation is not null")
 
 
@@ -259,24 +325,27 @@ def _pipeline_busy(warehouse: Warehouse, pipeline: str) -> bool:
 
 
 def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bool = True,
-            say: Callable[[str], None] | None = None, force: bool = False, heal: bool = False) -> DbtOutcome:
+            say: Callable[[str], None] | None = None, force: bool = False, heal: bool = False,
+            worker: DbtWorker | None = None) -> DbtOutcome:
     """Invoke `dbt <args>` with the warehouse's connection, under the build's locks (raises
     LockBusy when another build runs and not `wait`, BuildRefused when a load is half written);
     never raises for model failures. A whole build that would read exactly what the last
     successful one read does not run dbt (loaders/build_state.py) unless `force`; one after new
     loads of some datasets only builds what those datasets feed. `heal` re-processes every period
-    (macros/heal_requested.sql); it is one of the settings a build's record keeps."""
+    (macros/heal_requested.sql); it is one of the settings a build's record keeps. `worker`
+    (loaders/dbt_worker.py, given this warehouse and `heal` by `prepare_worker`) runs dbt when it
+    takes these arguments and `quiet`; this function never closes it."""
     from loaders import build_state
 
     os.environ.update(dbt_env(warehouse))
-    flags = ["--project-dir", str(dbt_project_dir()), "--profiles-dir", str(project_root())]
-    if quiet:
-        flags.append("--quiet")
+    flags = dbt_flags(quiet)
     fingerprint = os.environ["AURORA_PROJECT_FINGERPRINT"]
     state_args = build_state.whole_build_args(args)
     whole_build = state_args is not None
     started = time.monotonic()
     mode = unit_tests_mode()
+    if worker is not None and not worker.takes(args, flags):
+        worker = None
     with _healing(heal), dbt_lock(warehouse, wait=wait, say=say), reading_raw(warehouse, say=say):
         state = build_state.current_state(warehouse, state_args, fingerprint) if whole_build else None
         selection = None
@@ -298,49 +367,41 @@ def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bo
             build_state.forget(warehouse)
             if force:
                 _forget_tests_clean(warehouse)
-        # The server analyzes while this process imports dbt: at 100,000 validators a new day's
-        # build spent 1.1 s and 1.7 s on them, one after the other. dbt starts after both.
+        # The server analyzes while dbt is imported (in this process, or already in the worker):
+        # at 100,000 validators a new day's build spent 1.1 s and 1.7 s on them, one after the
+        # other. dbt starts after both.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="analyze") as pool:
             analyzed = pool.submit(analyze_changed_raw, warehouse) if writes else None
             skip_unit_tests = whole_build and mode != "always" and (mode == "never" or _unit_tests_passed(warehouse, fingerprint))
-            # Imported only now: importing dbt is about half of a skipped build's 5 s.
-            from dbt.cli.main import dbtRunner
+            if worker is None:
+                # Imported only now: importing dbt is about half of a skipped build's 5 s.
+                import dbt.cli.main  # noqa: F401
 
-            type_testers.install()
+                type_testers.install()
         if analyzed is not None:
             analyzed.result()  # raises what the ANALYZE raised
         started = time.monotonic()
-        with dbt_events.skipped(not dbt_events.debug_recorded(args)), sessions.dbt_reused(), \
-                jinja_compiled.kept(store=jinja_code_store()), manifest_once.at_run_end(args[0] if args else None):
-            result = dbtRunner(callbacks=[_node_finished]).invoke(
-                [*args, *(["--exclude-resource-type", "unit_test"] if skip_unit_tests else []), *flags])
-        if whole_build and result.success:
-            results = getattr(result.result, "results", None)
+        full_args = [*args, *(["--exclude-resource-type", "unit_test"] if skip_unit_tests else []), *flags]
+        if worker is not None:
+            from loaders.dbt_worker import WorkerDied
+
+            try:
+                invoked = worker.run(full_args)
+            except WorkerDied as exc:  # killed (out of memory, say): a failed build, said plainly
+                invoked = Invoked(success=False, error=str(exc), nodes=[], relations=[], all_passed=False)
+        else:
+            with invoking(args):
+                invoked = invoke(full_args)
+        if whole_build and invoked.success:
             if not skip_unit_tests and mode != "never" and not selection:
                 _record_unit_tests_passed(warehouse, fingerprint)
-            relations = build_state.built_relations(results)
+            relations = invoked.relations
             if selection:
                 relations = sorted(set(relations) | set(last.relations))
-                _tests_clean_after_selection(warehouse, results)
+                _tests_clean_after_selection(warehouse, invoked)
             build_state.record(warehouse, state, fingerprint, relations)
-    outcome = DbtOutcome(
-        command="dbt " + " ".join(args),
-        success=bool(result.success),
-        seconds=time.monotonic() - started,
-        error=str(result.exception) if result.exception else None,
-    )
-    for item in getattr(result.result, "results", None) or []:
-        node = getattr(item, "node", None)
-        outcome.nodes.append(
-            NodeResult(
-                name=getattr(node, "name", "?"),
-                resource_type=str(getattr(node, "resource_type", "?")),
-                status=str(item.status),
-                message=str(item.message or ""),
-                failures=getattr(item, "failures", None),
-            )
-        )
-    return outcome
+    return DbtOutcome(command="dbt " + " ".join(args), success=invoked.success, seconds=time.monotonic() - started,
+                      nodes=invoked.nodes, error=invoked.error)
 
 
 @contextmanager

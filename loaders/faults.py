@@ -23,6 +23,9 @@ _counts: dict[str, int] = {}
 _lock = threading.Lock()
 _merge_hook_installed = False
 scope = ""  # the load package being made (set by loaders/pipeline.py)
+# Processes killed with this one: a dbt worker's command (loaders/dbt_worker.py), so a crash
+# point in the worker ends the command as it would if dbt ran inside it.
+companions: list[int] = []
 
 
 def _target() -> tuple[str, int, str | None] | None:
@@ -40,6 +43,8 @@ def reached(point: str) -> None:
     with _lock:
         _counts[point] = _counts.get(point, 0) + 1
         if _counts[point] == target[1]:
+            for pid in companions:
+                os.kill(pid, signal.SIGKILL)
             os.kill(os.getpid(), signal.SIGKILL)
 
 

@@ -31,7 +31,7 @@ class FakeDbt:
         self.fail = False
         self.rows = [("solana", "v1", "5", 5, None)]
 
-    def __call__(self, callbacks=None):
+    def __call__(self, callbacks=None, manifest=None):
         return self
 
     def invoke(self, args):
