@@ -25,6 +25,7 @@ sessions: the worker holds none.
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import pickle
 import signal
@@ -193,6 +194,12 @@ def _own_peak_rss() -> int:
 
 
 def main() -> None:
+    # No cyclic collection while dbt is imported: in a build, the four full passes during the
+    # import freed 0-24 objects each. What the import and the parse leave lives as long as the
+    # worker, so it is frozen out of every later pass (gc.freeze). In a new day's build at 20,000
+    # validators the command's CPU (the worker's included) was 4.5-5.1 s against 5.1-5.7 s; the
+    # same freezes in the command's own process had cut the full passes from 0.77 s to 0.27 s.
+    gc.disable()
     result_fd, parent, command, *flags = sys.argv[1:]
     _die_with(int(parent))
     from loaders import dbt_runner, faults, type_testers
@@ -202,6 +209,8 @@ def main() -> None:
     from dbt.cli.main import dbtRunner
 
     type_testers.install()
+    gc.freeze()
+    gc.enable()
     messages = sys.stdin.buffer
     try:
         env = pickle.load(messages)
@@ -212,6 +221,7 @@ def main() -> None:
     with dbt_runner.invoking([command, *flags]):
         quiet = [] if "--quiet" in flags else ["--quiet"]  # the build's own lines say what dbt found
         parsed = dbtRunner().invoke(["parse", "--no-write-json", *quiet, *flags])
+        gc.freeze()
         try:
             job = pickle.load(messages)
         except EOFError:  # the build did not run dbt
