@@ -31,6 +31,8 @@ import pickle
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Sequence
 
 from loaders.warehouse import project_root
@@ -178,9 +180,18 @@ def _status(code: int) -> str:
 
 
 def _die_with(parent: int) -> None:
-    """SIGKILL this process when `parent` ends; end now if it ended already."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    """SIGKILL this process when `parent` ends (Linux's PR_SET_PDEATHSIG; elsewhere a thread
+    that looks every half second); end now if it ended already."""
+    prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None) if sys.platform.startswith("linux") else None
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    else:
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        threading.Thread(target=watch, name="parent-watch", daemon=True).start()
     if os.getppid() != parent:
         os._exit(1)
 

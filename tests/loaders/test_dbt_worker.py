@@ -139,3 +139,27 @@ def test_the_worker_never_outlives_its_command(ending):
     finally:
         if _alive(holder):
             os.kill(holder, signal.SIGKILL)
+
+
+def test_without_the_kernels_death_signal_a_thread_watches_the_command():
+    # As on a system without PR_SET_PDEATHSIG: the worker's watch ends it when its command ends.
+    child = ("import os, sys, time\n"
+             "sys.platform = 'darwin'\n"
+             "from loaders.dbt_worker import _die_with\n"
+             "_die_with(os.getppid())\n"
+             "print('watching', flush=True)\n"
+             "time.sleep(60)\n")
+    code = ("import subprocess, sys, time\n"
+            f"worker = subprocess.Popen([sys.executable, '-c', {child!r}], stdout=subprocess.PIPE, text=True)\n"
+            "assert worker.stdout.readline() == 'watching\\n'\n"
+            "print(worker.pid, flush=True)\n"
+            "time.sleep(60)\n")
+    command = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    worker_pid = int(command.stdout.readline())
+    assert _alive(worker_pid)
+    command.send_signal(signal.SIGKILL)
+    command.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while _alive(worker_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(worker_pid)
