@@ -17,7 +17,7 @@ between) is taken over by the worker, and dbt parses again from it.
 
 The worker's output is the command's own: dbt writes to the same stdout and stderr. It never
 outlives the command: the kernel kills it when the command ends, however it ends
-(PR_SET_PDEATHSIG), and a crash point that kills the worker kills the command with it
+(PR_SET_PDEATHSIG; where there is none, a thread of the worker watches), and a crash point that kills the worker kills the command with it
 (faults.companions), as if dbt had run inside it. The command's locks are the command's
 sessions: the worker holds none.
 """
@@ -42,7 +42,9 @@ from loaders.warehouse import project_root
 PARSE_ARGS = frozenset({"--vars", "--target", "-t", "--profile", "--debug", "-d", "--log-level", "--log-level-file",
                         "--project-dir", "--profiles-dir"})
 _PR_SET_PDEATHSIG = 1
-# How long an interrupted worker gets to cancel its queries before it is killed.
+# When the command is interrupted while its worker builds: how long the worker gets to end on its
+# own (a Ctrl-C reached both), then, interrupted, to cancel its queries before it is killed.
+OWN_END_SECONDS = 5
 INTERRUPT_SECONDS = 30
 
 # The last worker's own peak resident set, bytes (bench/own_peak.py adds it to the command's).
@@ -148,15 +150,19 @@ class DbtWorker:
 
     def close(self) -> None:
         """End the worker if it is still there, and wait for it: killed when it was never given
-        a build (one that did not run dbt); interrupted when it runs one (this command was), so
-        that dbt cancels its queries as it does on Ctrl-C, then killed if it has not ended
-        within INTERRUPT_SECONDS."""
-        if self.process.poll() is None and self._running:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=INTERRUPT_SECONDS)
-            except subprocess.TimeoutExpired:
-                pass
+        a build (one that did not run dbt). One that runs a build (this command was interrupted)
+        gets a moment to end on its own (a Ctrl-C reached it too), then is interrupted, so that
+        dbt cancels its queries as it does on Ctrl-C, then killed if it has not ended."""
+        if self._running:
+            for interrupt in (False, True):
+                if self.process.poll() is not None:
+                    break
+                if interrupt:
+                    self.process.send_signal(signal.SIGINT)
+                try:
+                    self.process.wait(timeout=INTERRUPT_SECONDS if interrupt else OWN_END_SECONDS)
+                except subprocess.TimeoutExpired:
+                    pass
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()

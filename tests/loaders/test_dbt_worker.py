@@ -8,13 +8,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 
 from loaders import dbt_worker
-from loaders.dbt_runner import dbt_flags, prepare_worker, run_dbt
+from loaders.dbt_runner import dbt_env, dbt_flags, prepare_worker, run_dbt
 from loaders.dbt_worker import DbtWorker, WorkerDied, building
+from tests.support.db import query
 
 REGISTRY_BUILD = ["build", "--select", "+registry", "--indirect-selection", "cautious"]
 
@@ -89,6 +91,45 @@ def test_a_worker_that_dies_fails_the_build_with_a_sentence_and_one_that_died_be
         worker.process.wait()
         built = run_dbt(warehouse, REGISTRY_BUILD, quiet=True, force=True, worker=worker)  # in this process
     assert built.success and len(built.nodes) > 10 and dbt_worker.peak_rss == 0
+
+
+def test_an_interrupted_command_ends_the_build_its_worker_runs(warehouse, config_files, monkeypatch):
+    """The command interrupted while its worker builds (a signal to the command alone): closing
+    the worker interrupts it; dbt stops and cancels its queries; nothing is left running."""
+    _registry(config_files)
+    monkeypatch.setattr(dbt_worker, "OWN_END_SECONDS", 0.1)
+    worker = DbtWorker("build", dbt_flags(quiet=True))
+    prepare_worker(worker, warehouse)
+    for name, value in dbt_env(warehouse).items():  # as run_dbt sets them before it sends a build
+        monkeypatch.setenv(name, value)
+    # A query that runs for a minute unless cancelled: dbt is mid-query when it is interrupted.
+    done: list = []
+    thread = threading.Thread(target=lambda: done.append(_run_catching(worker)), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not _sleeping(warehouse) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _sleeping(warehouse), "the build never reached its slow node"
+    started = time.monotonic()
+    worker.close()
+    assert time.monotonic() - started < 30 and worker.process.returncode is not None
+    thread.join(timeout=30)
+    assert done and not _sleeping(warehouse)
+
+
+def _run_catching(worker):
+    try:
+        return worker.run([*SLEEPING_BUILD, *dbt_flags(quiet=True)])
+    except WorkerDied as exc:
+        return exc
+
+
+SLEEPING_BUILD = ["show", "--inline", "select pg_sleep(60) as slept", "--limit", "1"]
+
+
+def _sleeping(warehouse) -> bool:
+    return bool(query(warehouse, "select 1 from pg_stat_activity where query like '%pg_sleep(60)%' and state = 'active' "
+                                 "and pid <> pg_backend_pid()"))
 
 
 def test_arguments_that_change_the_parse_stay_in_this_process(warehouse):
