@@ -214,8 +214,8 @@ def main() -> None:
     # No cyclic collection while dbt is imported: in a build, the four full passes during the
     # import freed 0-24 objects each. What the import and the parse leave lives as long as the
     # worker, so it is frozen out of every later pass (gc.freeze). In a new day's build at 20,000
-    # validators the command's CPU (the worker's included) was 4.5-5.1 s against 5.1-5.7 s; the
-    # same freezes in the command's own process had cut the full passes from 0.77 s to 0.27 s.
+    # validators the user CPU (the worker's included) was 4.5-5.1 s against 5.1-5.7 s; the same
+    # freezes in the command's own process had cut the full passes from 0.77 s to 0.27 s.
     gc.disable()
     result_fd, parent, command, *flags = sys.argv[1:]
     _die_with(int(parent))
