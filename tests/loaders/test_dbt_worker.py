@@ -153,6 +153,13 @@ def _alive(pid: int) -> bool:
         return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _ended_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not _alive(pid)
+
+
 @pytest.mark.parametrize("ending", ["killed", "exits"])
 def test_the_worker_never_outlives_its_command(ending):
     # When killed, a fork of the command keeps the worker's stdin open: no end of file tells the
@@ -173,10 +180,7 @@ def test_the_worker_never_outlives_its_command(ending):
             time.sleep(0.5)
             command.send_signal(signal.SIGKILL)
         command.wait(timeout=30)
-        deadline = time.monotonic() + 20
-        while _alive(worker_pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not _alive(worker_pid)
+        assert _ended_within(worker_pid, 20)
     finally:
         if _alive(holder):
             os.kill(holder, signal.SIGKILL)
@@ -200,7 +204,4 @@ def test_without_the_kernels_death_signal_a_thread_watches_the_command():
     assert _alive(worker_pid)
     command.send_signal(signal.SIGKILL)
     command.wait(timeout=30)
-    deadline = time.monotonic() + 10
-    while _alive(worker_pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not _alive(worker_pid)
+    assert _ended_within(worker_pid, 10)
