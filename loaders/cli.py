@@ -335,14 +335,14 @@ def dbt_worker():
     """A dbt worker (loaders/dbt_worker.py) for the build to come: the one this command started
     before its imports, else one started now. None: dbt runs in this process (a caller's
     process, a test's CliRunner; or AURORA_DBT_WORKER=0)."""
-    from loaders import dbt_worker as workers
-
-    early = workers.take_early()
-    if early is not None or not _standalone or workers.disabled():
+    early = _workers.take_early()
+    if _workers.disabled():  # .env may say so: it is read after the early start
+        if early is not None:
+            early.close()
+        return None
+    if early is not None or not _standalone:
         return early
-    from loaders.dbt_runner import dbt_flags
-
-    return workers.DbtWorker("build", dbt_flags())
+    return _workers.build_worker()
 
 
 def build(warehouse: Warehouse, select: list[str] | None = None, extra: list[str] | None = None, quiet: bool = False,

@@ -79,9 +79,14 @@ def start_early(argv: Sequence[str], as_command: bool) -> None:
     imports the CLI."""
     global _early
     if as_command and _early is None and building(argv) and not disabled():
-        from loaders.dbt_runner import dbt_flags
+        _early = build_worker()
 
-        _early = DbtWorker("build", dbt_flags())
+
+def build_worker() -> DbtWorker:
+    """A worker for the `aurora build` command's dbt build (dbt's output not quieted)."""
+    from loaders.dbt_runner import dbt_flags
+
+    return DbtWorker("build", dbt_flags())
 
 
 def take_early() -> DbtWorker | None:

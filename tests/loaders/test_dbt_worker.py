@@ -205,3 +205,53 @@ def test_without_the_kernels_death_signal_a_thread_watches_the_command():
     command.send_signal(signal.SIGKILL)
     command.wait(timeout=30)
     assert _ended_within(worker_pid, 10)
+
+
+def _workers_of(pid: int) -> set[int]:
+    """The dbt workers whose parent is `pid`."""
+    found = set()
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat") as stat, open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+                command = cmdline.read()
+        except OSError:  # ended meanwhile
+            continue
+        if parent == pid and b"loaders.dbt_worker" in command:
+            found.add(int(entry))
+    return found
+
+
+def test_aurora_build_runs_dbt_in_a_worker_it_starts_at_once(warehouse, config_files, tmp_path):
+    with open(tmp_path / "out", "w+") as out:
+        command = subprocess.Popen([sys.executable, "-m", "loaders.cli", "--chains", str(config_files["chains"]),
+                                    "--providers", str(config_files["providers"]), "build", "--select", "+registry"],
+                                   stdout=out, stderr=subprocess.STDOUT)
+        seen: set[int] = set()
+        while command.poll() is None:
+            seen |= _workers_of(command.pid)
+            time.sleep(0.02)
+        out.seek(0)
+        output = out.read()
+    assert command.returncode == 0, output
+    assert len(seen) == 1 and "dbt build succeeded" in output
+    assert query(warehouse, "select count(*) from registry.chains") == [(2,)]
+    assert not any(_alive(pid) for pid in seen)
+
+
+class _Early:
+    closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_worker_turned_off_in_dotenv_is_ended_and_not_used(monkeypatch):
+    # The worker starts before .env is read; AURORA_DBT_WORKER=0 read from it still holds.
+    from loaders import cli
+
+    early = _Early()
+    monkeypatch.setattr(dbt_worker, "_early", early)
+    monkeypatch.setattr(cli, "_standalone", True)
+    monkeypatch.setenv("AURORA_DBT_WORKER", "0")
+    assert cli.dbt_worker() is None and early.closed and dbt_worker.take_early() is None
