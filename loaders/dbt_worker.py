@@ -19,7 +19,10 @@ The worker's output is the command's own: dbt writes to the same stdout and stde
 outlives the command: the kernel kills it when the command ends, however it ends
 (PR_SET_PDEATHSIG; where there is none, a thread of the worker watches), and a crash point that kills the worker kills the command with it
 (faults.companions), as if dbt had run inside it. The command's locks are the command's
-sessions: the worker holds none.
+sessions: the worker holds none. Its parse comes before the command holds the build's lock; it
+writes nothing a running build reads, but dbt's partial-parse file, which dbt rewrites only
+after the project changed (two builds starting together after a change may both write it; a
+file dbt cannot read makes the next parse a full one).
 """
 
 from __future__ import annotations
