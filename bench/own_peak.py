@@ -16,25 +16,13 @@ import atexit
 import runpy
 import sys
 
-
-def own_peak_rss() -> int:
-    """This process's own peak resident set, bytes (VmHWM, Linux)."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
-
-
-def _worker_peak_rss() -> int:
-    """The peak of the dbt worker this command ran its build in, if it did (bytes)."""
-    worker = sys.modules.get("loaders.dbt_worker")
-    return getattr(worker, "peak_rss", 0) if worker else 0
+from loaders import dbt_worker
+from loaders.dbt_worker import own_peak_rss  # the one VmHWM reader; pipeline_bench imports it from here
 
 
 def main() -> None:
     peak_file, module, *args = sys.argv[1:]
-    atexit.register(lambda: open(peak_file, "w").write(str(own_peak_rss() + _worker_peak_rss())))
+    atexit.register(lambda: open(peak_file, "w").write(str(own_peak_rss() + dbt_worker.peak_rss)))
     sys.argv = [module, *args]
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 

@@ -345,6 +345,22 @@ def dbt_worker():
     return _workers.build_worker()
 
 
+@contextmanager
+def prepared_dbt_worker(warehouse: Warehouse, heal: bool = False):
+    """`dbt_worker()` given the environment of a build with `heal` on this warehouse (it parses
+    the project meanwhile); closed at the end. Yields None where dbt runs in this process."""
+    from loaders.dbt_runner import prepare_worker
+
+    worker = dbt_worker()
+    try:
+        if worker is not None:
+            prepare_worker(worker, warehouse, heal=heal)
+        yield worker
+    finally:
+        if worker is not None:
+            worker.close()
+
+
 def build(warehouse: Warehouse, select: list[str] | None = None, extra: list[str] | None = None, quiet: bool = False,
           wait: bool = True, force: bool = False, heal: bool = False, worker=None) -> None:
     """`dbt build` of the selection (every node when None), its outcome printed; `worker` (from
@@ -412,7 +428,7 @@ def build_command(
     """Load the registry and run `dbt build` (models, tests, snapshots). A whole build with nothing
     new since the last successful one (no new load, same project, vars and settings) does not run dbt;
     after new loads of some datasets only, it builds what those datasets feed."""
-    from loaders.dbt_runner import dbt_lock, prepare_worker
+    from loaders.dbt_runner import dbt_lock
     from loaders.locks import BUSY_EXIT_CODE, LockBusy, set_command
 
     set_command("aurora build")
@@ -422,10 +438,7 @@ def build_command(
     with ExitStack() as held:
         # dbt is imported (from the command's start) and the project parsed beside the
         # registry's load and the build's checks.
-        worker = dbt_worker()
-        if worker is not None:
-            held.callback(worker.close)
-            prepare_worker(worker, warehouse, heal=heal)
+        worker = held.enter_context(prepared_dbt_worker(warehouse, heal=heal))
         try:  # the build's lock first: the registry it loads is part of the build
             held.enter_context(dbt_lock(warehouse, wait=wait, say=notice))
         except LockBusy as exc:
@@ -511,16 +524,8 @@ def run_command(
             summary = _run_chain(config, ctx.obj.books_config, chain_config, warehouse, from_epoch, to_epoch,
                                  from_date, to_date, no_fee_split, scan_all_blocks, no_block_scan)
         if build_after:
-            from loaders.dbt_runner import prepare_worker
-
-            worker = dbt_worker()
-            try:
-                if worker is not None:
-                    prepare_worker(worker, warehouse)
+            with prepared_dbt_worker(warehouse) as worker:
                 build(warehouse, worker=worker)
-            finally:
-                if worker is not None:
-                    worker.close()
         _apply_retention(warehouse)
     finally:
         run_lock.release()

@@ -11,7 +11,7 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -133,9 +133,7 @@ def prepare_worker(worker: DbtWorker, warehouse: Warehouse, heal: bool = False) 
     """Give a worker (loaders/dbt_worker.py) the environment a build with `heal` will run dbt
     under on this warehouse (run_dbt's): it parses the project under it while the build checks."""
     env = {**os.environ, **dbt_env(warehouse)}
-    env.pop(HEAL_ENV, None)
-    if heal:
-        env[HEAL_ENV] = "true"
+    _set_heal(env, heal)
     worker.environment(env)
 
 
@@ -404,13 +402,18 @@ def run_dbt(warehouse: Warehouse, args: list[str], quiet: bool = False, wait: bo
                       nodes=invoked.nodes, error=invoked.error)
 
 
+def _set_heal(env: MutableMapping[str, str], heal: bool) -> None:
+    """AURORA_DBT_HEAL in `env` exactly when the build heals, whatever `env` held."""
+    env.pop(HEAL_ENV, None)
+    if heal:
+        env[HEAL_ENV] = "true"
+
+
 @contextmanager
 def _healing(heal: bool) -> Iterator[None]:
     """AURORA_DBT_HEAL for one build only: set when it heals, unset otherwise (whatever the
     environment held), and unset after it."""
-    os.environ.pop(HEAL_ENV, None)
-    if heal:
-        os.environ[HEAL_ENV] = "true"
+    _set_heal(os.environ, heal)
     try:
         yield
     finally:

@@ -210,11 +210,15 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _own_peak_rss() -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
+def own_peak_rss() -> int:
+    """This process's own peak resident set since exec, bytes (VmHWM; 0 without /proc)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:  # no /proc (macOS): the outcome still goes back
+        pass
     return 0
 
 
@@ -258,7 +262,7 @@ def main() -> None:
             manifest = None
         invoked = dbt_runner.invoke(job["args"], manifest=manifest)
     with os.fdopen(int(result_fd), "wb") as out:
-        pickle.dump((invoked, _own_peak_rss()), out)
+        pickle.dump((invoked, own_peak_rss()), out)
     end_process(0)
 
 
