@@ -12,7 +12,9 @@ extracted: staging reads rows of completed loads only) and `_dlt_id` (dlt's own 
 
 from __future__ import annotations
 
+import base64
 import os
+import secrets
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -20,8 +22,9 @@ from typing import Any
 
 import dlt
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pcsv
-from dlt.common.normalizers.utils import generate_dlt_ids
+from dlt.common.normalizers.utils import DLT_ID_LENGTH_BYTES
 
 # Rows per imported file: each file is one COPY job (its own transaction) in dlt's load step.
 FILE_ROWS = 2_000_000
@@ -30,6 +33,21 @@ DLT_COLUMNS = {
     "_dlt_load_id": {"data_type": "text", "nullable": False},
     "_dlt_id": {"data_type": "text", "nullable": False},
 }
+
+
+def dlt_ids(n: int, length: int = DLT_ID_LENGTH_BYTES) -> pa.Array:
+    """`n` random `_dlt_id`s as dlt makes them (base64 of `length` random bytes, without padding:
+    14 characters for dlt's 10 bytes), in one pass of C: dlt's own `generate_dlt_ids` encodes
+    and decodes one Python string per row, 0.16 s of a 400,000-row epoch. Each id is encoded from
+    `length` rounded up to a multiple of 3 bytes, so the ids lie side by side in one base64 text
+    and are cut from it at a fixed stride; its last character carries up to 4 more random bits
+    than dlt's (the padding bits dlt leaves at zero)."""
+    width = -(-length // 3) * 3
+    stride, keep = 4 * width // 3, -(-4 * length // 3)
+    text = base64.b64encode(secrets.token_bytes(n * width))
+    fixed = pa.Array.from_buffers(pa.binary(stride), n, [None, pa.py_buffer(text)])
+    # base64's alphabet is ASCII: the bytes are valid UTF-8 as they are.
+    return pc.binary_slice(fixed.cast(pa.binary()), 0, keep).view(pa.string())
 
 
 def with_dlt_columns(columns: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -59,7 +77,7 @@ class CopyFiles:
         if not n:
             return
         batch = batch.append_column(pa.field("_dlt_load_id", pa.string(), nullable=False), pa.repeat(self.load_id, n).cast(pa.string())) \
-                     .append_column(pa.field("_dlt_id", pa.string(), nullable=False), pa.array(generate_dlt_ids(n), pa.string()))
+                     .append_column(pa.field("_dlt_id", pa.string(), nullable=False), dlt_ids(n))
         if self._writer is not None and not batch.schema.equals(self._schema):
             raise ValueError(f"{self.table}: a batch's columns changed within one load ({self._schema} → {batch.schema})")
         if self._writer is None:

@@ -4,6 +4,7 @@ the package's load id, and no file is left behind, whether the extract ends or f
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -99,3 +100,17 @@ def test_an_extract_that_fails_midway_leaves_no_file_and_no_row(warehouse, monke
                                     max_table_nesting=0)())
     assert not any((Path(pipeline.working_dir) / "copy_files").iterdir())
     assert query(warehouse, "select to_regclass('raw_copy_test.fails')") == [(None,)]
+
+
+@pytest.mark.parametrize("length", [1, 2, 3, 10, 16])
+def test_dlt_ids_have_dlt_s_length_and_alphabet_and_do_not_repeat(length):
+    from dlt.common.utils import uniq_id_base64
+
+    ids = copy_files.dlt_ids(50_000, length).to_pylist()
+    assert len(ids) == 50_000
+    if length >= 10:  # fewer bytes repeat by chance (the birthday bound), as dlt's own would
+        assert len(set(ids)) == 50_000
+    assert {len(i) for i in ids} == {len(uniq_id_base64(length))}
+    for i in ids[:1000]:
+        assert len(base64.b64decode(i + "=" * (-len(i) % 4), validate=True)) == length
+    assert copy_files.dlt_ids(0, length).to_pylist() == []
