@@ -562,10 +562,12 @@ def history_table(run: dict[str, Any]) -> list[tuple[str, str, str, str]]:
 # ---------------------------------------------------------------- one epoch at network scale
 def _network_fetcher(beacon_url: str, chain_file: str) -> tuple[Any, Any, Any]:
     """(warehouse, archive, fetcher) of a network-wide Ethereum load against the beacon node only,
-    in a child process: the raw schemas made, the archive keeping bodies."""
+    in a child process: the raw schemas made, the archive keeping bodies and writing them as they
+    come, on its own thread, as a run's archive does (loaders/ethereum/run.py)."""
     from loaders.config import ChainConfig, ProviderConfig
     from loaders.ethereum.fetch import EthereumFetcher
-    from loaders.providers import ProviderChain, ProviderClient, ResponseArchive
+    from loaders.ethereum.settings import DATASET
+    from loaders.providers import BodyWriter, ProviderChain, ProviderClient, ResponseArchive
     from loaders.providers.client import HttpSettings
     from loaders.raw_schemas import ensure_raw_schemas
     from loaders.warehouse import open_warehouse
@@ -574,7 +576,7 @@ def _network_fetcher(beacon_url: str, chain_file: str) -> tuple[Any, Any, Any]:
     ensure_raw_schemas(warehouse)
     chain = ChainConfig.model_validate(yaml.safe_load(Path(chain_file).read_text())["chains"]["ethereum"] | {"key": "ethereum"})
     beacon = ProviderConfig(key="beacon", type="beacon", base_url=beacon_url, requests_per_second=1000, timeout_seconds=600, retries=1)
-    archive = ResponseArchive()
+    archive = ResponseArchive(bodies_to=BodyWriter(warehouse, DATASET))
     fetcher = EthereumFetcher(chain, beacon_chain=ProviderChain([ProviderClient(beacon, archive, HttpSettings())], "beacon"),
                               execution_chain=None, relay_clients=[], archive=archive, tracked=[])
     return warehouse, archive, fetcher
