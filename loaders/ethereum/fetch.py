@@ -37,6 +37,7 @@ from loaders.ethereum.settings import (
 from loaders.execution import helpers as execution
 from loaders.providers import Fetched, NotFound, ProviderChain, ProviderClient, Rejected, ResponseArchive
 from loaders.providers.client import AttemptsExhausted, ClientError, PayloadError
+from loaders.providers.json_text import IdRange
 from loaders.providers.jsonrpc import JsonRpc
 from loaders.relays import helpers as relays
 from loaders.resources import RejectionLog
@@ -64,14 +65,15 @@ def _read_ahead() -> int:
 
 
 @functools.lru_cache(maxsize=1024)
-def range_ids(start: int, size: int) -> tuple[str, ...]:
-    """The ids of the index range of `size` from `start`: the same tuple for every epoch's request,
-    so its JSON text is made once (loaders/providers/json_text). Kept for the process: ~63 bytes
-    a validator, plus ~10 of JSON text (~73 MB for a network-wide run of 1,000,000 validators)."""
-    return tuple(map(str, range(start, start + size)))
+def range_ids(start: int, size: int) -> IdRange:
+    """The ids of the index range of `size` from `start`: the same object for every epoch's
+    request, so its JSON text is made once (loaders/providers/json_text). The text is kept for the
+    process (~10 bytes a validator: ~10 MB for a network-wide run of 1,000,000 validators); the
+    ids themselves are not held."""
+    return IdRange(start, size)
 
 
-def index_ranges(answer: Callable[[tuple[str, ...]], Fetched], entries: Callable[[Any], int], *, known: int | None,
+def index_ranges(answer: Callable[[IdRange], Fetched], entries: Callable[[Any], int], *, known: int | None,
                  depth: int, ended: Callable[[int], None] = lambda count: None) -> Iterator[tuple[int, int, Fetched]]:
     """Every validator, by index ranges of NETWORK_WIDE_BATCH until an answer comes back short:
     (first, last index asked, answer), in order; `ended(count)` with the count found. Up to
@@ -366,8 +368,9 @@ class EthereumFetcher:
         validator; any other answer as rows (beacon.parse_validators), read and refused as they always were."""
         path = f"/eth/v1/beacon/states/{state_slot}/validators"
 
-        def answer(batch: tuple[str, ...] | list[str]) -> Fetched:
-            return self._beacon("POST", path, "validators", beacon.parse_validators, body={"ids": batch},
+        def answer(batch: IdRange | list[str]) -> Fetched:
+            # A dict body goes through requests' own encoder, which takes lists, not ranges.
+            return self._beacon("POST", path, "validators", beacon.parse_validators, body={"ids": list(batch)},
                                 read=read_validator_columns_arrow)
 
         def entries(value: dict[str, pa.Array] | list[dict[str, Any]]) -> int:
@@ -397,7 +400,7 @@ class EthereumFetcher:
         comes back short."""
         path = f"/eth/v1/beacon/rewards/attestations/{epoch}"
 
-        def answer(ids: tuple[str, ...] | list[str]) -> Fetched:
+        def answer(ids: IdRange | list[str]) -> Fetched:
             return self._beacon("POST", path, "attestation_rewards", lambda d: beacon.parse_attestation_columns(d, epoch),
                                 body=ids, read=beacon.read_attestation_columns)
 
