@@ -8,7 +8,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
-from loaders.bulk import BULK_TABLES, arrow_batch, arrow_columns, arrow_table
+from loaders.bulk import BULK_TABLES, ColumnBatches, arrow_batch, arrow_columns, arrow_table
 from loaders.ethereum.settings import COLUMNS as ETHEREUM_COLUMNS
 from loaders.jito.settings import COLUMNS as JITO_COLUMNS
 from loaders.solana.settings import COLUMNS as SOLANA_COLUMNS
@@ -51,6 +51,58 @@ def test_columns_gathered_as_lists_make_the_table_rows_would():
         arrow_columns({**values, "typo": [1, 2]}, columns, table="sync_committee_rewards")
     with pytest.raises(ValueError, match=r"sync_committee_rewards\.reward_gwei: a value does not fit int64"):
         arrow_columns({**values, "reward_gwei": [1, 2**63]}, columns, table="sync_committee_rewards")
+
+
+WITHDRAWAL_KEYS = ("slot", "withdrawal_index", "validator_index", "address", "amount_gwei", "response_id")
+
+
+def _withdrawal(i: int) -> dict:
+    return {"slot": i // 16, "withdrawal_index": i, "validator_index": 7 * i, "address": f"0x{i:040x}",
+            "amount_gwei": 17_000_000 + i, "response_id": f"r{i // 16}"}
+
+
+def test_rows_gathered_in_column_batches_make_the_table_rows_would():
+    columns = ETHEREUM_COLUMNS["withdrawals"]
+    gathered = ColumnBatches("withdrawals", columns, WITHDRAWAL_KEYS, size=4)
+    rows = [_withdrawal(i) for i in range(10)]
+    for row in rows:
+        gathered.add(row)
+    tables = gathered.tables()
+    assert [t.num_rows for t in tables] == [4, 4, 2]  # a table every `size` rows, the rest at the end
+    assert gathered.tables() == tables  # asked again: the same tables, nothing added twice
+    by_columns = pa.concat_tables([arrow_table(t, columns, chain="ethereum", table="withdrawals") for t in tables])
+    assert by_columns.equals(arrow_batch(rows, columns, chain="ethereum", table="withdrawals"))
+    assert ColumnBatches("withdrawals", columns, WITHDRAWAL_KEYS).tables() == []
+
+
+def test_column_batches_hold_columns_not_a_python_object_per_row():
+    import tracemalloc
+
+    gathered = ColumnBatches("withdrawals", ETHEREUM_COLUMNS["withdrawals"], WITHDRAWAL_KEYS)
+    tracemalloc.start()
+    try:
+        for i in range(50_000):
+            gathered.add(_withdrawal(i))
+        python_held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    tables = gathered.tables()
+    # At most the batch being filled (10,000 rows) in Python objects: as dicts the rows held ~28 MB.
+    assert python_held < 6 * 2**20, f"{python_held / 2**20:.1f} MiB of Python objects"
+    assert sum(t.num_rows for t in tables) == 50_000 and sum(t.nbytes for t in tables) < 128 * 50_000  # ~96 bytes a row
+
+
+def test_a_row_that_does_not_match_the_columns_is_refused_by_name():
+    gathered = ColumnBatches("withdrawals", ETHEREUM_COLUMNS["withdrawals"], WITHDRAWAL_KEYS)
+    with pytest.raises(ValueError, match=r"withdrawals: a row has keys \['typo'\] that are not columns"):
+        gathered.add({**_withdrawal(0), "typo": 1})
+    with pytest.raises(ValueError, match=r"withdrawals: a row lacks the columns \['address'\]"):
+        gathered.add({k: v for k, v in _withdrawal(0).items() if k != "address"})
+    with pytest.raises(ValueError, match=r"withdrawals: row keys \['typo'\] are not columns"):
+        ColumnBatches("withdrawals", ETHEREUM_COLUMNS["withdrawals"], (*WITHDRAWAL_KEYS, "typo"))
+    gathered.add({**_withdrawal(0), "amount_gwei": 2**63})
+    with pytest.raises(ValueError, match=r"withdrawals\.amount_gwei: a value does not fit int64"):
+        gathered.tables()
 
 
 def test_every_bulk_table_has_column_hints_arrow_can_type():
