@@ -3,7 +3,8 @@ same index ranges, each with a body of 10,000 ids (loaders/ethereum/fetch.index_
 text of such a body was made twice a request (by requests, to send it, and by the archive, to key
 and store the request): on a simulated mainnet day of 200,000 validators, building, encoding and
 re-encoding those lists took about a sixth of the loader's CPU (py-spy: ~19 s of 121 s). A body
-passed as a tuple is encoded once while it is kept; any other body is encoded every time.
+passed as a tuple or an IdRange is encoded once while it is kept; any other body is encoded every
+time.
 
 The text is exactly `json.dumps(body, sort_keys=True, default=str)`, the archive's encoding, so a
 request's archived parameters, and so its response id, are what they always were.
