@@ -256,8 +256,9 @@ class ColumnBatches:
     """Rows gathered a list per column and turned into an arrow table (arrow_columns) every
     `size` rows: a day's rows held as columns until the day is written, not as a dict per row
     (a mainnet day's 115,000 withdrawals took ~60 MB of Python objects). `add` takes a row's
-    values by column name; a row lacking a column, or naming one the table does not declare,
-    stops at once, naming the table and the column."""
+    values by column name: a row lacking a column, or naming one the table does not declare,
+    stops at once, naming the table and the columns; a value that does not fit its column stops
+    when its batch becomes a table, naming the column (arrow_columns)."""
 
     def __init__(self, table: str, columns: Mapping[str, Mapping[str, Any]], names: Sequence[str], size: int = 10_000) -> None:
         undeclared = set(names) - set(columns)
