@@ -28,8 +28,12 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from loaders.bulk import ColumnBatches
+from loaders.ethereum.settings import COLUMNS
+
 COMPONENTS = ("head_gwei", "target_gwei", "source_gwei", "inclusion_delay_gwei", "inactivity_gwei")
-ROWS_PER_BATCH = 10_000
+SUMS = (*COMPONENTS, "penalties_gwei", "credited_gwei")  # the order of _Chunk.sums
+LINEAGE = "attestation_rewards_daily_batches"
 CHUNK = 10_000  # = loaders/ethereum/settings.NETWORK_WIDE_BATCH: an answer fills one chunk
 _RANGE = pa.array(range(CHUNK), pa.int64())
 _ZEROS = pa.array([0] * CHUNK, pa.int64())
@@ -73,7 +77,8 @@ class DaySums:
         self.day, self.first_epoch, self.last_epoch = day, first_epoch, last_epoch
         self._chunks: dict[int, _Chunk] = {}
         self._epoch: int | None = None
-        self._batches: list[dict[str, Any]] = []
+        # One row per answer (22,700 on a 1,000,000-validator day), held as columns until written.
+        self._batches = ColumnBatches(LINEAGE, COLUMNS[LINEAGE], ("day", "epoch", "first_index", "last_index", "entries", "response_id"))
         self.finished = False
 
     def add(self, epoch: int, rows: list[dict[str, Any]]) -> None:
@@ -140,7 +145,7 @@ class DaySums:
 
     def answered(self, epoch: int, first_index: int, last_index: int, entries: int, response_id: str | None) -> None:
         """An answer summed: the lineage of every validator of first_index..last_index that day."""
-        self._batches.append({"day": self.day, "epoch": epoch, "first_index": first_index, "last_index": last_index,
+        self._batches.add({"day": self.day, "epoch": epoch, "first_index": first_index, "last_index": last_index,
                               "entries": entries, "response_id": response_id})
 
     def _ready(self) -> None:
@@ -148,29 +153,25 @@ class DaySums:
             raise RuntimeError(f"{self.day}: the day's sums were read before every epoch's answers were summed "
                                "(extract must run in fifo order)")
 
-    def rows(self) -> Iterator[list[dict[str, Any]]]:
-        """attestation_rewards_daily rows, in batches of ROWS_PER_BATCH, by validator index."""
+    def rows(self) -> Iterator[pa.Table]:
+        """attestation_rewards_daily rows by validator index: an arrow table per chunk of CHUNK
+        indices (the validators present in it), taken from the sums as they are, never a Python
+        object per validator. response_id is left out: the table's null (the lineage is per answer)."""
         self._ready()
-        batch: list[dict[str, Any]] = []
         for c in sorted(self._chunks):
             chunk = self._chunks[c]
-            head, target, source, delay, inactivity, penalties, net = (a.to_pylist() for a in chunk.sums)
-            for o, present in enumerate(chunk.present.to_pylist()):
-                if not present:
-                    continue
-                batch.append({"day": self.day, "validator_index": c * CHUNK + o, "head_gwei": head[o], "target_gwei": target[o],
-                              "source_gwei": source[o], "inclusion_delay_gwei": delay[o], "inactivity_gwei": inactivity[o],
-                              "penalties_gwei": penalties[o], "credited_gwei": net[o], "response_id": None})
-                if len(batch) == ROWS_PER_BATCH:
-                    yield batch
-                    batch = []
-        if batch:
-            yield batch
+            n = pc.sum(chunk.present).as_py() or 0
+            if not n:
+                continue
+            columns = {"day": pa.repeat(pa.scalar(self.day, pa.string()), n),
+                       "validator_index": pc.add(pc.filter(_RANGE, chunk.present), c * CHUNK)}
+            columns.update((name, pc.filter(values, chunk.present)) for name, values in zip(SUMS, chunk.sums))
+            yield pa.table(columns)
 
-    def batch_rows(self) -> list[dict[str, Any]]:
-        """attestation_rewards_daily_batches rows: one per answer summed."""
+    def batch_rows(self) -> Iterator[pa.Table]:
+        """attestation_rewards_daily_batches rows, one per answer summed, as arrow tables."""
         self._ready()
-        return self._batches
+        return iter(self._batches.tables())
 
 
 def _total(columns: list[pa.Array]) -> pa.Array:

@@ -10,10 +10,11 @@ import pytest
 import yaml
 
 from loaders.beacon.helpers import ATTESTATION_COLUMNS
+from loaders.bulk import arrow_table
 from loaders.config import ChainConfig
-from loaders.ethereum import daygrain
 from loaders.ethereum.daygrain import DaySumOverflow, DaySums
 from loaders.ethereum.fetch import DayPlan, EthereumFetcher
+from loaders.ethereum.settings import COLUMNS
 from loaders.providers import ResponseArchive
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -26,7 +27,11 @@ def row(epoch: int, v: int, head=0, target=0, source=0, delay=0, inactivity=0) -
 
 def summed(sums: DaySums) -> dict[int, dict]:
     sums.finished = True
-    return {r["validator_index"]: r for batch in sums.rows() for r in batch}
+    return by_index(sums)
+
+
+def by_index(sums: DaySums) -> dict[int, dict]:
+    return {r["validator_index"]: r for table in sums.rows() for r in table.to_pylist()}
 
 
 def test_the_worked_example_of_the_epoch_grain_sum():
@@ -43,8 +48,7 @@ def test_the_worked_example_of_the_epoch_grain_sum():
         sums.add(epoch, rows)
     got = summed(sums)
     assert got[1] == {"day": "2025-01-02", "validator_index": 1, "head_gwei": 125, "target_gwei": -83, "source_gwei": -32,
-                      "inclusion_delay_gwei": 0, "inactivity_gwei": -50, "penalties_gwei": 555, "credited_gwei": 930,
-                      "response_id": None}
+                      "inclusion_delay_gwei": 0, "inactivity_gwei": -50, "penalties_gwei": 555, "credited_gwei": 930}
     # only in the credited epochs a-2, a-1 (exited): a row with no income, as the epoch-grain sum has
     assert got[2]["head_gwei"] == got[2]["penalties_gwei"] == 0 and got[2]["credited_gwei"] == 600
     assert set(got) == {1, 2}
@@ -71,14 +75,27 @@ def test_the_first_entry_of_a_validator_in_an_epoch_counts():
     assert got[3]["head_gwei"] == 9 and got[5]["head_gwei"] == 1
 
 
-def test_sparse_indices_rows_in_batches(monkeypatch):
-    monkeypatch.setattr(daygrain, "ROWS_PER_BATCH", 2)
+def test_sparse_indices_a_table_per_chunk_by_index():
     sums = DaySums("d", 10, 12)
     sums.add(12, [row(12, v, 1) for v in (5_000, 0, 70_001, 3, 9)])
     sums.finished = True
-    batches = list(sums.rows())
-    assert [len(b) for b in batches] == [2, 2, 1]
-    assert [r["validator_index"] for b in batches for r in b] == [0, 3, 9, 5_000, 70_001]
+    tables = list(sums.rows())
+    assert [t.num_rows for t in tables] == [4, 1]
+    assert [v for t in tables for v in t.column("validator_index").to_pylist()] == [0, 3, 9, 5_000, 70_001]
+
+
+def test_the_tables_are_the_rows_the_raw_table_declares():
+    # What the COPY path writes (loaders/bulk.arrow_table): every declared column typed, and the
+    # sums' response_id null, as the table documents.
+    sums = DaySums("2025-01-02", 10, 12)
+    sums.add(10, [row(10, 20_003, 5, -3, -2, 1, -7)])
+    sums.finished = True
+    (table,) = sums.rows()
+    (written,) = arrow_table(table, COLUMNS["attestation_rewards_daily"], chain="ethereum",
+                             table="attestation_rewards_daily").to_pylist()
+    assert written == {"chain": "ethereum", "day": "2025-01-02", "validator_index": 20_003, "head_gwei": 5, "target_gwei": -3,
+                       "source_gwei": -2, "inclusion_delay_gwei": 1, "inactivity_gwei": -7, "penalties_gwei": 12,
+                       "credited_gwei": -6, "response_id": None}
 
 
 def test_nothing_is_read_before_every_epoch_was_summed():
@@ -87,7 +104,7 @@ def test_nothing_is_read_before_every_epoch_was_summed():
     with pytest.raises(RuntimeError, match="read before every epoch"):
         list(sums.rows())
     with pytest.raises(RuntimeError, match="read before every epoch"):
-        sums.batch_rows()
+        list(sums.batch_rows())
 
 
 def test_an_epoch_outside_the_day_is_refused():
@@ -107,7 +124,7 @@ def test_the_answers_summed_are_kept_for_the_lineage():
     sums.answered(10, 0, 9_999, 10_000, "a")
     sums.answered(10, 10_000, 19_999, 17, "b")
     sums.finished = True
-    assert sums.batch_rows() == [
+    assert [r for t in sums.batch_rows() for r in t.to_pylist()] == [
         {"day": "d", "epoch": 10, "first_index": 0, "last_index": 9_999, "entries": 10_000, "response_id": "a"},
         {"day": "d", "epoch": 10, "first_index": 10_000, "last_index": 19_999, "entries": 17, "response_id": "b"},
     ]
@@ -133,9 +150,9 @@ def test_the_stream_sums_every_validator_and_yields_the_kept_ones():
     yielded = list(_fetcher(answers)._stream_day_grain(plan, [8, 9, 10], sums, frozenset({1}), None))
     assert [[(r["epoch"], r["validator_index"], r["head_gwei"], r["response_id"]) for r in b] for b in yielded] == \
         [[(8, 1, 2, "a8")], [(9, 1, 4, "a9")], [(10, 1, 16, "a10")]]
-    got = {r["validator_index"]: r for b in sums.rows() for r in b}
+    got = by_index(sums)
     assert set(got) == {0} and (got[0]["head_gwei"], got[0]["credited_gwei"]) == (8, 1)
-    assert [(b["epoch"], b["response_id"]) for b in sums.batch_rows()] == [(8, "a8"), (9, "a9"), (10, "a10")]
+    assert [(b["epoch"], b["response_id"]) for t in sums.batch_rows() for b in t.to_pylist()] == [(8, "a8"), (9, "a9"), (10, "a10")]
 
 
 def test_an_answer_about_validators_not_asked_is_rejected():
@@ -150,7 +167,7 @@ def test_an_answer_about_validators_not_asked_is_rejected():
     assert fetcher.rejections.rejected_periods == {"2025-01-02"}
     (rejected,) = fetcher.archive.rejections
     assert "validator 10005 is outside the indices asked (0..9999)" in str(rejected)
-    got = {r["validator_index"]: r for b in sums.rows() for r in b}
+    got = by_index(sums)
     assert set(got) == {0} and got[0]["head_gwei"] == 8 and got[0]["credited_gwei"] == 1
 
 
