@@ -48,10 +48,12 @@ def connects(monkeypatch):
 
 
 def other_sessions(warehouse) -> int:
-    """Sessions on the warehouse's database but the asking one, once closed ones have ended."""
+    """Client sessions on the warehouse's database but the asking one, once closed ones have
+    ended (autovacuum's workers on the database are not sessions anyone opened)."""
     deadline = time.monotonic() + 10  # a closed session's backend ends a moment later
     while (left := query(warehouse, "select count(*) from pg_stat_activity where datname = current_database() "
-                                    "and pid <> pg_backend_pid()")[0][0]) and time.monotonic() < deadline:
+                                    "and backend_type = 'client backend' and pid <> pg_backend_pid()")[0][0]) \
+            and time.monotonic() < deadline:
         time.sleep(0.1)
     return left
 
