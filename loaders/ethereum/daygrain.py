@@ -146,7 +146,7 @@ class DaySums:
     def answered(self, epoch: int, first_index: int, last_index: int, entries: int, response_id: str | None) -> None:
         """An answer summed: the lineage of every validator of first_index..last_index that day."""
         self._batches.add({"day": self.day, "epoch": epoch, "first_index": first_index, "last_index": last_index,
-                              "entries": entries, "response_id": response_id})
+                           "entries": entries, "response_id": response_id})
 
     def _ready(self) -> None:
         if not self.finished:
