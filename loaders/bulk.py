@@ -275,11 +275,14 @@ class ColumnBatches:
                                                           else f"lacks the columns {sorted(missing)}"))
         for name, values in self._values.items():
             values.append(row[name])
-        if len(values) >= self.size:
+        if self._rows() >= self.size:
             self._flush()
 
+    def _rows(self) -> int:
+        return len(self._values[self.names[0]])
+
     def _flush(self) -> None:
-        if self._values[self.names[0]]:
+        if self._rows():
             self._tables.append(arrow_columns(self._values, self.columns, table=self.table))
             self._values = {name: [] for name in self.names}
 

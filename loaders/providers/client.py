@@ -34,7 +34,7 @@ from requests.utils import requote_uri
 from loaders.config import ProviderConfig
 from loaders.providers.archive import ResponseArchive
 from loaders.providers.http_session import OriginSession
-from loaders.providers.json_text import IdRange, body_text
+from loaders.providers.json_text import body_text, kept
 from loaders.providers.ratelimit import RateLimiter
 
 log = logging.getLogger("aurora.http")
@@ -421,7 +421,7 @@ def _default_port(scheme: str) -> int:
 def _body_kwargs(body: Any, headers: dict[str, str]) -> dict[str, Any]:
     """requests' keyword arguments for a JSON body and the headers: a tuple or an IdRange (a body
     sent many times: json_text) goes as its kept text, anything else as requests encodes it (`json=`)."""
-    if type(body) is tuple or type(body) is IdRange:
+    if kept(body):
         return {"data": body_text(body).encode(), "headers": {**headers, "Content-Type": "application/json"}}
     return {"json": body, "headers": headers}
 

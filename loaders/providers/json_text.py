@@ -41,13 +41,16 @@ class IdRange(Sequence[str]):
     def __len__(self) -> int:
         return self.size
 
+    def _indices(self) -> range:
+        return range(self.start, self.start + self.size)
+
     def __getitem__(self, k):  # an int gives an id; a slice gives the tuple of its ids
         if isinstance(k, slice):
-            return tuple(map(str, range(self.start, self.start + self.size)[k]))
-        return str(range(self.start, self.start + self.size)[k])
+            return tuple(map(str, self._indices()[k]))
+        return str(self._indices()[k])
 
     def __iter__(self) -> Iterator[str]:
-        return map(str, range(self.start, self.start + self.size))
+        return map(str, self._indices())
 
     def __repr__(self) -> str:
         return f"IdRange({self.start}, {self.size})"
@@ -55,6 +58,12 @@ class IdRange(Sequence[str]):
     def text(self) -> str:
         """json.dumps(list(self)): '["start", ..., "last"]' with json's default separator."""
         return '["' + '", "'.join(self) + '"]' if self.size else "[]"
+
+
+def kept(body: Any) -> bool:
+    """Whether the body's text is kept: a tuple or an IdRange (exactly those types: immutable, so
+    the same object always has the same text)."""
+    return type(body) is tuple or type(body) is IdRange
 
 
 def _encode(body: Any) -> str:
@@ -70,7 +79,7 @@ def body_text(body: Any) -> str:
     """json.dumps(body, sort_keys=True, default=str), kept for a tuple or an IdRange (immutable: the
     same object always has the same text). The entry holds the object itself, so its id cannot be
     reused by another object while the entry lives."""
-    if type(body) is not tuple and type(body) is not IdRange:
+    if not kept(body):
         return _encode(body)
     hit = _kept.get(id(body))
     if hit is not None and hit[0] is body:
@@ -87,6 +96,6 @@ def params_text(params: Any) -> str:
     """The archive's text of a request's parameters: json.dumps(params, sort_keys=True,
     default=str), the body's part from body_text. {"query": q, "body": b} encodes to
     '{"body": <b>, "query": <q>}' (sorted keys, json's default separators, no indent)."""
-    if type(params) is dict and params.keys() == {"query", "body"} and type(params["body"]) in (tuple, IdRange):
+    if type(params) is dict and params.keys() == {"query", "body"} and kept(params["body"]):
         return '{"body": ' + body_text(params["body"]) + ', "query": ' + _encode(params["query"]) + "}"
     return _encode(params)
